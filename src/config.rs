@@ -1,0 +1,161 @@
+//! The plan configuration (`plan.toml`): everything the documents need that
+//! does not come from the departments' workbooks.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The whole of `plan.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct PlanConfig {
+    /// Plan identity (name, city, office).
+    pub plan: PlanInfo,
+    /// Fiscal years of the plan period, in order.
+    pub years: Vec<FiscalYear>,
+    /// Document metadata (date, 資料番号).
+    #[serde(default)]
+    pub document: DocumentInfo,
+    /// The vision's 大分類 with their 小分類.
+    pub taxonomy: Vec<Daibunrui>,
+    /// Organisation master: 部 in document order with their 課.
+    pub departments: Vec<Department>,
+    /// The vision's 成果指標 (KPIs) with baselines.
+    #[serde(default)]
+    pub indicators: Vec<Indicator>,
+    /// Grades used in the progress year's 評価.
+    #[serde(default)]
+    pub evaluation_scale: Vec<Grade>,
+    /// Known misspellings to look for in prose (e.g. 府内 for 庁内).
+    #[serde(default)]
+    pub spelling: Vec<Spelling>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct PlanInfo {
+    pub name: String,
+    #[serde(default)]
+    pub short_name: String,
+    pub city: String,
+    #[serde(default)]
+    pub office: String,
+    #[serde(default)]
+    pub stage: String,
+}
+
+/// One fiscal year: `code` (R6) is the key used everywhere in the model.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct FiscalYear {
+    pub code: String,
+    pub era: String,
+    pub western: i32,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct DocumentInfo {
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub date_label: String,
+    #[serde(default)]
+    pub material_number: String,
+}
+
+/// A 大分類 and its 小分類, each with accepted aliases.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Daibunrui {
+    pub daibunrui: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub shobunrui: Vec<Shobunrui>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Shobunrui {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// A 部 of the organisation master.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Department {
+    /// Order code, "01".. ; orders departments in every document.
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub sections: Vec<Section>,
+}
+
+/// A 課 (or 室, 事務局) with the proposal count the organisation table declares.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Section {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// 提案件数 as declared in the organisation table, if given.
+    #[serde(default)]
+    pub declared: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Indicator {
+    pub name: String,
+    #[serde(default)]
+    pub source: String,
+    pub baseline: f64,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub direction: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Grade {
+    pub grade: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Spelling {
+    pub wrong: String,
+    pub right: String,
+}
+
+impl PlanConfig {
+    /// Reads and checks `plan.toml`. Errors name the file and say what is wrong.
+    pub fn load(path: &Path) -> anyhow::Result<PlanConfig> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read plan configuration: {e}", path.display()))?;
+        let config: PlanConfig = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        config.check().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.years.is_empty() {
+            return Err("[[years]] is empty: the plan needs at least one fiscal year".into());
+        }
+        if self.taxonomy.is_empty() {
+            return Err("[[taxonomy]] is empty: declare the vision's 大分類 and 小分類".into());
+        }
+        if self.departments.is_empty() {
+            return Err("[[departments]] is empty: declare the organisation master".into());
+        }
+        let mut codes: Vec<&str> = self.departments.iter().map(|d| d.code.as_str()).collect();
+        codes.sort();
+        if let Some(w) = codes.windows(2).find(|w| w[0] == w[1]) {
+            return Err(format!("department code {} is used twice", w[0]));
+        }
+        Ok(())
+    }
+
+    /// Year codes in plan order (R6, R7, R8).
+    pub fn year_codes(&self) -> Vec<String> {
+        self.years.iter().map(|y| y.code.clone()).collect()
+    }
+
+    pub fn department(&self, name: &str) -> Option<&Department> {
+        self.departments.iter().find(|d| d.name == name)
+    }
+}

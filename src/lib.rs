@@ -1,0 +1,18 @@
+//! gyokaku: department workbooks in, council documents out.
+//!
+//! readers (workbook, reader) → normalise (amount, resolve, normalize) →
+//! validate → renderers (report). One model (model.rs) in the middle.
+
+pub mod amount;
+pub mod config;
+pub mod findings;
+pub mod model;
+pub mod normalize;
+pub mod pipeline;
+pub mod reader;
+pub mod report;
+pub mod resolve;
+pub mod text;
+pub mod validate;
+pub mod workbook;
+pub mod write;

@@ -1,0 +1,273 @@
+//! One run over an input folder: read every workbook, normalise, validate,
+//! number the items. Renderers take its result; nothing here writes files.
+
+use crate::config::PlanConfig;
+use crate::findings::{Code, Finding, Severity, sort_findings};
+use crate::model::Item;
+use crate::normalize::Normalizer;
+use crate::reader::{ListRow, RawSheet, SheetContent, read_sheet};
+use crate::text::nfkc;
+use crate::validate::{DepartmentSubmission, check_duplicates, check_item, check_proposal_counts, match_list};
+use crate::workbook::read_workbook;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Workbook formats the reader understands.
+pub const WORKBOOK_EXTENSIONS: [&str; 4] = ["xlsx", "xlsm", "xls", "ods"];
+
+/// The model after validation, and everything found on the way.
+#[derive(Debug, Default)]
+pub struct Run {
+    /// Items in 項目番号 order.
+    pub items: Vec<Item>,
+    /// Findings in department, file, sheet, cell order.
+    pub findings: Vec<Finding>,
+    /// One line per file read.
+    pub files: Vec<FileSummary>,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct FileSummary {
+    pub file: String,
+    pub department: String,
+    pub items: usize,
+    pub list_rows: usize,
+}
+
+impl Run {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == severity).count()
+    }
+}
+
+/// What one workbook yielded.
+#[derive(Default)]
+struct WorkbookRead {
+    file: String,
+    sheets: Vec<RawSheet>,
+    list: Vec<ListRow>,
+    has_list: bool,
+    findings: Vec<Finding>,
+}
+
+/// Runs the whole pipeline on `input_dir` (which holds `submissions/`).
+pub fn run(input_dir: &Path, config: &PlanConfig) -> anyhow::Result<Run> {
+    let submissions = input_dir.join("submissions");
+    if !submissions.is_dir() {
+        anyhow::bail!("{}: folder not found (department workbooks go in INPUT_DIR/submissions)", submissions.display());
+    }
+    let files = list_files(&submissions)?;
+    let reads: Vec<WorkbookRead> = files
+        .par_iter()
+        .map(|path| read_one(path, &submissions, config))
+        .collect();
+    Ok(assemble(reads, config))
+}
+
+/// Every file under `dir`, sorted by path, so runs are deterministic.
+fn list_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).map_err(|e| anyhow::anyhow!("{}: {e}", d.display()))? {
+            let path = entry?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn read_one(path: &Path, root: &Path, config: &PlanConfig) -> WorkbookRead {
+    let display = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
+    let mut read = WorkbookRead { file: display.clone(), ..Default::default() };
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if name.starts_with("~$") {
+        read.findings.push(Finding::new(
+            Code::NotAWorkbook,
+            &display,
+            "Excelの作業中ファイル（~$で始まる）のため読み飛ばしました",
+            "",
+        ));
+        return read;
+    }
+    if !WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
+        read.findings.push(Finding::new(
+            Code::NotAWorkbook,
+            &display,
+            "ブック（.xlsx / .xls / .ods）ではないため読み飛ばしました",
+            "個票はExcelのブックで提出してください",
+        ));
+        return read;
+    }
+    let (workbook, findings) = read_workbook(path, &display);
+    read.findings = findings;
+    let Some(workbook) = workbook else { return read };
+    for grid in &workbook.sheets {
+        let (content, findings) = read_sheet(grid, &display, &config.years);
+        read.findings.extend(findings);
+        match content {
+            SheetContent::Item(sheet) => read.sheets.push(sheet),
+            SheetContent::List(rows) => {
+                read.has_list = true;
+                read.list.extend(rows);
+            }
+            SheetContent::Skipped => {}
+        }
+    }
+    if read.sheets.is_empty() && !read.has_list {
+        read.findings.push(Finding::new(
+            Code::EmptyWorkbook,
+            &display,
+            "取組項目個票も優先順位一覧も見つからないブックです",
+            "提出するファイルを間違えていないか確認してください",
+        ));
+    }
+    read
+}
+
+/// The department a file belongs to: named in its file name, or else the one
+/// most of its items' primary sections belong to.
+fn department_of(read: &WorkbookRead, normalizer: &Normalizer) -> Option<String> {
+    let stem = nfkc(&read.file);
+    let by_name = normalizer
+        .config
+        .departments
+        .iter()
+        .filter(|d| stem.contains(&nfkc(&d.name)) || d.aliases.iter().any(|a| stem.contains(&nfkc(a))))
+        .max_by_key(|d| d.name.chars().count());
+    if let Some(d) = by_name {
+        return Some(d.name.clone());
+    }
+    let mut votes: Vec<(String, usize)> = Vec::new();
+    for sheet in &read.sheets {
+        let first = sheet.text(crate::reader::Field::Primary);
+        let first = crate::resolve::split_sections(&first).into_iter().next().unwrap_or_default();
+        if let (Some(r), _) = normalizer.organisation.resolve(&first) {
+            match votes.iter_mut().find(|(d, _)| *d == r.department) {
+                Some((_, n)) => *n += 1,
+                None => votes.push((r.department, 1)),
+            }
+        }
+    }
+    votes.into_iter().max_by_key(|(_, n)| *n).map(|(d, _)| d)
+}
+
+fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig) -> Run {
+    let normalizer = Normalizer::new(config);
+    let mut findings = Vec::new();
+    let mut items: Vec<Item> = Vec::new();
+    let mut sheet_order: Vec<usize> = Vec::new();
+    let mut submissions: Vec<DepartmentSubmission> = Vec::new();
+    let mut files = Vec::new();
+    let mut file_department: Vec<(String, String)> = Vec::new();
+
+    for read in &reads {
+        let department = department_of(read, &normalizer).unwrap_or_default();
+        if department.is_empty() && (!read.sheets.is_empty() || read.has_list) {
+            findings.push(Finding::new(
+                Code::UnknownDepartment,
+                &read.file,
+                "どの部の提出ファイルか分かりません（ファイル名に部名がなく、所管部署も読めません）",
+                "ファイル名に部名を入れてください（例: 01_総務部.xlsx）",
+            ));
+        }
+        file_department.push((read.file.clone(), department.clone()));
+        findings.extend(read.findings.iter().cloned());
+        let sub_index = match submissions.iter().position(|s| s.department == department) {
+            Some(i) => i,
+            None => {
+                submissions.push(DepartmentSubmission {
+                    department: department.clone(),
+                    list: Vec::new(),
+                    items: Vec::new(),
+                    has_list: false,
+                    files: Vec::new(),
+                });
+                submissions.len() - 1
+            }
+        };
+        let sub = &mut submissions[sub_index];
+        if !read.sheets.is_empty() || read.has_list {
+            sub.files.push(read.file.clone());
+        }
+        sub.has_list |= read.has_list;
+        sub.list.extend(read.list.iter().map(|r| (read.file.clone(), r.clone())));
+        for (i, sheet) in read.sheets.iter().enumerate() {
+            let item = normalizer.item(sheet, &read.file, &department, &mut findings);
+            sub.items.push(items.len());
+            items.push(item);
+            sheet_order.push(i);
+        }
+        files.push(FileSummary {
+            file: read.file.clone(),
+            department,
+            items: read.sheets.len(),
+            list_rows: read.list.len(),
+        });
+    }
+
+    for sub in &submissions {
+        if sub.department.is_empty() || sub.files.is_empty() {
+            continue;
+        }
+        match_list(sub, &mut items, &normalizer.organisation, &normalizer.taxonomy, &mut findings);
+    }
+    for item in &items {
+        check_item(item, config, &mut findings);
+    }
+    check_duplicates(&items, &mut findings);
+
+    // The proposing section: the list's 主たる所管部署 when the item is on a
+    // list, else the sheet's first primary section.
+    let proposing: Vec<(String, String)> = items
+        .iter()
+        .filter_map(|item| {
+            let from_list = item.list_section.as_deref().and_then(|s| normalizer.organisation.resolve(s).0);
+            from_list.or_else(|| item.primary_resolved.first().cloned()).map(|r| (r.department, r.section))
+        })
+        .collect();
+    check_proposal_counts(config, &proposing, "plan.toml", &mut findings);
+
+    // 項目番号: department order, then priority, then the order sheets were read.
+    let department_rank = |name: &str| {
+        config.departments.iter().position(|d| d.name == name).unwrap_or(config.departments.len())
+    };
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| {
+        let item = &items[i];
+        (
+            department_rank(&item.department),
+            item.priority.unwrap_or(u32::MAX),
+            item.source.list_row.unwrap_or(u32::MAX),
+            item.source.file.clone(),
+            sheet_order[i],
+        )
+    });
+    let mut numbered: Vec<Item> = order.into_iter().map(|i| items[i].clone()).collect();
+    for (n, item) in numbered.iter_mut().enumerate() {
+        item.number = n as u32 + 1;
+    }
+
+    for f in findings.iter_mut().filter(|f| f.department.is_empty()) {
+        if let Some((_, d)) = file_department.iter().find(|(file, _)| *file == f.file) {
+            f.department = d.clone();
+        }
+    }
+    for item in numbered.iter_mut() {
+        item.has_errors = findings.iter().any(|f| {
+            f.severity == Severity::Error && f.file == item.source.file && f.sheet.as_deref() == Some(item.source.sheet.as_str())
+        });
+    }
+    sort_findings(&mut findings, &|d: &str| if d.is_empty() { usize::MAX } else { department_rank(d) });
+    Run { items: numbered, findings, files }
+}

@@ -1,0 +1,59 @@
+//! Renderers of the validation result: terminal text, JSON, the HTML page a
+//! clerk forwards to departments, and the 差し戻し一覧 workbook. They read the
+//! run; none of them reads a workbook.
+
+pub mod html;
+pub mod json;
+pub mod terminal;
+pub mod xlsx;
+
+use crate::config::PlanConfig;
+use crate::findings::{Finding, Severity};
+use crate::pipeline::Run;
+use serde::Serialize;
+
+/// Findings of one department, with its counts, for the reports.
+#[derive(Debug, Serialize)]
+pub struct DepartmentFindings<'a> {
+    /// 部 name, or 全体 for findings that belong to no department.
+    pub department: String,
+    pub files: Vec<String>,
+    pub items: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub findings: Vec<&'a Finding>,
+}
+
+/// Groups findings by department in the organisation master's order; the
+/// departments with nothing to fix are listed too, so a clerk sees who is clean.
+pub fn by_department<'a>(run: &'a Run, config: &PlanConfig) -> Vec<DepartmentFindings<'a>> {
+    let mut names: Vec<String> = config.departments.iter().map(|d| d.name.clone()).collect();
+    for f in &run.findings {
+        if !names.contains(&f.department) {
+            names.push(f.department.clone());
+        }
+    }
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let findings: Vec<&Finding> = run.findings.iter().filter(|f| f.department == name).collect();
+            let files: Vec<String> =
+                run.files.iter().filter(|s| s.department == name).map(|s| s.file.clone()).collect();
+            let items = run.items.iter().filter(|i| i.department == name).count();
+            if findings.is_empty() && files.is_empty() {
+                return None;
+            }
+            let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+            Some(DepartmentFindings {
+                department: if name.is_empty() { "全体・所属不明".to_string() } else { name },
+                files,
+                items,
+                errors: count(Severity::Error),
+                warnings: count(Severity::Warning),
+                infos: count(Severity::Info),
+                findings,
+            })
+        })
+        .collect()
+}

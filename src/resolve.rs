@@ -1,0 +1,197 @@
+//! Resolving what departments write against the plan configuration: section
+//! names against the organisation master, 大分類 / 小分類 against the vision's
+//! taxonomy.
+
+use crate::config::PlanConfig;
+use crate::model::SectionRef;
+use crate::text::{name_key, similarity};
+
+/// How a written name was matched.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Match {
+    /// Exactly as in the master (optionally prefixed with its 部).
+    Exact,
+    /// Same name once spaces, brackets, middle dots and widths are ignored.
+    Spelling,
+    /// A declared alias.
+    Alias,
+    /// The nearest name, by edit distance or as a prefix (score 0..1).
+    Approximate(f64),
+    Unknown,
+}
+
+/// Below this similarity a name is unknown rather than approximate.
+const APPROXIMATE_THRESHOLD: f64 = 0.75;
+
+struct SectionEntry {
+    department: String,
+    department_keys: Vec<String>,
+    section: String,
+    /// name_key of the official name.
+    key: String,
+    alias_keys: Vec<String>,
+}
+
+/// The organisation master, prepared for lookups.
+pub struct Organisation {
+    entries: Vec<SectionEntry>,
+}
+
+impl Organisation {
+    pub fn new(config: &PlanConfig) -> Self {
+        let mut entries = Vec::new();
+        for d in &config.departments {
+            let mut department_keys = vec![name_key(&d.name)];
+            department_keys.extend(d.aliases.iter().map(|a| name_key(a)));
+            for s in &d.sections {
+                entries.push(SectionEntry {
+                    department: d.name.clone(),
+                    department_keys: department_keys.clone(),
+                    section: s.name.clone(),
+                    key: name_key(&s.name),
+                    alias_keys: s.aliases.iter().map(|a| name_key(a)).collect(),
+                });
+            }
+        }
+        Organisation { entries }
+    }
+
+    fn to_ref(e: &SectionEntry) -> SectionRef {
+        SectionRef { department: e.department.clone(), section: e.section.clone() }
+    }
+
+    /// Resolves one written section (`総務部人事課`, `人事課`, `企業局 上水道課`).
+    pub fn resolve(&self, written: &str) -> (Option<SectionRef>, Match) {
+        let written = written.trim();
+        if written.is_empty() {
+            return (None, Match::Unknown);
+        }
+        // Exact: the official name, or 部 + official name.
+        for e in &self.entries {
+            if written == e.section || written.strip_prefix(e.department.as_str()) == Some(e.section.as_str()) {
+                return (Some(Self::to_ref(e)), Match::Exact);
+            }
+        }
+        let key = name_key(written);
+        // Every way to read the key: as is, and without a leading 部 name.
+        let candidates = |e: &SectionEntry| -> Vec<String> {
+            let mut c = vec![key.clone()];
+            for dk in &e.department_keys {
+                if let Some(rest) = key.strip_prefix(dk.as_str()) {
+                    if !rest.is_empty() {
+                        c.push(rest.to_string());
+                    }
+                }
+            }
+            c
+        };
+        for e in &self.entries {
+            if candidates(e).iter().any(|c| *c == e.key) {
+                return (Some(Self::to_ref(e)), Match::Spelling);
+            }
+        }
+        for e in &self.entries {
+            if candidates(e).iter().any(|c| e.alias_keys.contains(c)) {
+                return (Some(Self::to_ref(e)), Match::Alias);
+            }
+        }
+        let mut best: Option<(&SectionEntry, f64)> = None;
+        for e in &self.entries {
+            for c in candidates(e) {
+                let mut score = similarity(&c, &e.key);
+                // A name cut short in a narrow column (特産品振興・ふるさと).
+                if c.chars().count() >= 4 && e.key.starts_with(&c) {
+                    score = score.max(0.9);
+                }
+                if best.is_none_or(|(_, s)| score > s) {
+                    best = Some((e, score));
+                }
+            }
+        }
+        match best {
+            Some((e, score)) if score >= APPROXIMATE_THRESHOLD => (Some(Self::to_ref(e)), Match::Approximate(score)),
+            _ => (None, Match::Unknown),
+        }
+    }
+}
+
+/// Splits a cell naming several sections (`業務改善・DX推進課、総務部人事課`).
+pub fn split_sections(text: &str) -> Vec<String> {
+    text.split(['、', '，', ',', '\n', '／', '/', '；', ';'])
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The vision's taxonomy, prepared for lookups.
+pub struct Taxonomy<'a> {
+    config: &'a PlanConfig,
+}
+
+impl<'a> Taxonomy<'a> {
+    pub fn new(config: &'a PlanConfig) -> Self {
+        Taxonomy { config }
+    }
+
+    /// 大分類 → canonical name.
+    pub fn daibunrui(&self, written: &str) -> (Option<String>, Match) {
+        let key = name_key(written);
+        if key.is_empty() {
+            return (None, Match::Unknown);
+        }
+        for d in &self.config.taxonomy {
+            if written.trim() == d.daibunrui {
+                return (Some(d.daibunrui.clone()), Match::Exact);
+            }
+            if key == name_key(&d.daibunrui) {
+                return (Some(d.daibunrui.clone()), Match::Spelling);
+            }
+        }
+        for d in &self.config.taxonomy {
+            if d.aliases.iter().any(|a| name_key(a) == key) {
+                return (Some(d.daibunrui.clone()), Match::Alias);
+            }
+        }
+        (None, Match::Unknown)
+    }
+
+    /// 小分類 → (canonical name, the 大分類 it belongs to).
+    pub fn shobunrui(&self, written: &str) -> (Option<(String, String)>, Match) {
+        let key = name_key(written);
+        if key.is_empty() {
+            return (None, Match::Unknown);
+        }
+        for d in &self.config.taxonomy {
+            for s in &d.shobunrui {
+                if written.trim() == s.name {
+                    return (Some((s.name.clone(), d.daibunrui.clone())), Match::Exact);
+                }
+                if key == name_key(&s.name) {
+                    return (Some((s.name.clone(), d.daibunrui.clone())), Match::Spelling);
+                }
+            }
+        }
+        for d in &self.config.taxonomy {
+            for s in &d.shobunrui {
+                if s.aliases.iter().any(|a| name_key(a) == key) {
+                    return (Some((s.name.clone(), d.daibunrui.clone())), Match::Alias);
+                }
+            }
+        }
+        (None, Match::Unknown)
+    }
+
+    /// All 小分類 names of a 大分類, for hints.
+    pub fn shobunrui_of(&self, daibunrui: &str) -> Vec<String> {
+        self.config
+            .taxonomy
+            .iter()
+            .filter(|d| d.daibunrui == daibunrui)
+            .flat_map(|d| d.shobunrui.iter().map(|s| s.name.clone()))
+            .collect()
+    }
+
+    pub fn daibunrui_names(&self) -> Vec<String> {
+        self.config.taxonomy.iter().map(|d| d.daibunrui.clone()).collect()
+    }
+}

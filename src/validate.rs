@@ -1,0 +1,372 @@
+//! Checks across items, lists and the organisation table — the findings a
+//! department must act on. Each check is a function over the model.
+
+use crate::config::PlanConfig;
+use crate::findings::{Code, Finding};
+use crate::model::Item;
+use crate::reader::{Field, ListRow};
+use crate::resolve::{Organisation, Taxonomy};
+use crate::text::{name_key, similarity, title_key};
+use std::collections::BTreeMap;
+
+/// A department's items together with its list rows (from any of its files).
+pub struct DepartmentSubmission {
+    pub department: String,
+    /// (file, list row)
+    pub list: Vec<(String, ListRow)>,
+    /// Indices into the run's items.
+    pub items: Vec<usize>,
+    /// True when at least one of its workbooks has a list sheet.
+    pub has_list: bool,
+    /// Files of the department (for findings about the whole submission).
+    pub files: Vec<String>,
+}
+
+/// Lowest title similarity at which a list row and a sheet are the same item.
+const TITLE_MATCH_THRESHOLD: f64 = 0.6;
+
+/// Pairs each list row with a sheet, reports what does not pair, and copies
+/// the list's priority onto the items.
+pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: &Organisation, taxonomy: &Taxonomy, findings: &mut Vec<Finding>) {
+    if !sub.has_list {
+        if let Some(file) = sub.files.first() {
+            findings.push(Finding::new(
+                Code::NoListSheet,
+                file,
+                format!("{}の優先順位一覧（優先順位・取組項目名・主たる所管部署・大分類・小分類・備考）のシートがありません", sub.department),
+                "優先順位一覧のシートを追加し、すべての個票の優先順位を記入してください",
+            ));
+        }
+        return;
+    }
+    // Score every pair; identical titles are told apart by section and order.
+    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+    for (li, (_, row)) in sub.list.iter().enumerate() {
+        let row_key = title_key(&row.title.text);
+        let row_section = organisation.resolve(row.section.text.trim()).0;
+        for (si, &ii) in sub.items.iter().enumerate() {
+            let item = &items[ii];
+            let sim = similarity(&row_key, &title_key(&item.title));
+            if sim < TITLE_MATCH_THRESHOLD {
+                continue;
+            }
+            let section_bonus = match &row_section {
+                Some(r) if item.primary_resolved.contains(r) => 0.05,
+                _ => 0.0,
+            };
+            let order_penalty = (li as f64 - si as f64).abs() / (1000.0 * (sub.list.len() + sub.items.len()) as f64);
+            pairs.push((sim + section_bonus - order_penalty, li, si));
+        }
+    }
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut row_of_sheet: Vec<Option<usize>> = vec![None; sub.items.len()];
+    let mut sheet_of_row: Vec<Option<usize>> = vec![None; sub.list.len()];
+    for (_, li, si) in pairs {
+        if sheet_of_row[li].is_none() && row_of_sheet[si].is_none() {
+            sheet_of_row[li] = Some(si);
+            row_of_sheet[si] = Some(li);
+        }
+    }
+
+    for (li, (file, row)) in sub.list.iter().enumerate() {
+        let place = |f: Finding, cell: &str| f.at(&row.sheet, Some(cell)).in_department(&sub.department);
+        let Some(si) = sheet_of_row[li] else {
+            findings.push(place(
+                Finding::new(
+                    Code::ListRowWithoutSheet,
+                    file,
+                    format!("優先順位一覧の「{}」に対応する個票がありません", row.title.text.trim()),
+                    "この取組の個票シートを追加するか、一覧から行を削除してください",
+                ),
+                &row.title.cell,
+            ));
+            continue;
+        };
+        let item = &mut items[sub.items[si]];
+        item.source.list_sheet = Some(row.sheet.clone());
+        item.source.list_row = Some(row.row);
+        item.list_note = row.note.text.trim().to_string();
+        item.list_section = Some(row.section.text.trim().to_string()).filter(|s| !s.is_empty());
+        item.priority = parse_priority(&row.priority.text, row.priority.number);
+        if item.priority.is_none() && !row.priority.text.trim().is_empty() {
+            findings.push(place(
+                Finding::new(
+                    Code::BadPriority,
+                    file,
+                    format!("優先順位「{}」が整数ではありません", row.priority.text.trim()),
+                    "優先順位は 1, 2, 3 … の整数で記入してください",
+                ),
+                &row.priority.cell,
+            ));
+        }
+        let sheet_title = item.title.clone();
+        let list_title = row.title.text.trim().to_string();
+        if title_key(&list_title) != title_key(&sheet_title) {
+            item.list_title = Some(list_title.clone());
+            findings.push(place(
+                Finding::new(
+                    Code::TitleMismatch,
+                    file,
+                    format!(
+                        "取組項目名が一覧と個票で異なります: 一覧「{list_title}」／個票（シート{} {}）「{sheet_title}」",
+                        item.source.sheet,
+                        item.source.cells.get("title").map(String::as_str).unwrap_or("")
+                    ),
+                    "正しい名称に揃えてください（誤字の可能性があります）",
+                ),
+                &row.title.cell,
+            ));
+        }
+        // 大分類 / 小分類 as the list says them, resolved like the sheet's.
+        let list_dai = taxonomy.daibunrui(&row.daibunrui.text).0;
+        if !row.daibunrui.text.trim().is_empty() && !item.daibunrui.is_empty() && list_dai.as_deref() != Some(item.daibunrui.as_str()) {
+            findings.push(place(
+                Finding::new(
+                    Code::DaibunruiMismatch,
+                    file,
+                    format!(
+                        "「{}」の大分類が一覧「{}」と個票「{}」で異なります",
+                        sheet_title,
+                        row.daibunrui.text.trim(),
+                        item.daibunrui
+                    ),
+                    "どちらが正しいか確認し、一覧と個票を揃えてください",
+                ),
+                &row.daibunrui.cell,
+            ));
+        }
+        let list_sho = taxonomy.shobunrui(&row.shobunrui.text).0.map(|(s, _)| s);
+        if !row.shobunrui.text.trim().is_empty() && !item.shobunrui.is_empty() && list_sho.as_deref() != Some(item.shobunrui.as_str()) {
+            findings.push(place(
+                Finding::new(
+                    Code::ShobunruiMismatch,
+                    file,
+                    format!(
+                        "「{}」の小分類が一覧「{}」と個票「{}」で異なります",
+                        sheet_title,
+                        row.shobunrui.text.trim(),
+                        item.shobunrui
+                    ),
+                    "どちらが正しいか確認し、一覧と個票を揃えてください",
+                ),
+                &row.shobunrui.cell,
+            ));
+        }
+        let list_section = organisation.resolve(row.section.text.trim()).0;
+        if let Some(section) = &list_section {
+            if !item.primary_resolved.is_empty() && !item.primary_resolved.contains(section) {
+                findings.push(place(
+                    Finding::new(
+                        Code::SectionMismatch,
+                        file,
+                        format!(
+                            "「{}」の主たる所管部署が一覧「{}」と個票「{}」で異なります",
+                            sheet_title,
+                            row.section.text.trim(),
+                            item.primary_sections.join("、")
+                        ),
+                        "どちらが正しいか確認し、一覧と個票を揃えてください",
+                    ),
+                    &row.section.cell,
+                ));
+            }
+        }
+    }
+
+    for (si, &ii) in sub.items.iter().enumerate() {
+        if row_of_sheet[si].is_some() {
+            continue;
+        }
+        let item = &items[ii];
+        findings.push(
+            Finding::new(
+                Code::SheetNotInList,
+                &item.source.file,
+                format!("個票「{}」が優先順位一覧にありません", item.title),
+                "優先順位一覧に行を追加し、優先順位を記入してください",
+            )
+            .at(&item.source.sheet, item.source.cells.get("title").map(String::as_str))
+            .in_department(&sub.department),
+        );
+    }
+
+    // Duplicate priorities among the list rows.
+    let mut by_priority: BTreeMap<u32, Vec<&(String, ListRow)>> = BTreeMap::new();
+    for entry in &sub.list {
+        if let Some(p) = parse_priority(&entry.1.priority.text, entry.1.priority.number) {
+            by_priority.entry(p).or_default().push(entry);
+        }
+    }
+    for (priority, rows) in by_priority {
+        if rows.len() < 2 {
+            continue;
+        }
+        let titles: Vec<String> = rows.iter().map(|(_, r)| format!("「{}」", r.title.text.trim())).collect();
+        for (file, row) in rows.iter().skip(1) {
+            findings.push(
+                Finding::new(
+                    Code::DuplicatePriority,
+                    file,
+                    format!("優先順位{priority}が{}件あります: {}", titles.len(), titles.join("、")),
+                    "優先順位は重複しないよう 1, 2, 3 … で付け直してください（関連する取組は備考で示せます）",
+                )
+                .at(&row.sheet, Some(&row.priority.cell))
+                .in_department(&sub.department),
+            );
+        }
+    }
+}
+
+/// `3`, `３`, `3.0` → 3.
+pub fn parse_priority(text: &str, number: Option<f64>) -> Option<u32> {
+    if let Some(n) = number {
+        return (n >= 0.0 && n.fract() == 0.0).then_some(n as u32);
+    }
+    crate::text::nfkc(text.trim()).parse().ok()
+}
+
+/// Checks on each item alone.
+pub fn check_item(item: &Item, config: &PlanConfig, findings: &mut Vec<Finding>) {
+    let file = item.source.file.as_str();
+    let sheet = item.source.sheet.as_str();
+    let cell = |name: &str| item.source.cells.get(name).map(String::as_str);
+    // 大分類 / 小分類 are checked by the normaliser, which sees what was written.
+    let required: [(&str, &str, bool); 5] = [
+        ("title", Field::Title.label(), item.title.is_empty()),
+        ("primary_sections", Field::Primary.label(), item.primary_sections.is_empty()),
+        ("situation", Field::Situation.label(), item.situation.is_empty()),
+        ("approach", Field::Approach.label(), item.approach.is_empty()),
+        ("goal", Field::Goal.label(), item.goal.is_empty()),
+    ];
+    for (name, label, empty) in required {
+        if empty && cell(name).is_some() {
+            findings.push(
+                Finding::new(
+                    Code::RequiredEmpty,
+                    file,
+                    format!("必須項目「{label}」が空欄です（{}）", display_title(item)),
+                    format!("「{label}」を記入してください"),
+                )
+                .at(sheet, cell(name)),
+            );
+        }
+    }
+    if !item.has_quantified_target() && !item.title.is_empty() {
+        findings.push(
+            Finding::new(
+                Code::NoQuantifiedTarget,
+                file,
+                format!("「{}」に数値の目標（業務量削減目標値・財政効果目標額）が一つもありません", item.title),
+                "何をどれだけ改善するかが分かるよう、削減時間（時間）または財政効果（千円）の目標を少なくとも一つ数値で記入してください",
+            )
+            .at(sheet, cell("workload_target")),
+        );
+    }
+    // Known misspellings in the title and prose.
+    let prose = [
+        ("title", &item.title),
+        ("situation", &item.situation),
+        ("approach", &item.approach),
+        ("references", &item.references),
+        ("goal", &item.goal),
+    ];
+    let related = item.related_sections.join("、");
+    for spelling in &config.spelling {
+        for (name, text) in prose.iter().copied().chain([("related_sections", &related)]) {
+            if text.contains(&spelling.wrong) {
+                findings.push(
+                    Finding::new(
+                        Code::Misspelling,
+                        file,
+                        format!("「{}」と書かれています（「{}」の誤りではありませんか）", spelling.wrong, spelling.right),
+                        format!("「{}」に直してください", spelling.right),
+                    )
+                    .at(sheet, cell(name)),
+                );
+            }
+        }
+    }
+    // A field holding another field's label: a copy slip on the form.
+    for (name, text) in prose {
+        if let Some(field) = crate::reader::Field::from_label(text) {
+            if crate::normalize::field_name(field) != name {
+                findings.push(
+                    Finding::new(
+                        Code::LabelAsValue,
+                        file,
+                        format!("欄の内容が見出し「{}」そのものになっています（貼り付け誤りの可能性）", text.trim()),
+                        "この欄に入れるべき内容を記入してください",
+                    )
+                    .at(sheet, cell(name)),
+                );
+            }
+        }
+    }
+}
+
+fn display_title(item: &Item) -> String {
+    if item.title.is_empty() { format!("シート{}", item.source.sheet) } else { format!("「{}」", item.title) }
+}
+
+/// The same item submitted twice: same title and same first section.
+pub fn check_duplicates(items: &[Item], findings: &mut Vec<Finding>) {
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        if item.title.is_empty() {
+            continue;
+        }
+        let section = item.primary_resolved.first().map(|r| r.section.clone()).unwrap_or_default();
+        let key = (title_key(&item.title), section);
+        if let Some(&first) = seen.get(&key) {
+            let other = &items[first];
+            findings.push(
+                Finding::new(
+                    Code::DuplicateItem,
+                    &item.source.file,
+                    format!(
+                        "「{}」は {} › {} と同じ取組（同じ名称・同じ所管部署）です",
+                        item.title, other.source.file, other.source.sheet
+                    ),
+                    "重複して提出していないか確認し、不要な方を削除してください",
+                )
+                .at(&item.source.sheet, item.source.cells.get("title").map(String::as_str)),
+            );
+        } else {
+            seen.insert(key, i);
+        }
+    }
+}
+
+/// Compares the organisation table's 提案件数 with what was submitted.
+/// `proposing` gives each item's proposing (部, 課).
+pub fn check_proposal_counts(config: &PlanConfig, proposing: &[(String, String)], plan_file: &str, findings: &mut Vec<Finding>) {
+    let mut counts: BTreeMap<(String, String), u32> = BTreeMap::new();
+    for key in proposing {
+        *counts.entry(key.clone()).or_default() += 1;
+    }
+    for d in &config.departments {
+        for s in &d.sections {
+            let Some(declared) = s.declared else { continue };
+            let submitted = counts.get(&(d.name.clone(), s.name.clone())).copied().unwrap_or(0);
+            if submitted != declared {
+                findings.push(
+                    Finding::new(
+                        Code::ProposalCountMismatch,
+                        plan_file,
+                        format!(
+                            "組織一覧の提案件数（{}{}: {declared}件）と提出された個票（{submitted}件）が一致しません",
+                            d.name, s.name
+                        ),
+                        "提出漏れ・所管部署の記入誤りがないか確認し、組織一覧の件数を直してください",
+                    )
+                    .in_department(&d.name),
+                );
+            }
+        }
+    }
+}
+
+/// name_key-equal department names (used when telling a file's department).
+pub fn same_name(a: &str, b: &str) -> bool {
+    name_key(a) == name_key(b)
+}
