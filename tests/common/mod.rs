@@ -1,0 +1,135 @@
+//! Builds small input folders for tests: a plan.toml and workbooks written
+//! with rust_xlsxwriter in whatever layout a test needs.
+
+#![allow(dead_code)]
+
+use gyokaku::config::PlanConfig;
+use gyokaku::pipeline::{self, Run};
+use rust_xlsxwriter::{Workbook, Worksheet};
+use std::path::{Path, PathBuf};
+
+pub const PLAN: &str = r#"
+[plan]
+name = "テストプラン"
+city = "テスト市"
+
+[[years]]
+code = "R6"
+era = "令和6年度"
+western = 2024
+[[years]]
+code = "R7"
+era = "令和7年度"
+western = 2025
+[[years]]
+code = "R8"
+era = "令和8年度"
+western = 2026
+
+[[taxonomy]]
+daibunrui = "情報・デジタル化の改革"
+shobunrui = [{ name = "業務の効率化" }, { name = "利便性の向上" }]
+[[taxonomy]]
+daibunrui = "財政の改革"
+shobunrui = [{ name = "歳入の確保" }, { name = "歳出の適正化", aliases = ["歳出の抑制"] }]
+
+[[departments]]
+code = "01"
+name = "総務部"
+sections = [{ name = "人事課", declared = 1 }, { name = "契約課" }]
+[[departments]]
+code = "02"
+name = "都市建設部"
+sections = [{ name = "土木建設課" }]
+"#;
+
+/// A temporary input folder with plan.toml and an empty submissions/.
+pub struct Inputs {
+    pub dir: tempfile::TempDir,
+}
+
+impl Inputs {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("plan.toml"), PLAN).unwrap();
+        std::fs::create_dir(dir.path().join("submissions")).unwrap();
+        Inputs { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn submission(&self, name: &str) -> PathBuf {
+        self.dir.path().join("submissions").join(name)
+    }
+
+    pub fn run(&self) -> Run {
+        let config = PlanConfig::load(&self.path().join("plan.toml")).unwrap();
+        pipeline::run(self.path(), &config).unwrap()
+    }
+}
+
+/// The rows of a plain, well-formed 個票: (label, C, D, E, F).
+pub fn item_rows(title: &str) -> Vec<[String; 5]> {
+    let r = |a: &str, b: &str, c: &str, d: &str, e: &str| [a, b, c, d, e].map(str::to_string);
+    vec![
+        r("取組項目名", title, "", "", ""),
+        r("大分類", "情報・デジタル化の改革", "", "", ""),
+        r("小分類", "業務の効率化", "", "", ""),
+        r("主たる所管部署", "総務部人事課", "", "", ""),
+        r("関係部署", "庁内各課", "", "", ""),
+        r("プラン策定時の現状及び課題認識", "紙で管理している。", "", "", ""),
+        r("取組の方向性、内容", "電子化する。", "", "", ""),
+        r("参考事例等", "", "", "", ""),
+        r("3年後の目指す姿（最終目標）", "すべて電子化する。", "", "", ""),
+        r("年度計画", "令和6年度計画", "令和7年度計画", "令和8年度計画", "備考"),
+        r("調査", "調査", "", "", ""),
+        r("導入", "", "導入", "運用", "予算次第"),
+        r("各年度目標", "調査", "導入", "運用", ""),
+        r("業務量削減目標値（時間）", "△100", "200", "300", ""),
+        r("財政効果目標額（千円）", "—", "(運用コスト)", "1,500", ""),
+        r("実績報告", "令和6年度実績", "令和7年度実績", "令和8年度実績", "備考"),
+        r("年度目標実績値", "", "", "", ""),
+        r("業務量削減実績値（時間）", "", "", "", ""),
+        r("財政効果実績額（千円）", "", "", "", ""),
+        r("評価", "", "", "", ""),
+        r("課題", "", "", "", ""),
+        r("次年度に向けた改善点", "", "", "", ""),
+    ]
+}
+
+/// Writes rows at (first_row, first_col) with the label in first_col; the
+/// section column is first_col - 1 when there is room.
+pub fn write_rows(ws: &mut Worksheet, rows: &[[String; 5]], first_row: u32, label_col: u16) {
+    for (i, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write(first_row + i as u32, label_col + c as u16, v.as_str()).unwrap();
+            }
+        }
+    }
+}
+
+/// A workbook with one plain item sheet named "1" and, optionally, a list.
+pub fn simple_workbook(path: &Path, title: &str, list: Option<&[(&str, &str)]>) {
+    let mut book = Workbook::new();
+    if let Some(rows) = list {
+        let ws = book.add_worksheet();
+        ws.set_name("一覧").unwrap();
+        for (c, h) in ["優先順位", "取組項目名", "主たる所管部署", "大分類", "小分類", "備考"].iter().enumerate() {
+            ws.write(0, c as u16, *h).unwrap();
+        }
+        for (i, (priority, t)) in rows.iter().enumerate() {
+            ws.write(1 + i as u32, 0, *priority).unwrap();
+            ws.write(1 + i as u32, 1, *t).unwrap();
+            ws.write(1 + i as u32, 2, "人事課").unwrap();
+            ws.write(1 + i as u32, 3, "情報・デジタル化の改革").unwrap();
+            ws.write(1 + i as u32, 4, "業務の効率化").unwrap();
+        }
+    }
+    let ws = book.add_worksheet();
+    ws.set_name("1").unwrap();
+    write_rows(ws, &item_rows(title), 3, 1);
+    book.save(path).unwrap();
+}
