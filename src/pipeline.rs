@@ -10,6 +10,7 @@ use crate::text::nfkc;
 use crate::validate::{DepartmentSubmission, check_duplicates, check_item, check_proposal_counts, match_list};
 use crate::workbook::read_workbook;
 use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Workbook formats the reader understands.
@@ -258,15 +259,19 @@ fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig) -> Run {
         item.number = n as u32 + 1;
     }
 
+    let department_of_file: HashMap<String, String> = file_department.into_iter().collect();
     for f in findings.iter_mut().filter(|f| f.department.is_empty()) {
-        if let Some((_, d)) = file_department.iter().find(|(file, _)| *file == f.file) {
+        if let Some(d) = department_of_file.get(&f.file) {
             f.department = d.clone();
         }
     }
+    let sheets_with_errors: HashSet<(&str, &str)> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .filter_map(|f| f.sheet.as_deref().map(|s| (f.file.as_str(), s)))
+        .collect();
     for item in numbered.iter_mut() {
-        item.has_errors = findings.iter().any(|f| {
-            f.severity == Severity::Error && f.file == item.source.file && f.sheet.as_deref() == Some(item.source.sheet.as_str())
-        });
+        item.has_errors = sheets_with_errors.contains(&(item.source.file.as_str(), item.source.sheet.as_str()));
     }
     sort_findings(&mut findings, &|d: &str| if d.is_empty() { usize::MAX } else { department_rank(d) });
     Run { items: numbered, findings, files }

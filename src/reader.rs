@@ -107,13 +107,21 @@ impl Field {
 
     /// Which field a label cell names, if any.
     pub fn from_label(text: &str) -> Option<Field> {
-        let key = label_key(text);
-        if key.is_empty() {
+        // Label keys of every field and variant, computed once per process.
+        static KEYS: std::sync::OnceLock<std::collections::HashMap<String, Field>> = std::sync::OnceLock::new();
+        let keys = KEYS.get_or_init(|| {
+            let mut keys = std::collections::HashMap::new();
+            for f in Field::ALL.into_iter().rev() {
+                for label in std::iter::once(f.label()).chain(f.variants().iter().copied()) {
+                    keys.insert(label_key(label), f);
+                }
+            }
+            keys
+        });
+        if text.trim().is_empty() || text.chars().count() > 40 {
             return None;
         }
-        Field::ALL.into_iter().find(|f| {
-            label_key(f.label()) == key || f.variants().iter().any(|v| label_key(v) == key)
-        })
+        keys.get(&label_key(text)).copied()
     }
 
     /// Fields whose value is one text (possibly spread over merged cells).

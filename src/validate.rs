@@ -39,34 +39,7 @@ pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: 
         }
         return;
     }
-    // Score every pair; identical titles are told apart by section and order.
-    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
-    for (li, (_, row)) in sub.list.iter().enumerate() {
-        let row_key = title_key(&row.title.text);
-        let row_section = organisation.resolve(row.section.text.trim()).0;
-        for (si, &ii) in sub.items.iter().enumerate() {
-            let item = &items[ii];
-            let sim = similarity(&row_key, &title_key(&item.title));
-            if sim < TITLE_MATCH_THRESHOLD {
-                continue;
-            }
-            let section_bonus = match &row_section {
-                Some(r) if item.primary_resolved.contains(r) => 0.05,
-                _ => 0.0,
-            };
-            let order_penalty = (li as f64 - si as f64).abs() / (1000.0 * (sub.list.len() + sub.items.len()) as f64);
-            pairs.push((sim + section_bonus - order_penalty, li, si));
-        }
-    }
-    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    let mut row_of_sheet: Vec<Option<usize>> = vec![None; sub.items.len()];
-    let mut sheet_of_row: Vec<Option<usize>> = vec![None; sub.list.len()];
-    for (_, li, si) in pairs {
-        if sheet_of_row[li].is_none() && row_of_sheet[si].is_none() {
-            sheet_of_row[li] = Some(si);
-            row_of_sheet[si] = Some(li);
-        }
-    }
+    let (sheet_of_row, row_of_sheet) = pair_rows_with_sheets(sub, items, organisation);
 
     for (li, (file, row)) in sub.list.iter().enumerate() {
         let place = |f: Finding, cell: &str| f.at(&row.sheet, Some(cell)).in_department(&sub.department);
@@ -215,6 +188,62 @@ pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: 
             );
         }
     }
+}
+
+/// Pairs list rows with sheets. Rows and sheets whose titles are equal (as
+/// keys) pair first, within their title; what is left pairs by similarity.
+/// Identical titles (the same initiative in several sections) are told apart
+/// by section, then by order. Comparing only the leftovers keeps the cost
+/// near linear in the number of items.
+fn pair_rows_with_sheets(sub: &DepartmentSubmission, items: &[Item], organisation: &Organisation) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
+    let row_keys: Vec<String> = sub.list.iter().map(|(_, r)| title_key(&r.title.text)).collect();
+    let sheet_keys: Vec<String> = sub.items.iter().map(|&i| title_key(&items[i].title)).collect();
+    let row_sections: Vec<_> = sub.list.iter().map(|(_, r)| organisation.resolve(r.section.text.trim()).0).collect();
+    let total = (sub.list.len() + sub.items.len()).max(1) as f64;
+    let score = |li: usize, si: usize, sim: f64| {
+        let item = &items[sub.items[si]];
+        let section_bonus = match &row_sections[li] {
+            Some(r) if item.primary_resolved.contains(r) => 0.05,
+            _ => 0.0,
+        };
+        let order_penalty = (li as f64 - si as f64).abs() / (1000.0 * total);
+        sim + section_bonus - order_penalty
+    };
+    let mut sheet_of_row: Vec<Option<usize>> = vec![None; sub.list.len()];
+    let mut row_of_sheet: Vec<Option<usize>> = vec![None; sub.items.len()];
+    let assign = |mut pairs: Vec<(f64, usize, usize)>, sheet_of_row: &mut Vec<Option<usize>>, row_of_sheet: &mut Vec<Option<usize>>| {
+        pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        for (_, li, si) in pairs {
+            if sheet_of_row[li].is_none() && row_of_sheet[si].is_none() {
+                sheet_of_row[li] = Some(si);
+                row_of_sheet[si] = Some(li);
+            }
+        }
+    };
+    // Equal titles first.
+    let mut sheets_by_key: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (si, key) in sheet_keys.iter().enumerate() {
+        sheets_by_key.entry(key.as_str()).or_default().push(si);
+    }
+    let mut exact = Vec::new();
+    for (li, key) in row_keys.iter().enumerate() {
+        for &si in sheets_by_key.get(key.as_str()).into_iter().flatten() {
+            exact.push((score(li, si, 1.0), li, si));
+        }
+    }
+    assign(exact, &mut sheet_of_row, &mut row_of_sheet);
+    // Then the rest by similarity.
+    let mut near = Vec::new();
+    for li in (0..sub.list.len()).filter(|&li| sheet_of_row[li].is_none()) {
+        for si in (0..sub.items.len()).filter(|&si| row_of_sheet[si].is_none()) {
+            let sim = similarity(&row_keys[li], &sheet_keys[si]);
+            if sim >= TITLE_MATCH_THRESHOLD {
+                near.push((score(li, si, sim), li, si));
+            }
+        }
+    }
+    assign(near, &mut sheet_of_row, &mut row_of_sheet);
+    (sheet_of_row, row_of_sheet)
 }
 
 /// `3`, `３`, `3.0` → 3.
