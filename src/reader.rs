@@ -353,9 +353,16 @@ fn read_list(grid: &Grid, header: usize, columns: &ListColumns) -> Vec<ListRow> 
     rows
 }
 
-/// Reads the year columns of a header row (年度計画 or 実績報告): which
-/// column holds which fiscal year, and where 備考 is.
-fn year_columns(grid: &Grid, row: usize, label_col: usize, years: &[FiscalYear]) -> Option<(Vec<(String, usize)>, Option<usize>)> {
+/// Which column holds which fiscal year, and where 備考 is.
+#[derive(Debug, Clone)]
+struct YearColumns {
+    /// (year code, column)
+    years: Vec<(String, usize)>,
+    remark: Option<usize>,
+}
+
+/// Reads the year columns of a header row (年度計画 or 実績報告).
+fn year_columns(grid: &Grid, row: usize, label_col: usize, years: &[FiscalYear]) -> Option<YearColumns> {
     let mut found = Vec::new();
     let mut remark = None;
     for c in label_col + 1..grid.rows[row].len() {
@@ -368,7 +375,7 @@ fn year_columns(grid: &Grid, row: usize, label_col: usize, years: &[FiscalYear])
             remark = Some(c);
         }
     }
-    if found.is_empty() { None } else { Some((found, remark)) }
+    if found.is_empty() { None } else { Some(YearColumns { years: found, remark }) }
 }
 
 /// `令和6年度計画`, `令和６年度`, `R6`, `2024年度` → "R6" (by the plan's years).
@@ -411,11 +418,13 @@ fn read_item(
     findings: &mut Vec<Finding>,
 ) -> RawSheet {
     let mut sheet = RawSheet { sheet: grid.name.clone(), ..Default::default() };
-    let default_years: Vec<(String, usize)> =
-        years.iter().enumerate().map(|(i, y)| (y.code.clone(), label_col + 1 + i)).collect();
-    let default_remark = Some(label_col + 1 + years.len());
-    let mut plan_columns: Option<(Vec<(String, usize)>, Option<usize>)> = None;
-    let mut result_columns: Option<(Vec<(String, usize)>, Option<usize>)> = None;
+    // Without a readable header, years are taken left to right from column C.
+    let default_columns = YearColumns {
+        years: years.iter().enumerate().map(|(i, y)| (y.code.clone(), label_col + 1 + i)).collect(),
+        remark: Some(label_col + 1 + years.len()),
+    };
+    let mut plan_columns: Option<YearColumns> = None;
+    let mut result_columns: Option<YearColumns> = None;
     let mut in_plan = false;
     let value_end = label_col + 1 + years.len() + 1;
 
@@ -444,7 +453,7 @@ fn read_item(
             Some(Field::YearlyGoals | Field::WorkloadTarget | Field::FiscalTarget | Field::GoalResult | Field::WorkloadResult | Field::FiscalResult)
         );
         if in_plan && !ends_plan {
-            let columns = plan_columns.clone().unwrap_or((default_years.clone(), default_remark));
+            let columns = plan_columns.clone().unwrap_or_else(|| default_columns.clone());
             let row = year_row(grid, r, label_col, &label_text, &columns);
             if !row.label.trim().is_empty() || row.years.values().any(|c| !c.text.trim().is_empty()) || !row.remark.text.trim().is_empty() {
                 sheet.plan_rows.push(row);
@@ -472,12 +481,12 @@ fn read_item(
                 Field::GoalResult | Field::WorkloadResult | Field::FiscalResult | Field::Evaluation | Field::Issues | Field::Improvements
             );
             let columns = if is_result { result_columns.clone().or_else(|| plan_columns.clone()) } else { plan_columns.clone() }
-                .unwrap_or((default_years.clone(), default_remark));
+                .unwrap_or_else(|| default_columns.clone());
             let mut row = year_row(grid, r, label_col, &label_text, &columns);
             if is_result {
                 row.years.retain(|_, c| !INSTRUCTION_PHRASES.iter().any(|p| c.text.contains(p)));
             }
-            let first = columns.0.first().map(|(_, c)| *c).unwrap_or(label_col + 1);
+            let first = columns.years.first().map(|(_, c)| *c).unwrap_or(label_col + 1);
             sheet.field_cell.insert(field, a1(r, first));
             sheet.per_year.insert(field, row);
         }
@@ -526,12 +535,12 @@ fn row_label(grid: &Grid, r: usize, label_col: usize) -> (String, Option<Field>)
     (String::new(), None)
 }
 
-fn year_row(grid: &Grid, r: usize, label_col: usize, label: &str, columns: &(Vec<(String, usize)>, Option<usize>)) -> YearRow {
+fn year_row(grid: &Grid, r: usize, label_col: usize, label: &str, columns: &YearColumns) -> YearRow {
     YearRow {
         label: label.trim().to_string(),
         label_cell: a1(r, label_col),
-        years: columns.0.iter().map(|(code, c)| (code.clone(), cell_text(grid, r, *c))).collect(),
-        remark: columns.1.map(|c| cell_text(grid, r, c)).unwrap_or_default(),
+        years: columns.years.iter().map(|(code, c)| (code.clone(), cell_text(grid, r, *c))).collect(),
+        remark: columns.remark.map(|c| cell_text(grid, r, c)).unwrap_or_default(),
     }
 }
 

@@ -6,7 +6,7 @@ use crate::findings::{Code, Finding};
 use crate::model::Item;
 use crate::reader::{Field, ListRow};
 use crate::resolve::{Organisation, Taxonomy};
-use crate::text::{name_key, similarity, title_key};
+use crate::text::{similarity, title_key};
 use std::collections::BTreeMap;
 
 /// A department's items together with its list rows (from any of its files).
@@ -393,9 +393,4 @@ pub fn check_proposal_counts(config: &PlanConfig, proposing: &[(String, String)]
             }
         }
     }
-}
-
-/// name_key-equal department names (used when telling a file's department).
-pub fn same_name(a: &str, b: &str) -> bool {
-    name_key(a) == name_key(b)
 }
