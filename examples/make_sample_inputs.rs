@@ -16,15 +16,15 @@ use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatAlign, 
 use std::path::{Path, PathBuf};
 
 /// One department's transcription.
-struct Department {
-    file_stem: String,
-    name: String,
+pub struct Department {
+    pub file_stem: String,
+    pub name: String,
     /// Rows of the list: 優先順位, 取組項目名, 主たる所管部署, 大分類, 小分類, 備考.
-    list: Vec<Vec<String>>,
-    sheets: Vec<Vec<Vec<String>>>,
+    pub list: Vec<Vec<String>>,
+    pub sheets: Vec<Vec<Vec<String>>>,
 }
 
-fn parse(path: &Path) -> Department {
+pub fn parse(path: &Path) -> Department {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let stem = path.file_stem().unwrap().to_string_lossy().to_string();
     let mut dept = Department { file_stem: stem, name: String::new(), list: Vec::new(), sheets: Vec::new() };
@@ -278,7 +278,7 @@ fn write_list_sheet(ws: &mut Worksheet, dept: &Department, suffix: &str, f: &For
     Ok(())
 }
 
-fn build(dept: &Department, copy: Option<usize>, out: &Path) -> Result<PathBuf, rust_xlsxwriter::XlsxError> {
+pub fn build(dept: &Department, copy: Option<usize>, out: &Path) -> Result<PathBuf, rust_xlsxwriter::XlsxError> {
     let code = &dept.file_stem[..2];
     let drift = drift_for(code);
     let f = formats();
