@@ -3,7 +3,7 @@
 
 use crate::config::PlanConfig;
 use crate::findings::{Code, Finding};
-use crate::model::Item;
+use crate::model::{Item, SectionRef};
 use crate::reader::{Field, ListRow};
 use crate::resolve::{Organisation, Taxonomy};
 use crate::text::{similarity, title_key};
@@ -39,7 +39,9 @@ pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: 
         }
         return;
     }
-    let (sheet_of_row, row_of_sheet) = pair_rows_with_sheets(sub, items, organisation);
+    let row_sections: Vec<Option<SectionRef>> =
+        sub.list.iter().map(|(_, r)| organisation.resolve(r.section.text.trim()).0).collect();
+    let (sheet_of_row, row_of_sheet) = pair_rows_with_sheets(sub, items, &row_sections);
 
     for (li, (file, row)) in sub.list.iter().enumerate() {
         let place = |f: Finding, cell: &str| f.at(&row.sheet, Some(cell)).in_department(&sub.department);
@@ -125,8 +127,7 @@ pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: 
                 &row.shobunrui.cell,
             ));
         }
-        let list_section = organisation.resolve(row.section.text.trim()).0;
-        if let Some(section) = &list_section {
+        if let Some(section) = &row_sections[li] {
             if !item.primary_resolved.is_empty() && !item.primary_resolved.contains(section) {
                 findings.push(place(
                     Finding::new(
@@ -195,10 +196,9 @@ pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: 
 /// Identical titles (the same initiative in several sections) are told apart
 /// by section, then by order. Comparing only the leftovers keeps the cost
 /// near linear in the number of items.
-fn pair_rows_with_sheets(sub: &DepartmentSubmission, items: &[Item], organisation: &Organisation) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
+fn pair_rows_with_sheets(sub: &DepartmentSubmission, items: &[Item], row_sections: &[Option<SectionRef>]) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
     let row_keys: Vec<String> = sub.list.iter().map(|(_, r)| title_key(&r.title.text)).collect();
     let sheet_keys: Vec<String> = sub.items.iter().map(|&i| title_key(&items[i].title)).collect();
-    let row_sections: Vec<_> = sub.list.iter().map(|(_, r)| organisation.resolve(r.section.text.trim()).0).collect();
     let total = (sub.list.len() + sub.items.len()).max(1) as f64;
     let score = |li: usize, si: usize, sim: f64| {
         let item = &items[sub.items[si]];

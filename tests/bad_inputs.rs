@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Inputs, simple_workbook, write_rows, item_rows};
+use common::{Inputs, add_item_sheet, simple_workbook};
 use rust_xlsxwriter::{Formula, Workbook};
 use std::path::Path;
 
@@ -64,9 +64,7 @@ fn sheet_in_unknown_layout_is_one_finding_and_the_rest_is_read() {
     memo.set_name("メモ").unwrap();
     memo.write(0, 0, "課内での検討メモ").unwrap();
     memo.write(1, 1, "来年度に再検討").unwrap();
-    let ws = book.add_worksheet();
-    ws.set_name("1").unwrap();
-    write_rows(ws, &item_rows("出退勤管理の電子化"), 3, 1);
+    add_item_sheet(&mut book, "出退勤管理の電子化");
     book.save(inputs.submission("01_総務部.xlsx")).unwrap();
     let run = inputs.run();
     let unknown: Vec<String> = run.findings.iter().filter(|f| f.code == "R004").map(|f| f.place()).collect();
@@ -96,9 +94,7 @@ fn cell_beyond_excels_limit_is_reported_and_kept_whole() {
 fn formula_error_is_one_finding() {
     let inputs = Inputs::new();
     let mut book = Workbook::new();
-    let ws = book.add_worksheet();
-    ws.set_name("1").unwrap();
-    write_rows(ws, &item_rows("出退勤管理の電子化"), 3, 1);
+    let ws = add_item_sheet(&mut book, "出退勤管理の電子化");
     // 業務量削減目標値 R6 is row 17 (index 16), column C.
     ws.write_formula(16, 2, Formula::new("=100/0").set_result("#DIV/0!")).unwrap();
     book.save(inputs.submission("01_総務部.xlsx")).unwrap();

@@ -111,6 +111,14 @@ pub fn write_rows(ws: &mut Worksheet, rows: &[[String; 5]], first_row: u32, labe
     }
 }
 
+/// Adds a plain item sheet named "1" to `book`, for a test to alter.
+pub fn add_item_sheet<'a>(book: &'a mut Workbook, title: &str) -> &'a mut Worksheet {
+    let ws = book.add_worksheet();
+    ws.set_name("1").unwrap();
+    write_rows(ws, &item_rows(title), 3, 1);
+    ws
+}
+
 /// A workbook with one plain item sheet named "1" and, optionally, a list.
 pub fn simple_workbook(path: &Path, title: &str, list: Option<&[(&str, &str)]>) {
     let mut book = Workbook::new();
@@ -128,8 +136,6 @@ pub fn simple_workbook(path: &Path, title: &str, list: Option<&[(&str, &str)]>) 
             ws.write(1 + i as u32, 4, "業務の効率化").unwrap();
         }
     }
-    let ws = book.add_worksheet();
-    ws.set_name("1").unwrap();
-    write_rows(ws, &item_rows(title), 3, 1);
+    add_item_sheet(&mut book, title);
     book.save(path).unwrap();
 }
