@@ -27,6 +27,31 @@ pub struct PlanConfig {
     /// Known misspellings to look for in prose (e.g. 府内 for 庁内).
     #[serde(default)]
     pub spelling: Vec<Spelling>,
+    /// File names of the documents `build` writes (without extension).
+    #[serde(default)]
+    pub outputs: OutputNames,
+}
+
+/// Output file names, without extension. Japanese by default; any
+/// character a file system forbids is replaced when the file is written.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct OutputNames {
+    pub booklet: String,
+    pub priority_list: String,
+    pub items_workbook: String,
+    pub validation: String,
+}
+
+impl Default for OutputNames {
+    fn default() -> Self {
+        OutputNames {
+            booklet: "プラン素案".into(),
+            priority_list: "取組項目及び優先順位一覧".into(),
+            items_workbook: "取組項目個票_集約".into(),
+            validation: "差し戻し一覧".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -153,6 +178,17 @@ impl PlanConfig {
     /// Year codes in plan order (R6, R7, R8).
     pub fn year_codes(&self) -> Vec<String> {
         self.years.iter().map(|y| y.code.clone()).collect()
+    }
+
+    /// The year's label as documents print it: 令和6(2024)年度.
+    pub fn year_label(&self, code: &str) -> String {
+        match self.years.iter().find(|y| y.code == code) {
+            Some(y) => match y.era.strip_suffix("年度") {
+                Some(era) => format!("{era}({})年度", y.western),
+                None => format!("{}({})", y.era, y.western),
+            },
+            None => code.to_string(),
+        }
     }
 
     pub fn department(&self, name: &str) -> Option<&Department> {

@@ -109,6 +109,8 @@ pub enum Code {
     SectionMismatch,
     /// V215 a list row's priority is not a whole number.
     BadPriority,
+    /// T301 a character no shipped or added font can draw.
+    MissingGlyph,
 }
 
 impl Code {
@@ -152,6 +154,7 @@ impl Code {
             LabelAsValue => "V213",
             SectionMismatch => "V214",
             BadPriority => "V215",
+            MissingGlyph => "T301",
         }
     }
 
@@ -165,7 +168,7 @@ impl Code {
             | NotANumber | Expression | MixedSigns | SectionApproximate
             | SectionOtherDepartment | TitleMismatch | NoListSheet | NoQuantifiedTarget
             | ProposalCountMismatch | DuplicatePriority | DuplicateItem | Misspelling
-            | LabelAsValue | SectionMismatch => Severity::Warning,
+            | LabelAsValue | SectionMismatch | MissingGlyph => Severity::Warning,
             SkippedSheet | NotAWorkbook | SignConverted | TaxonomyAlias | SectionSpelling => {
                 Severity::Info
             }

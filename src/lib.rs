@@ -4,7 +4,10 @@
 //! validate → renderers (report). One model (model.rs) in the middle.
 
 pub mod amount;
+pub mod build;
 pub mod config;
+pub mod documents;
+pub mod era;
 pub mod findings;
 pub mod model;
 pub mod normalize;
@@ -13,6 +16,7 @@ pub mod reader;
 pub mod report;
 pub mod resolve;
 pub mod text;
+pub mod typeset;
 pub mod validate;
 pub mod workbook;
 pub mod write;

@@ -1,12 +1,15 @@
 //! The `gyokaku` command line.
 
 use clap::{Parser, Subcommand};
+use gyokaku::build::{self, BuildOptions, read_override};
 use gyokaku::config::PlanConfig;
 use gyokaku::findings::Severity;
 use gyokaku::pipeline;
 use gyokaku::report;
 use gyokaku::write::write_atomic;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+mod progress;
 use std::process::ExitCode;
 
 /// Turns the departments' workbooks into the documents the council and
@@ -25,6 +28,36 @@ enum Command {
     ///
     /// Exit status: 0 no errors, 1 errors found, 2 cannot run.
     Validate(ValidateArgs),
+    /// Validate, then write the 素案 booklet, the priority list (PDF and
+    /// xlsx), the consolidated workbook, the validation report and
+    /// manifest.json.
+    ///
+    /// Exit status: 0 documents written (items with errors are marked
+    /// 要確認), 1 refused by --strict, 2 a document could not be made.
+    Build(BuildArgs),
+}
+
+#[derive(clap::Args)]
+struct BuildArgs {
+    /// Folder holding plan.toml and submissions/.
+    #[arg(default_value = "inputs")]
+    input_dir: PathBuf,
+    /// Folder the documents are written to.
+    #[arg(short, long, default_value = "reports")]
+    out: PathBuf,
+    /// Folder of templates overriding the built-in ones (booklet.typ,
+    /// priority_list.typ, common.typ, validation.html).
+    #[arg(long)]
+    templates: Option<PathBuf>,
+    /// Font file or folder to add to the shipped fonts (repeatable).
+    #[arg(long = "font-path")]
+    font_paths: Vec<PathBuf>,
+    /// Build nothing but the validation report when there are errors.
+    #[arg(long)]
+    strict: bool,
+    /// Leave info findings out of the terminal output (reports keep them).
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(clap::Args)]
@@ -56,7 +89,47 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Build(args) => match build(&args) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
     }
+}
+
+fn build(args: &BuildArgs) -> anyhow::Result<u8> {
+    let options = BuildOptions {
+        input_dir: args.input_dir.clone(),
+        out_dir: args.out.clone(),
+        templates: args.templates.clone(),
+        font_paths: args.font_paths.clone(),
+        strict: args.strict,
+    };
+    let progress = progress::Progress::start(build::PROGRESS_STEPS);
+    let outcome = build::build(&options, &progress.bar);
+    progress.finish();
+    let outcome = outcome?;
+    print!("{}", report::terminal::render(&outcome.run, &outcome.config, args.quiet));
+    for warning in &outcome.warnings {
+        eprintln!("warning: {warning}");
+    }
+    for file in &outcome.files {
+        let pages = file.pages.map(|p| format!(" ({p} pages)")).unwrap_or_default();
+        println!("wrote {}{pages}", args.out.join(&file.path).display());
+    }
+    if outcome.refused {
+        eprintln!(
+            "error: --strict: {} error(s) found; documents not built (see the validation report)",
+            outcome.run.count(Severity::Error)
+        );
+        return Ok(1);
+    }
+    for failure in &outcome.failures {
+        eprintln!("error: {failure}");
+    }
+    Ok(if outcome.failures.is_empty() { 0 } else { 2 })
 }
 
 /// Runs validation; Ok(true) when errors were found.
@@ -68,7 +141,7 @@ fn validate(args: &ValidateArgs) -> anyhow::Result<bool> {
     let run = pipeline::run(&args.input_dir, &config)?;
     print!("{}", report::terminal::render(&run, &config, args.quiet));
 
-    let template = read_template(args.templates.as_deref(), "validation.html")?;
+    let template = read_override(args.templates.as_deref(), "validation.html")?;
     let html = report::html::render(&run, &config, template.as_deref())?;
     let html_path = args.report.join("validation.html");
     write_atomic(&html_path, html.as_bytes())?;
@@ -81,14 +154,4 @@ fn validate(args: &ValidateArgs) -> anyhow::Result<bool> {
         println!("wrote {}", json.display());
     }
     Ok(run.count(Severity::Error) > 0)
-}
-
-/// A city's own version of a template, when it has one.
-fn read_template(dir: Option<&Path>, name: &str) -> anyhow::Result<Option<String>> {
-    let Some(dir) = dir else { return Ok(None) };
-    let path = dir.join(name);
-    if !path.exists() {
-        return Ok(None);
-    }
-    Ok(Some(std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?))
 }

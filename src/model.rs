@@ -133,6 +133,9 @@ pub struct Item {
     pub list_note: String,
     /// 主たる所管部署 as the department's list writes it.
     pub list_section: Option<String>,
+    /// The 課 this item counts for in 組織一覧及び提案状況: the list's
+    /// 主たる所管部署 when the item is on a list, else the sheet's first.
+    pub proposing_section: Option<SectionRef>,
     /// 実績 / 評価 per year code; only years with something written.
     pub results: BTreeMap<String, YearResult>,
     /// True when validation found an error on this item.

@@ -230,12 +230,13 @@ fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig) -> Run {
 
     // The proposing section: the list's 主たる所管部署 when the item is on a
     // list, else the sheet's first primary section.
+    for item in &mut items {
+        let from_list = item.list_section.as_deref().and_then(|s| normalizer.organisation.resolve(s).0);
+        item.proposing_section = from_list.or_else(|| item.primary_resolved.first().cloned());
+    }
     let proposing: Vec<(String, String)> = items
         .iter()
-        .filter_map(|item| {
-            let from_list = item.list_section.as_deref().and_then(|s| normalizer.organisation.resolve(s).0);
-            from_list.or_else(|| item.primary_resolved.first().cloned()).map(|r| (r.department, r.section))
-        })
+        .filter_map(|item| item.proposing_section.clone().map(|r| (r.department, r.section)))
         .collect();
     check_proposal_counts(config, &proposing, "plan.toml", &mut findings);
 

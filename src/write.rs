@@ -15,3 +15,43 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     tmp.persist(path).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
     Ok(())
 }
+
+/// A file name safe on Windows, macOS and Linux: characters any of them
+/// forbids (`\\ / : * ? " < > |`, control characters) become `_`, trailing
+/// dots and spaces go, reserved device names get a `_`, and the name is cut
+/// to 80 characters (well under every system's 255-byte limit in UTF-8).
+pub fn safe_file_name(name: &str) -> String {
+    let mut safe: String = name
+        .chars()
+        .map(|c| if c.is_control() || matches!(c, '\\' | '/' | ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c })
+        .take(80)
+        .collect();
+    while safe.ends_with('.') || safe.ends_with(' ') || safe.ends_with('\u{3000}') {
+        safe.pop();
+    }
+    let safe = safe.trim_start().to_string();
+    if safe.is_empty() {
+        return "_".to_string();
+    }
+    let stem = safe.split('.').next().unwrap_or("").to_ascii_uppercase();
+    const RESERVED: [&str; 4] = ["CON", "PRN", "AUX", "NUL"];
+    let reserved = RESERVED.contains(&stem.as_str())
+        || (stem.len() == 4 && (stem.starts_with("COM") || stem.starts_with("LPT")) && stem.as_bytes()[3].is_ascii_digit());
+    if reserved { format!("_{safe}") } else { safe }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_file_name;
+
+    #[test]
+    fn file_names_are_safe_everywhere() {
+        assert_eq!(safe_file_name("取組項目及び優先順位一覧"), "取組項目及び優先順位一覧");
+        assert_eq!(safe_file_name("a/b\\c:d*e?f\"g<h>i|j"), "a_b_c_d_e_f_g_h_i_j");
+        assert_eq!(safe_file_name("名前. "), "名前");
+        assert_eq!(safe_file_name("CON"), "_CON");
+        assert_eq!(safe_file_name("com1.txt"), "_com1.txt");
+        assert_eq!(safe_file_name(""), "_");
+        assert_eq!(safe_file_name(&"長".repeat(200)).chars().count(), 80);
+    }
+}

@@ -1,0 +1,301 @@
+//! `gyokaku build`: validate, then write every council document and a
+//! manifest. Documents are typeset in parallel; each file is written
+//! atomically, and a document that fails does not stop the others.
+
+use crate::config::PlanConfig;
+use crate::documents::booklet::{BookletData, PriorityListData, booklet_title};
+use crate::documents::{items_xlsx, priority_xlsx};
+use crate::findings::{Code, Finding, Severity, sort_findings};
+use crate::model::Item;
+use crate::pipeline::{self, Run};
+use crate::report;
+use crate::typeset::fonts::FontSet;
+use crate::typeset::templates::Templates;
+use crate::typeset::{Compiled, Typesetter, TemplateError};
+use crate::write::{safe_file_name, write_atomic};
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+pub struct BuildOptions {
+    /// Folder holding plan.toml and submissions/.
+    pub input_dir: PathBuf,
+    /// Where documents and manifest.json go.
+    pub out_dir: PathBuf,
+    /// A city's template overrides.
+    pub templates: Option<PathBuf>,
+    /// Extra font files or folders.
+    pub font_paths: Vec<PathBuf>,
+    /// Refuse to build documents when validation finds errors.
+    pub strict: bool,
+}
+
+/// One file `build` wrote, as manifest.json lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestEntry {
+    pub kind: &'static str,
+    /// Relative to the output folder.
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pages: Option<usize>,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    pub plan: String,
+    pub document_date: String,
+    pub items: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub files: Vec<ManifestEntry>,
+}
+
+/// What a build did.
+pub struct Outcome {
+    pub run: Run,
+    pub config: PlanConfig,
+    /// Files written, in manifest order (manifest.json itself last).
+    pub files: Vec<ManifestEntry>,
+    /// Documents that could not be made, with the reason.
+    pub failures: Vec<String>,
+    /// Template warnings (a city's override using a font it lacks, …).
+    pub warnings: Vec<String>,
+    /// True when `--strict` refused to build because of errors.
+    pub refused: bool,
+}
+
+/// A finished document before it is written.
+struct Output {
+    kind: &'static str,
+    file_name: String,
+    bytes: Vec<u8>,
+    pages: Option<usize>,
+}
+
+pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<Outcome> {
+    if !options.input_dir.is_dir() {
+        anyhow::bail!("{}: input folder not found", options.input_dir.display());
+    }
+    let config = PlanConfig::load(&options.input_dir.join("plan.toml"))?;
+    // Fonts and templates load while the workbooks are read.
+    let (typesetter, run) = rayon::join(
+        || -> anyhow::Result<Typesetter> {
+            let fonts = FontSet::load(&options.font_paths)?;
+            let templates = Templates::load(options.templates.as_deref())?;
+            Typesetter::new(fonts, templates, &config.document.date)
+        },
+        || pipeline::run(&options.input_dir, &config),
+    );
+    let typesetter = typesetter?;
+    let mut run = run?;
+    progress.inc(1);
+
+    run.findings.extend(glyph_findings(&run.items, &typesetter.fonts));
+    let order = |d: &str| config.departments.iter().position(|x| x.name == d).unwrap_or(usize::MAX);
+    sort_findings(&mut run.findings, &order);
+
+    let names = &config.outputs;
+    let mut outputs: Vec<Output> = vec![
+        Output {
+            kind: "validation_html",
+            file_name: "validation.html".into(),
+            bytes: report::html::render(&run, &config, read_override(options.templates.as_deref(), "validation.html")?.as_deref())?
+                .into_bytes(),
+            pages: None,
+        },
+        Output {
+            kind: "validation_xlsx",
+            file_name: format!("{}.xlsx", safe_file_name(&names.validation)),
+            bytes: report::xlsx::render(&run, &config)?,
+            pages: None,
+        },
+    ];
+    let mut failures = Vec::new();
+    let mut warnings = Vec::new();
+    let refused = options.strict && run.count(Severity::Error) > 0;
+    if !refused {
+        let jobs = [Job::Booklet, Job::PriorityListPdf, Job::PriorityListXlsx, Job::ItemsXlsx];
+        let results: Vec<(Job, Result<(Output, Vec<String>), String>)> = jobs
+            .par_iter()
+            .map(|job| {
+                let result = job.render(&run.items, &config, &typesetter);
+                progress.inc(1);
+                (*job, result)
+            })
+            .collect();
+        for (job, result) in results {
+            match result {
+                Ok((output, job_warnings)) => {
+                    outputs.push(output);
+                    warnings.extend(job_warnings);
+                }
+                Err(message) => failures.push(format!("{}: {message}", job.describe())),
+            }
+        }
+    }
+
+    let mut files = Vec::new();
+    for output in &outputs {
+        let path = options.out_dir.join(&output.file_name);
+        write_atomic(&path, &output.bytes)?;
+        files.push(ManifestEntry {
+            kind: output.kind,
+            path: output.file_name.clone(),
+            pages: output.pages,
+            sha256: sha256_hex(&output.bytes),
+        });
+    }
+    let manifest = Manifest {
+        plan: config.plan.name.clone(),
+        document_date: config.document.date.clone(),
+        items: run.items.len(),
+        errors: run.count(Severity::Error),
+        warnings: run.count(Severity::Warning),
+        files: files.clone(),
+    };
+    let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)?;
+    manifest_bytes.push(b'\n');
+    write_atomic(&options.out_dir.join("manifest.json"), &manifest_bytes)?;
+    files.push(ManifestEntry {
+        kind: "manifest",
+        path: "manifest.json".into(),
+        pages: None,
+        sha256: sha256_hex(&manifest_bytes),
+    });
+    progress.inc(1);
+    Ok(Outcome { run, config, files, failures, warnings, refused })
+}
+
+/// The documents `build` typesets or writes, besides the validation report.
+#[derive(Debug, Clone, Copy)]
+enum Job {
+    Booklet,
+    PriorityListPdf,
+    PriorityListXlsx,
+    ItemsXlsx,
+}
+
+/// How many progress steps a build takes (reading, each job, writing).
+pub const PROGRESS_STEPS: u64 = 6;
+
+impl Job {
+    fn describe(self) -> &'static str {
+        match self {
+            Job::Booklet => "booklet",
+            Job::PriorityListPdf => "priority list (PDF)",
+            Job::PriorityListXlsx => "priority list (xlsx)",
+            Job::ItemsXlsx => "consolidated workbook",
+        }
+    }
+
+    fn render(self, items: &[Item], config: &PlanConfig, typesetter: &Typesetter) -> Result<(Output, Vec<String>), String> {
+        let names = &config.outputs;
+        let list_title = format!("取組項目及び優先順位一覧（{}）", booklet_title(config));
+        match self {
+            Job::Booklet => {
+                let compiled = typeset_booklet(typesetter, items, config).map_err(|e| e.to_string())?;
+                let bytes = typesetter.pdf(&compiled.document, "booklet").map_err(|e| e.to_string())?;
+                Ok((pdf_output("booklet", &names.booklet, bytes, &compiled), compiled.warnings))
+            }
+            Job::PriorityListPdf => {
+                let compiled = typesetter
+                    .compile("priority_list.typ", &PriorityListData::new(items, config))
+                    .map_err(|e| e.to_string())?;
+                let bytes = typesetter.pdf(&compiled.document, "priority_list").map_err(|e| e.to_string())?;
+                Ok((pdf_output("priority_list_pdf", &names.priority_list, bytes, &compiled), compiled.warnings))
+            }
+            Job::PriorityListXlsx => {
+                let rows: Vec<_> = items.iter().map(crate::documents::ListRow::new).collect();
+                let bytes = priority_xlsx::render(&rows, config, &list_title).map_err(|e| e.to_string())?;
+                Ok((xlsx_output("priority_list_xlsx", &names.priority_list, bytes), Vec::new()))
+            }
+            Job::ItemsXlsx => {
+                let title = format!("取組項目個票 集約（{}）", booklet_title(config));
+                let bytes = items_xlsx::render(items, config, &title).map_err(|e| e.to_string())?;
+                Ok((xlsx_output("items_xlsx", &names.items_workbook, bytes), Vec::new()))
+            }
+        }
+    }
+}
+
+/// Lays out the 素案 booklet (exposed for tests and benchmarks).
+pub fn typeset_booklet(typesetter: &Typesetter, items: &[Item], config: &PlanConfig) -> Result<Compiled, TemplateError> {
+    typesetter.compile("booklet.typ", &BookletData::new(items, config))
+}
+
+fn pdf_output(kind: &'static str, name: &str, bytes: Vec<u8>, compiled: &Compiled) -> Output {
+    Output {
+        kind,
+        file_name: format!("{}.pdf", safe_file_name(name)),
+        bytes,
+        pages: Some(compiled.document.pages().len()),
+    }
+}
+
+fn xlsx_output(kind: &'static str, name: &str, bytes: Vec<u8>) -> Output {
+    Output { kind, file_name: format!("{}.xlsx", safe_file_name(name)), bytes, pages: None }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A city's own version of a non-Typst template, when it has one.
+pub fn read_override(dir: Option<&Path>, name: &str) -> anyhow::Result<Option<String>> {
+    let Some(dir) = dir else { return Ok(None) };
+    let path = dir.join(name);
+    if !path.exists() {
+        return Ok(None);
+    }
+    Ok(Some(std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?))
+}
+
+/// T301: text that no loaded font can draw would print as an empty box, so
+/// each such character is reported at the cell it came from.
+pub fn glyph_findings(items: &[Item], fonts: &FontSet) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for item in items {
+        let mut fields: Vec<(&str, String)> = vec![
+            ("title", item.title.clone()),
+            ("daibunrui", item.daibunrui.clone()),
+            ("shobunrui", item.shobunrui.clone()),
+            ("primary_sections", item.primary_sections.join("")),
+            ("related_sections", item.related_sections.join("")),
+            ("situation", item.situation.clone()),
+            ("approach", item.approach.clone()),
+            ("references", item.references.clone()),
+            ("goal", item.goal.clone()),
+        ];
+        let plan: String = item
+            .plan_rows
+            .iter()
+            .flat_map(|r| std::iter::once(r.label.as_str()).chain(r.years.values().map(String::as_str)).chain([r.note.as_str()]))
+            .collect();
+        fields.push(("plan_rows", plan));
+        for (name, map) in [("yearly_goals", &item.yearly_goals), ("workload_target", &item.workload_target), ("fiscal_target", &item.fiscal_target)] {
+            fields.push((name, map.values().map(|a| a.raw.as_str()).collect()));
+        }
+        fields.push(("list_note", item.list_note.clone()));
+        for (field, text) in fields {
+            let missing = fonts.missing(&text);
+            if missing.is_empty() {
+                continue;
+            }
+            let chars: Vec<String> = missing.iter().map(|c| format!("「{c}」(U+{:04X})", *c as u32)).collect();
+            findings.push(
+                Finding::new(
+                    Code::MissingGlyph,
+                    &item.source.file,
+                    format!("項目{}の文字 {} を印刷できるフォントがありません（空白の四角になります）", item.number, chars.join("、")),
+                    "別の文字に置き換えるか、その文字を含むフォントを --font-path で追加してください",
+                )
+                .at(&item.source.sheet, item.source.cells.get(field).map(String::as_str))
+                .in_department(&item.department),
+            );
+        }
+    }
+    findings
+}

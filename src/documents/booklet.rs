@@ -1,0 +1,168 @@
+//! Data for the 素案 booklet and the priority list PDFs.
+
+use super::{ItemSheet, ListRow};
+use crate::config::PlanConfig;
+use crate::era::era_date;
+use crate::model::Item;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What every document's cover and metadata print.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentMeta {
+    /// PDF title, e.g. 飯塚市行政経営戦略推進プラン（素案）.
+    pub title: String,
+    pub plan: String,
+    pub stage: String,
+    pub city: String,
+    pub office: String,
+    /// 令和5(2023)年8月.
+    pub date: String,
+    /// 資料番号 stamp, empty for none.
+    pub material_number: String,
+    /// Year codes and how the 個票 headers print them (令和6年度).
+    pub years: Vec<YearHeading>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct YearHeading {
+    pub code: String,
+    pub era: String,
+    /// 令和6(2024)年度.
+    pub label: String,
+}
+
+impl DocumentMeta {
+    pub fn new(config: &PlanConfig, title: String) -> DocumentMeta {
+        let date = era_date(&config.document.date)
+            .map(|d| d.month)
+            .unwrap_or_else(|| config.document.date_label.clone());
+        DocumentMeta {
+            title,
+            plan: config.plan.name.clone(),
+            stage: config.plan.stage.clone(),
+            city: config.plan.city.clone(),
+            office: config.plan.office.clone(),
+            date,
+            material_number: config.document.material_number.clone(),
+            years: config
+                .years
+                .iter()
+                .map(|y| YearHeading { code: y.code.clone(), era: y.era.clone(), label: config.year_label(&y.code) })
+                .collect(),
+        }
+    }
+}
+
+/// 組織一覧及び提案状況: every 部 and 課 of the organisation master with the
+/// number of items proposed, zeros included.
+#[derive(Debug, Clone, Serialize)]
+pub struct Organisation {
+    pub departments: Vec<OrganisationDepartment>,
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OrganisationDepartment {
+    pub name: String,
+    pub sections: Vec<SectionCount>,
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionCount {
+    pub name: String,
+    pub count: u32,
+}
+
+impl Organisation {
+    pub fn new(items: &[Item], config: &PlanConfig) -> Organisation {
+        let mut counts: BTreeMap<(&str, &str), u32> = BTreeMap::new();
+        for item in items {
+            if let Some(s) = &item.proposing_section {
+                *counts.entry((s.department.as_str(), s.section.as_str())).or_default() += 1;
+            }
+        }
+        let departments: Vec<OrganisationDepartment> = config
+            .departments
+            .iter()
+            .map(|d| {
+                let sections: Vec<SectionCount> = d
+                    .sections
+                    .iter()
+                    .map(|s| SectionCount {
+                        name: s.name.clone(),
+                        count: counts.get(&(d.name.as_str(), s.name.as_str())).copied().unwrap_or(0),
+                    })
+                    .collect();
+                let total = sections.iter().map(|s| s.count).sum();
+                OrganisationDepartment { name: d.name.clone(), sections, total }
+            })
+            .collect();
+        let total = departments.iter().map(|d| d.total).sum();
+        Organisation { departments, total }
+    }
+}
+
+/// A department's run of sheets, for the 目次 and the bookmarks.
+#[derive(Debug, Clone, Serialize)]
+pub struct DepartmentRange {
+    /// 01総務部.
+    pub label: String,
+    pub first: u32,
+    pub last: u32,
+}
+
+/// Everything the booklet template prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct BookletData {
+    pub meta: DocumentMeta,
+    pub organisation: Organisation,
+    pub list: Vec<ListRow>,
+    pub departments: Vec<DepartmentRange>,
+    pub items: Vec<ItemSheet>,
+}
+
+/// Everything the standalone priority list prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct PriorityListData {
+    pub meta: DocumentMeta,
+    pub list: Vec<ListRow>,
+}
+
+/// The booklet's title: plan name and stage, 飯塚市行政経営戦略推進プラン（素案）.
+pub fn booklet_title(config: &PlanConfig) -> String {
+    if config.plan.stage.is_empty() {
+        config.plan.name.clone()
+    } else {
+        format!("{}（{}）", config.plan.name, config.plan.stage)
+    }
+}
+
+impl BookletData {
+    /// `items` in 項目番号 order (as the pipeline returns them).
+    pub fn new(items: &[Item], config: &PlanConfig) -> BookletData {
+        let mut departments: Vec<DepartmentRange> = Vec::new();
+        for item in items {
+            let label = super::department_label(item);
+            match departments.last_mut() {
+                Some(last) if last.label == label => last.last = item.number,
+                _ => departments.push(DepartmentRange { label, first: item.number, last: item.number }),
+            }
+        }
+        BookletData {
+            meta: DocumentMeta::new(config, booklet_title(config)),
+            organisation: Organisation::new(items, config),
+            list: items.iter().map(ListRow::new).collect(),
+            departments,
+            items: items.iter().map(|item| ItemSheet::new(item, config)).collect(),
+        }
+    }
+}
+
+impl PriorityListData {
+    pub fn new(items: &[Item], config: &PlanConfig) -> PriorityListData {
+        let title = format!("取組項目及び優先順位一覧（{}）", booklet_title(config));
+        PriorityListData { meta: DocumentMeta::new(config, title), list: items.iter().map(ListRow::new).collect() }
+    }
+}

@@ -1,0 +1,198 @@
+//! The council documents: what each one shows, built from the model and
+//! plan.toml as plain data. PDFs get this data as JSON for their Typst
+//! template; workbooks are written from the same views, so a PDF and its
+//! workbook never disagree.
+
+pub mod booklet;
+pub mod items_xlsx;
+pub mod priority_xlsx;
+pub mod xlsx_layout;
+
+use crate::config::PlanConfig;
+use crate::model::{Amount, Item};
+use serde::Serialize;
+
+/// A row of the 個票 grid: a label, one text per plan year, and 備考.
+#[derive(Debug, Clone, Serialize)]
+pub struct GridRow {
+    pub label: String,
+    pub cells: Vec<String>,
+    pub note: String,
+}
+
+/// One 取組項目個票, every value as the sheet prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemSheet {
+    pub number: u32,
+    /// 01総務部, as the priority list writes it.
+    pub department: String,
+    pub title: String,
+    pub daibunrui: String,
+    pub shobunrui: String,
+    pub primary: String,
+    pub related: String,
+    pub situation: String,
+    pub approach: String,
+    pub references: String,
+    pub goal: String,
+    pub plan_rows: Vec<GridRow>,
+    /// 各年度目標, 業務量削減目標値（時間）, 財政効果目標額（千円）.
+    pub targets: Vec<GridRow>,
+    /// 年度目標実績値, 業務量削減実績値（時間）, 財政効果実績額（千円）.
+    pub results: Vec<GridRow>,
+    /// 評価, 課題, 次年度に向けた改善点.
+    pub evaluation: Vec<GridRow>,
+    /// Validation found an error: printed with a 要確認 mark.
+    pub needs_review: bool,
+}
+
+/// One row of 取組項目及び優先順位一覧.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListRow {
+    /// ページ番号: the item's number, which is also its sheet's page label.
+    pub page: u32,
+    pub department: String,
+    /// 優先順位, empty for an item its department did not list.
+    pub priority: String,
+    pub title: String,
+    pub section: String,
+    pub daibunrui: String,
+    pub shobunrui: String,
+    pub note: String,
+    pub needs_review: bool,
+}
+
+/// Labels of the target, result and evaluation rows, in sheet order.
+pub const TARGET_LABELS: [&str; 3] = ["各年度目標", "業務量削減目標値（時間）", "財政効果目標額（千円）"];
+pub const RESULT_LABELS: [&str; 3] = ["年度目標実績値", "業務量削減実績値（時間）", "財政効果実績額（千円）"];
+pub const EVALUATION_LABELS: [&str; 3] = ["評価", "課題", "次年度に向けた改善点"];
+
+/// 01総務部: the department as the list's 部局名 column writes it.
+pub fn department_label(item: &Item) -> String {
+    format!("{}{}", item.department_code, item.department)
+}
+
+impl ItemSheet {
+    pub fn new(item: &Item, config: &PlanConfig) -> ItemSheet {
+        let years = config.year_codes();
+        let per_year = |f: &dyn Fn(&str) -> String| years.iter().map(|y| f(y)).collect::<Vec<String>>();
+        let amounts = |map: &std::collections::BTreeMap<String, Amount>| per_year(&|y| map.get(y).map(format_amount).unwrap_or_default());
+        let remark = |label: &str| item.target_remarks.get(label).cloned().unwrap_or_default();
+        let plan_rows = item
+            .plan_rows
+            .iter()
+            .map(|row| GridRow {
+                label: row.label.clone(),
+                cells: per_year(&|y| row.years.get(y).cloned().unwrap_or_default()),
+                note: row.note.clone(),
+            })
+            .collect();
+        let targets = vec![
+            GridRow { label: TARGET_LABELS[0].into(), cells: amounts(&item.yearly_goals), note: remark(TARGET_LABELS[0]) },
+            GridRow { label: TARGET_LABELS[1].into(), cells: amounts(&item.workload_target), note: remark(TARGET_LABELS[1]) },
+            GridRow { label: TARGET_LABELS[2].into(), cells: amounts(&item.fiscal_target), note: remark(TARGET_LABELS[2]) },
+        ];
+        let result = |f: &dyn Fn(&crate::model::YearResult) -> String| per_year(&|y| item.results.get(y).map(f).unwrap_or_default());
+        let results = vec![
+            GridRow { label: RESULT_LABELS[0].into(), cells: result(&|r| r.goal_result.clone()), note: String::new() },
+            GridRow { label: RESULT_LABELS[1].into(), cells: result(&|r| format_amount(&r.workload_result)), note: String::new() },
+            GridRow { label: RESULT_LABELS[2].into(), cells: result(&|r| format_amount(&r.fiscal_result)), note: String::new() },
+        ];
+        let evaluation = vec![
+            GridRow { label: EVALUATION_LABELS[0].into(), cells: result(&|r| r.evaluation.clone()), note: String::new() },
+            GridRow { label: EVALUATION_LABELS[1].into(), cells: result(&|r| r.issues.clone()), note: String::new() },
+            GridRow { label: EVALUATION_LABELS[2].into(), cells: result(&|r| r.improvements.clone()), note: String::new() },
+        ];
+        ItemSheet {
+            number: item.number,
+            department: department_label(item),
+            title: item.title.clone(),
+            daibunrui: item.daibunrui.clone(),
+            shobunrui: item.shobunrui.clone(),
+            primary: item.primary_sections.join("、"),
+            related: item.related_sections.join("、"),
+            situation: item.situation.clone(),
+            approach: item.approach.clone(),
+            references: item.references.clone(),
+            goal: item.goal.clone(),
+            plan_rows,
+            targets,
+            results,
+            evaluation,
+            needs_review: item.has_errors,
+        }
+    }
+}
+
+impl ListRow {
+    pub fn new(item: &Item) -> ListRow {
+        ListRow {
+            page: item.number,
+            department: department_label(item),
+            priority: item.priority.map(|p| p.to_string()).unwrap_or_default(),
+            title: item.title.clone(),
+            section: item
+                .list_section
+                .clone()
+                .or_else(|| item.proposing_section.as_ref().map(|s| s.section.clone()))
+                .unwrap_or_default(),
+            daibunrui: item.daibunrui.clone(),
+            shobunrui: item.shobunrui.clone(),
+            note: item.list_note.clone(),
+            needs_review: item.has_errors,
+        }
+    }
+}
+
+/// An amount as a sheet prints it: the number in the canonical sign with
+/// thousands separators and △ for negatives, then its note; a cell with no
+/// number prints as written.
+pub fn format_amount(amount: &Amount) -> String {
+    match amount.value {
+        Some(value) => {
+            let number = format_number(value);
+            if amount.note.is_empty() { number } else { format!("{number} {}", amount.note) }
+        }
+        None => amount.raw.trim().to_string(),
+    }
+}
+
+/// 1920 → "1,920", -480 → "△480", 0.5 → "0.5".
+pub fn format_number(value: f64) -> String {
+    let sign = if value < 0.0 { "△" } else { "" };
+    let magnitude = value.abs();
+    let whole = magnitude.trunc() as u64;
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let fraction = magnitude - magnitude.trunc();
+    if fraction > 1e-9 {
+        let decimals = format!("{fraction:.2}");
+        let decimals = decimals.trim_start_matches('0').trim_end_matches('0');
+        grouped.push_str(decimals);
+    }
+    format!("{sign}{grouped}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_with_separators_and_triangle() {
+        assert_eq!(format_number(1920.0), "1,920");
+        assert_eq!(format_number(-480.0), "△480");
+        assert_eq!(format_number(1234567.0), "1,234,567");
+        assert_eq!(format_number(0.5), "0.5");
+        assert_eq!(format_number(0.0), "0");
+        let a = Amount { value: Some(3395.0), note: "※令和2年度実績".into(), raw: "3,395（千円）※令和2年度実績".into() };
+        assert_eq!(format_amount(&a), "3,395 ※令和2年度実績");
+        let p = Amount { value: None, note: "運用コスト".into(), raw: "(運用コスト)".into() };
+        assert_eq!(format_amount(&p), "(運用コスト)");
+    }
+}

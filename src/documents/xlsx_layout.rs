@@ -1,0 +1,92 @@
+//! Sizing for generated workbooks: column widths that fit Japanese text and
+//! row heights for wrapped cells (LibreOffice and Excel do not grow rows of
+//! merged wrapped cells, so printed text would be clipped).
+
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder};
+
+/// Width of `text` in Excel column units: full-width characters count two,
+/// the widest line counts.
+pub fn text_width(text: &str) -> f64 {
+    text.lines()
+        .map(|line| line.chars().map(|c| if c.is_ascii() || is_half_width_kana(c) { 1.1 } else { 2.0 }).sum::<f64>())
+        .fold(0.0, f64::max)
+}
+
+fn is_half_width_kana(c: char) -> bool {
+    ('\u{FF61}'..='\u{FF9F}').contains(&c)
+}
+
+/// A column width fitting the widest of `texts`, clamped to [min, max].
+pub fn fit_width<'a>(texts: impl IntoIterator<Item = &'a str>, min: f64, max: f64) -> f64 {
+    let widest = texts.into_iter().map(text_width).fold(0.0, f64::max) + 1.5;
+    widest.clamp(min, max)
+}
+
+/// Lines `text` takes in a column `width` units wide.
+pub fn line_count(text: &str, width: f64) -> u32 {
+    let usable = (width - 1.0).max(2.0);
+    text.lines()
+        .map(|line| {
+            let w = text_width(line);
+            (w / usable).ceil().max(1.0) as u32
+        })
+        .sum::<u32>()
+        .max(1)
+}
+
+/// Row height in points for a row whose cells hold `cells` (text, width).
+pub fn row_height<'a>(cells: impl IntoIterator<Item = (&'a str, f64)>) -> f64 {
+    let lines = cells.into_iter().map(|(text, width)| line_count(text, width)).max().unwrap_or(1);
+    (lines as f64 * 13.5 + 4.0).max(18.0)
+}
+
+/// Formats shared by the generated workbooks.
+pub struct Formats {
+    pub title: Format,
+    pub header: Format,
+    pub label: Format,
+    pub cell: Format,
+    pub wrap: Format,
+    pub center: Format,
+    pub number: Format,
+    pub decimal: Format,
+    pub review: Format,
+    pub link: Format,
+}
+
+/// 1,920 and △480: the 千円 / hours convention.
+pub const NUMBER_FORMAT: &str = "#,##0;\"△\"#,##0;0";
+pub const DECIMAL_FORMAT: &str = "#,##0.0#;\"△\"#,##0.0#;0";
+
+impl Formats {
+    pub fn new() -> Formats {
+        let base = Format::new()
+            .set_font_name("BIZ UDPゴシック")
+            .set_font_size(10)
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::VerticalCenter);
+        Formats {
+            title: Format::new().set_font_name("BIZ UDPゴシック").set_font_size(14).set_bold(),
+            header: base.clone().set_bold().set_background_color(Color::RGB(0xD9D9D9)).set_align(FormatAlign::Center).set_text_wrap(),
+            label: base.clone().set_background_color(Color::RGB(0xEDEDED)).set_text_wrap(),
+            cell: base.clone(),
+            wrap: base.clone().set_text_wrap().set_align(FormatAlign::Top),
+            center: base.clone().set_align(FormatAlign::Center),
+            number: base.clone().set_num_format(NUMBER_FORMAT),
+            decimal: base.clone().set_num_format(DECIMAL_FORMAT),
+            review: base.clone().set_font_color(Color::RGB(0xC00000)).set_bold().set_align(FormatAlign::Center),
+            link: base.set_font_color(Color::RGB(0x1A4F8B)).set_underline(rust_xlsxwriter::FormatUnderline::Single).set_text_wrap(),
+        }
+    }
+
+    /// The number format for `value`: whole numbers without decimals.
+    pub fn for_number(&self, value: f64) -> &Format {
+        if value.fract() == 0.0 { &self.number } else { &self.decimal }
+    }
+}
+
+impl Default for Formats {
+    fn default() -> Self {
+        Formats::new()
+    }
+}

@@ -1,0 +1,174 @@
+//! Typst embedded as a library: compile a template with its data into a
+//! laid-out document, export it as a tagged PDF, and read back what the
+//! layout holds (page texts, where labelled marks landed).
+
+pub mod fonts;
+pub mod templates;
+pub mod world;
+
+use fonts::FontSet;
+use serde::Serialize;
+use templates::Templates;
+use typst::diag::{Severity, SourceDiagnostic};
+use typst::foundations::{Datetime, Label, Selector, Smart, Value};
+use typst::introspection::{Introspector, MetadataElem};
+use typst::layout::{Frame, FrameItem};
+use typst::utils::PicoStr;
+use typst::WorldExt;
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+use world::DocWorld;
+
+/// Fonts and templates, loaded once and shared by every document of a run.
+pub struct Typesetter {
+    pub fonts: FontSet,
+    pub templates: Templates,
+    /// The document date: Typst's `today()` and the PDF creation date.
+    date: Datetime,
+}
+
+/// A template failed to compile: messages name the template file and line.
+#[derive(Debug)]
+pub struct TemplateError {
+    pub messages: Vec<String>,
+}
+
+impl std::fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.messages.join("\n"))
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
+/// A laid-out document and the template warnings it produced.
+pub struct Compiled {
+    pub document: PagedDocument,
+    pub warnings: Vec<String>,
+}
+
+impl Typesetter {
+    /// `date` is plan.toml's document date (YYYY-MM-DD); outputs never read
+    /// the clock, so the same inputs give the same bytes.
+    pub fn new(fonts: FontSet, templates: Templates, date: &str) -> anyhow::Result<Typesetter> {
+        let date = parse_date(date).ok_or_else(|| {
+            anyhow::anyhow!("plan.toml: [document] date {date:?} is not a date like 2023-08-31")
+        })?;
+        Ok(Typesetter { fonts, templates, date })
+    }
+
+    /// Lays out `template` (a file name such as `booklet.typ`) with `data`
+    /// served as JSON under `/data.json`.
+    pub fn compile(&self, template: &str, data: &impl Serialize) -> Result<Compiled, TemplateError> {
+        if self.templates.source(template).is_none() {
+            return Err(TemplateError { messages: vec![format!("template {template} not found")] });
+        }
+        let json = serde_json::to_vec(data).expect("document data serialises");
+        let world = DocWorld::new(&self.fonts, &self.templates, template, json, self.date);
+        let result = typst::compile::<PagedDocument>(&world);
+        let warnings = result.warnings.iter().map(|d| self.describe(&world, d)).collect();
+        match result.output {
+            Ok(document) => Ok(Compiled { document, warnings }),
+            Err(errors) => Err(TemplateError {
+                messages: errors
+                    .iter()
+                    .filter(|d| d.severity == Severity::Error)
+                    .map(|d| self.describe(&world, d))
+                    .collect(),
+            }),
+        }
+    }
+
+    /// Exports a tagged PDF (PDF/UA-1) with a stable identifier and the
+    /// document date as its creation date, so the bytes are reproducible.
+    pub fn pdf(&self, document: &PagedDocument, ident: &str) -> anyhow::Result<Vec<u8>> {
+        let options = PdfOptions {
+            ident: Smart::Custom(ident.to_string()),
+            creator: Smart::Custom(Some(format!("gyokaku {}", env!("CARGO_PKG_VERSION")))),
+            timestamp: Some(Timestamp::new_utc(self.date)),
+            standards: PdfStandards::new(&[PdfStandard::Ua_1]).map_err(|e| anyhow::anyhow!("{}", e.message()))?,
+            ..PdfOptions::default()
+        };
+        typst_pdf::pdf(document, &options).map_err(|errors| {
+            let messages: Vec<String> = errors.iter().map(|d| d.message.to_string()).collect();
+            anyhow::anyhow!("PDF export of {ident} failed: {}", messages.join("; "))
+        })
+    }
+
+    /// One diagnostic as `file:line:column: message (hint: …)`.
+    fn describe(&self, world: &DocWorld, diagnostic: &SourceDiagnostic) -> String {
+        let mut place = String::new();
+        if let Some(id) = diagnostic.span.id() {
+            let name = id.get().vpath().get_without_slash().to_string();
+            place = self.templates.display_path(&name);
+            if let (Some(range), Some(source)) = (world.range(diagnostic.span), self.templates.source(&name)) {
+                if let Some((line, column)) = source.lines().byte_to_line_column(range.start) {
+                    place = format!("{place}:{}:{}", line + 1, column + 1);
+                }
+            }
+        }
+        let mut text = if place.is_empty() {
+            diagnostic.message.to_string()
+        } else {
+            format!("{place}: {}", diagnostic.message)
+        };
+        for hint in &diagnostic.hints {
+            text.push_str(&format!(" (hint: {})", hint.v));
+        }
+        text
+    }
+}
+
+fn parse_date(date: &str) -> Option<Datetime> {
+    let mut parts = date.trim().split('-');
+    let year = parts.next()?.parse().ok()?;
+    let month = parts.next()?.parse().ok()?;
+    let day = parts.next()?.parse().ok()?;
+    if parts.next().is_some() {
+        return None;
+    }
+    Datetime::from_ymd(year, month, day)
+}
+
+/// The text on each page, in layout order (text runs joined, one line per
+/// run). What a reader or a test finds on a page.
+pub fn page_texts(document: &PagedDocument) -> Vec<String> {
+    document
+        .pages()
+        .iter()
+        .map(|page| {
+            let mut text = String::new();
+            collect_text(&page.frame, &mut text);
+            text
+        })
+        .collect()
+}
+
+fn collect_text(frame: &Frame, out: &mut String) {
+    for (_, item) in frame.items() {
+        match item {
+            FrameItem::Group(group) => collect_text(&group.frame, out),
+            FrameItem::Text(text) => {
+                out.push_str(&text.text);
+                out.push('\n');
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The values of every `metadata(..)` carrying `label`, with the 1-based
+/// page each landed on, in document order.
+pub fn labelled_metadata(document: &PagedDocument, label: &str) -> Vec<(Value, usize)> {
+    let introspector = document.introspector();
+    let selector = Selector::Label(Label::new(PicoStr::intern(label)).expect("label is not empty"));
+    introspector
+        .query(&selector)
+        .iter()
+        .filter_map(|content| {
+            let value = content.to_packed::<MetadataElem>()?.value.clone();
+            let page = introspector.page(content.location()?)?;
+            Some((value, page.get()))
+        })
+        .collect()
+}
