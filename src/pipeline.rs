@@ -271,9 +271,24 @@ fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig) -> Run {
         .filter(|f| f.severity == Severity::Error)
         .filter_map(|f| f.sheet.as_deref().map(|s| (f.file.as_str(), s)))
         .collect();
+    // An error on the item's row of its department's list counts too.
+    let list_rows_with_errors: HashSet<(&str, &str, u32)> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .filter_map(|f| Some((f.file.as_str(), f.sheet.as_deref()?, row_of(f.cell.as_deref()?)?)))
+        .collect();
     for item in numbered.iter_mut() {
-        item.has_errors = sheets_with_errors.contains(&(item.source.file.as_str(), item.source.sheet.as_str()));
+        let on_list = match (&item.source.list_sheet, item.source.list_row) {
+            (Some(sheet), Some(row)) => list_rows_with_errors.contains(&(item.source.file.as_str(), sheet.as_str(), row)),
+            _ => false,
+        };
+        item.has_errors = on_list || sheets_with_errors.contains(&(item.source.file.as_str(), item.source.sheet.as_str()));
     }
     sort_findings(&mut findings, &|d: &str| if d.is_empty() { usize::MAX } else { department_rank(d) });
     Run { items: numbered, findings, files }
+}
+
+/// The row number of an A1 reference ("D6" → 6).
+fn row_of(cell: &str) -> Option<u32> {
+    cell.trim_start_matches(|c: char| c.is_ascii_alphabetic()).parse().ok()
 }

@@ -221,7 +221,7 @@ pub fn write_item_sheet(sheet: &mut Worksheet, item: &ItemSheet, eras: &[String]
         sheet.write_with_format(1, last_col, "要確認", &f.review)?;
     }
 
-    let section = f.header.clone().set_rotation(255).set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter);
+    let section = f.header.clone().set_rotation(270).set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter);
     let mut r: u32 = 2;
     let wide_row = |sheet: &mut Worksheet, r: &mut u32, label: &str, value: &str| -> anyhow::Result<()> {
         sheet.write_with_format(*r, 1, label, &f.label)?;

@@ -44,6 +44,9 @@ pub struct ItemSheet {
     pub evaluation: Vec<GridRow>,
     /// Validation found an error: printed with a 要確認 mark.
     pub needs_review: bool,
+    /// The sheet is short enough to print with room to write in (minimum
+    /// row heights) and still fit one A4 page; see `fits_roomy`.
+    pub roomy: bool,
 }
 
 /// One row of 取組項目及び優先順位一覧.
@@ -120,8 +123,69 @@ impl ItemSheet {
             results,
             evaluation,
             needs_review: item.has_errors,
+            roomy: false,
         }
+        .with_roominess()
     }
+
+    fn with_roominess(mut self) -> ItemSheet {
+        self.roomy = fits_roomy(&self);
+        self
+    }
+}
+
+/// A conservative estimate of the 個票 table's height on A4 with its
+/// minimum row heights: true when it surely fits the page. The template's
+/// column widths and type sizes are assumed (common.typ); an item close to
+/// the limit prints compact, and a long one runs onto further pages.
+fn fits_roomy(sheet: &ItemSheet) -> bool {
+    // Millimetres: value column widths, line height, cell padding.
+    const WIDE: f64 = 140.0;
+    const LABEL: f64 = 33.0;
+    const NOTE: f64 = 20.0;
+    const LINE: f64 = 4.9;
+    const PAD: f64 = 3.2;
+    const BODY: f64 = 297.0 - 22.0 - 16.0 - 16.0; // page less margins and title line
+    let years = sheet.targets.first().map(|r| r.cells.len()).unwrap_or(3).max(1) as f64;
+    let year = (WIDE - NOTE) / years;
+    let lines = |text: &str, width: f64| -> f64 {
+        let per_line = ((width - 2.8) / 3.2).max(1.0);
+        text.split('\n')
+            .map(|l| {
+                let w: f64 = l.chars().map(|c| if c.is_ascii() { 0.55 } else { 1.0 }).sum();
+                (w / per_line).ceil().max(1.0)
+            })
+            .sum()
+    };
+    let row = |cells: &[(&str, f64)], min: f64| -> f64 {
+        let tallest = cells.iter().map(|(t, w)| lines(t, *w)).fold(1.0, f64::max);
+        (tallest * LINE + PAD).max(min + PAD)
+    };
+    let grid = |r: &GridRow, min: f64| -> f64 {
+        let mut cells: Vec<(&str, f64)> = r.cells.iter().map(|c| (c.as_str(), year)).collect();
+        cells.push((r.note.as_str(), NOTE));
+        cells.push((r.label.as_str(), LABEL * 0.8));
+        row(&cells, min)
+    };
+    let mut height = row(&[(&sheet.title, WIDE * 0.85)], 0.0);
+    for (text, min) in [
+        (&sheet.daibunrui, 0.0),
+        (&sheet.shobunrui, 0.0),
+        (&sheet.primary, 0.0),
+        (&sheet.related, 0.0),
+        (&sheet.situation, 12.0),
+        (&sheet.approach, 12.0),
+        (&sheet.references, 0.0),
+        (&sheet.goal, 8.0),
+    ] {
+        height += row(&[(text.as_str(), WIDE)], min);
+    }
+    height += 2.0 * row(&[("", year)], 0.0); // the two year-header rows
+    height += sheet.plan_rows.iter().map(|r| grid(r, 0.0)).sum::<f64>().max(row(&[("", year)], 0.0));
+    height += sheet.targets.iter().map(|r| grid(r, 0.0)).sum::<f64>();
+    height += sheet.results.iter().map(|r| grid(r, 6.0)).sum::<f64>();
+    height += sheet.evaluation.iter().map(|r| grid(r, 9.0)).sum::<f64>();
+    height <= BODY * 0.92
 }
 
 impl ListRow {

@@ -1,0 +1,57 @@
+//! Where `gyokaku build` spends its time, stage by stage, on the sample
+//! inputs (or the folder given as the first argument, e.g. a `--scale 10`
+//! set from examples/make_sample_inputs.rs). Run: `cargo bench --bench build`.
+//! Whole-command wall time and peak memory: scripts/bench.sh.
+
+use gyokaku::build::typeset_booklet;
+use gyokaku::config::PlanConfig;
+use gyokaku::documents::booklet::PriorityListData;
+use gyokaku::documents::{ListRow, items_xlsx, priority_xlsx};
+use gyokaku::pipeline;
+use gyokaku::typeset::Typesetter;
+use gyokaku::typeset::fonts::FontSet;
+use gyokaku::typeset::templates::Templates;
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn median<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..runs {
+        let start = Instant::now();
+        last = Some(f());
+        times.push(start.elapsed().as_secs_f64());
+    }
+    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    (times[runs / 2], last.unwrap())
+}
+
+fn main() {
+    let input = std::env::args().skip(1).find(|a| !a.starts_with('-')).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("inputs"));
+    let config = PlanConfig::load(&input.join("plan.toml")).expect("plan.toml");
+    let runs = 5;
+    let (t, fonts) = median(runs, || FontSet::load(&[]).unwrap());
+    println!("load fonts            {:>8.3} s", t);
+    let typesetter = Typesetter::new(fonts, Templates::load(None).unwrap(), &config.document.date).unwrap();
+    let (t, run) = median(runs, || pipeline::run(&input, &config).unwrap());
+    println!("read + validate       {:>8.3} s  ({} items)", t, run.items.len());
+    let (t, booklet) = median(runs, || {
+        comemo::evict(0);
+        typeset_booklet(&typesetter, &run.items, &config).unwrap()
+    });
+    println!("booklet layout        {:>8.3} s  ({} pages)", t, booklet.document.pages().len());
+    let (t, pdf) = median(runs, || typesetter.pdf(&booklet.document, "booklet").unwrap());
+    println!("booklet PDF export    {:>8.3} s  ({:.1} MB)", t, pdf.len() as f64 / 1e6);
+    let data = PriorityListData::new(&run.items, &config);
+    let (t, list) = median(runs, || {
+        comemo::evict(0);
+        typesetter.compile("priority_list.typ", &data).unwrap()
+    });
+    let (t2, list_pdf) = median(runs, || typesetter.pdf(&list.document, "priority_list").unwrap());
+    println!("priority list PDF     {:>8.3} s  ({} pages, {:.2} MB)", t + t2, list.document.pages().len(), list_pdf.len() as f64 / 1e6);
+    let rows: Vec<ListRow> = run.items.iter().map(ListRow::new).collect();
+    let (t, _) = median(runs, || priority_xlsx::render(&rows, &config, "一覧").unwrap());
+    println!("priority list xlsx    {:>8.3} s", t);
+    let (t, book) = median(runs, || items_xlsx::render(&run.items, &config, "集約").unwrap());
+    println!("consolidated xlsx     {:>8.3} s  ({:.2} MB)", t, book.len() as f64 / 1e6);
+}
