@@ -32,7 +32,7 @@ fn main() {
     let runs = 5;
     let (t, fonts) = median(runs, || FontSet::load(&[]).unwrap());
     println!("load fonts            {:>8.3} s", t);
-    let typesetter = Typesetter::new(fonts, Templates::load(None).unwrap(), &config.document.date).unwrap();
+    let typesetter = Typesetter::new(fonts, Templates::load(None).unwrap(), &config.document_date()).unwrap();
     let (t, run) = median(runs, || pipeline::run(&input, &config).unwrap());
     println!("read + validate       {:>8.3} s  ({} items)", t, run.items.len());
     let (t, booklet) = median(runs, || {

@@ -85,7 +85,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         || -> anyhow::Result<Typesetter> {
             let fonts = FontSet::load(&options.font_paths)?;
             let templates = Templates::load(options.templates.as_deref())?;
-            Typesetter::new(fonts, templates, &config.document.date)
+            Typesetter::new(fonts, templates, &config.document_date())
         },
         || pipeline::run(&options.input_dir, &config),
     );
@@ -150,7 +150,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     }
     let manifest = Manifest {
         plan: config.plan.name.clone(),
-        document_date: config.document.date.clone(),
+        document_date: config.document_date(),
         items: run.items.len(),
         errors: run.count(Severity::Error),
         warnings: run.count(Severity::Warning),

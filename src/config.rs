@@ -180,6 +180,17 @@ impl PlanConfig {
         self.years.iter().map(|y| y.code.clone()).collect()
     }
 
+    /// The date documents carry (YYYY-MM-DD): [document] date, or 1 April
+    /// of the plan's first year when none is set. Never the clock, so the
+    /// same inputs give the same bytes.
+    pub fn document_date(&self) -> String {
+        if self.document.date.trim().is_empty() {
+            format!("{}-04-01", self.years.first().map(|y| y.western).unwrap_or(2000))
+        } else {
+            self.document.date.trim().to_string()
+        }
+    }
+
     /// The year's label as documents print it: 令和6(2024)年度.
     pub fn year_label(&self, code: &str) -> String {
         match self.years.iter().find(|y| y.code == code) {

@@ -34,7 +34,7 @@ pub struct YearHeading {
 
 impl DocumentMeta {
     pub fn new(config: &PlanConfig, title: String) -> DocumentMeta {
-        let date = era_date(&config.document.date)
+        let date = era_date(&config.document_date())
             .map(|d| d.month)
             .unwrap_or_else(|| config.document.date_label.clone());
         DocumentMeta {

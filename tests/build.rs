@@ -1,0 +1,406 @@
+//! `gyokaku build`: the booklet's pages and links, the priority list, the
+//! workbooks read back with calamine, the manifest, reproducible bytes, and
+//! user text that must print literally.
+
+mod common;
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use common::{Inputs, item_rows, write_rows};
+use gyokaku::build::{self, BuildOptions, Outcome, typeset_booklet};
+use gyokaku::config::PlanConfig;
+use gyokaku::documents::format_number;
+use gyokaku::model::Item;
+use gyokaku::typeset::fonts::FontSet;
+use gyokaku::typeset::templates::Templates;
+use gyokaku::typeset::{Compiled, Typesetter, labelled_metadata, page_texts};
+use indicatif::ProgressBar;
+use rust_xlsxwriter::Workbook;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::LazyLock;
+
+fn sample_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs")
+}
+
+fn build_into(input: &Path, out: &Path) -> Outcome {
+    let options = BuildOptions {
+        input_dir: input.to_path_buf(),
+        out_dir: out.to_path_buf(),
+        templates: None,
+        font_paths: Vec::new(),
+        strict: false,
+    };
+    build::build(&options, &ProgressBar::hidden()).unwrap()
+}
+
+/// The sample built once for every test that only reads it.
+struct Sample {
+    out: tempfile::TempDir,
+    outcome: Outcome,
+    booklet: Compiled,
+    texts: Vec<String>,
+    /// 項目番号 → 1-based page its sheet starts on.
+    item_pages: BTreeMap<u32, usize>,
+}
+
+static SAMPLE: LazyLock<Sample> = LazyLock::new(|| {
+    let out = tempfile::tempdir().unwrap();
+    let outcome = build_into(&sample_dir(), out.path());
+    let booklet = typeset(&outcome.run.items, &outcome.config);
+    let texts = page_texts(&booklet.document);
+    let item_pages = item_pages(&booklet);
+    Sample { out, outcome, booklet, texts, item_pages }
+});
+
+fn typeset(items: &[Item], config: &PlanConfig) -> Compiled {
+    let typesetter = Typesetter::new(FontSet::load(&[]).unwrap(), Templates::load(None).unwrap(), &config.document_date()).unwrap();
+    typeset_booklet(&typesetter, items, config).unwrap()
+}
+
+fn item_pages(booklet: &Compiled) -> BTreeMap<u32, usize> {
+    labelled_metadata(&booklet.document, "item-start")
+        .into_iter()
+        .map(|(value, page)| (value.cast::<i64>().unwrap() as u32, page))
+        .collect()
+}
+
+/// Text with line breaks and spaces removed, for "does this page say X".
+fn squash(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn manifest_entry<'a>(outcome: &'a Outcome, kind: &str) -> &'a build::ManifestEntry {
+    outcome.files.iter().find(|f| f.kind == kind).unwrap_or_else(|| panic!("no {kind} in manifest"))
+}
+
+#[test]
+fn booklet_pages_are_front_matter_list_and_one_sheet_per_item() {
+    let s = &*SAMPLE;
+    let pages = s.booklet.document.pages().len();
+    assert_eq!(manifest_entry(&s.outcome, "booklet").pages, Some(pages));
+    // Front matter: cover, 目次, then the organisation table and the list,
+    // each as many pages as carry its (repeated) header.
+    let org_pages = s.texts.iter().filter(|t| t.contains("所属課") && t.contains("提案件数")).count();
+    let list_pages = s.texts.iter().filter(|t| squash(t).contains("ページ番号部局名優先順位")).count();
+    assert!(org_pages >= 1 && list_pages >= 2, "org {org_pages}, list {list_pages}");
+    // Every sample item fits one page.
+    let items = s.outcome.run.items.len();
+    assert_eq!(items, 91);
+    assert_eq!(pages, 2 + org_pages + list_pages + items);
+    assert_eq!(*s.item_pages.values().min().unwrap(), 2 + org_pages + list_pages + 1);
+    assert!(squash(&s.texts[0]).contains("飯塚市行政経営戦略推進プラン"));
+    assert!(squash(&s.texts[0]).contains("令和5(2023)年8月"), "cover date: {}", s.texts[0]);
+    assert!(s.texts.iter().all(|t| t.contains("資料2")), "資料番号 stamp on every page");
+}
+
+#[test]
+fn every_item_appears_once_on_the_page_its_list_row_names() {
+    let s = &*SAMPLE;
+    let numbers: Vec<u32> = s.item_pages.keys().copied().collect();
+    assert_eq!(numbers, (1..=91).collect::<Vec<u32>>(), "each 項目番号 exactly once");
+    let list_text: String = s.texts[..s.item_pages[&1] - 1].iter().map(|t| squash(t)).collect();
+    for item in &s.outcome.run.items {
+        let page = s.item_pages[&item.number];
+        let text = squash(&s.texts[page - 1]);
+        assert!(text.contains(&squash(&item.title)), "page {page} should show item {} {}", item.number, item.title);
+        assert!(text.contains(&format!("-{}-", item.number)), "page {page} footer should read - {} -", item.number);
+        // The list row: number, then department and priority, then title.
+        assert!(list_text.contains(&squash(&item.title)));
+        // Titles repeat across items only where the seed repeats them.
+        let same_title = s.outcome.run.items.iter().filter(|i| i.title == item.title).count();
+        let occurrences = s.texts[s.item_pages[&1] - 1..].iter().filter(|t| squash(t).contains(&squash(&item.title))).count();
+        assert!(occurrences >= same_title);
+    }
+    // 入札 is sheet 6, as in the seed; the unlisted 議会事務局 sheet comes after the 企業局 ones.
+    let nyusatsu = s.outcome.run.items.iter().find(|i| i.title.contains("入札参加資格")).unwrap();
+    assert_eq!(nyusatsu.number, 6);
+}
+
+#[test]
+fn bookmarks_and_items_with_errors_are_marked() {
+    let s = &*SAMPLE;
+    let flagged: Vec<&Item> = s.outcome.run.items.iter().filter(|i| i.has_errors).collect();
+    assert!(!flagged.is_empty());
+    for item in &s.outcome.run.items {
+        let text = &s.texts[s.item_pages[&item.number] - 1];
+        assert_eq!(text.contains("要確認"), item.has_errors, "item {}", item.number);
+    }
+    // The drone item's list row has the 大分類 error; the sheet is marked.
+    assert!(flagged.iter().any(|i| i.title.contains("ドローン")));
+}
+
+#[test]
+fn workbooks_read_back_equal_the_model() {
+    let s = &*SAMPLE;
+    let items = &s.outcome.run.items;
+    let path = s.out.path().join(&manifest_entry(&s.outcome, "items_xlsx").path);
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let names = book.sheet_names();
+    assert_eq!(names[0], "目次");
+    assert_eq!(names[1], "項目一覧");
+    assert_eq!(names.len(), 2 + items.len());
+
+    let flat = book.worksheet_range("項目一覧").unwrap();
+    let header: Vec<String> = flat.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let workload_r7 = col("業務量削減目標値（時間） 令和7年度");
+    let fiscal_total = col("財政効果目標額 計（千円）");
+    for (item, row) in items.iter().zip(flat.rows().skip(1)) {
+        assert_eq!(row[col("項目番号")], Data::Float(item.number as f64));
+        assert_eq!(row[col("取組項目名")].to_string(), item.title);
+        assert_eq!(row[col("大分類")].to_string(), item.daibunrui);
+        match item.workload_target.get("R7") {
+            Some(a) if a.value.is_some() && a.note.is_empty() => assert_eq!(row[workload_r7], Data::Float(a.value.unwrap()), "item {}", item.number),
+            _ => assert!(!matches!(row[workload_r7], Data::Float(_))),
+        }
+        if item.fiscal_target.values().any(|a| a.value.is_some()) {
+            assert_eq!(row[fiscal_total], Data::Float(Item::total(&item.fiscal_target)));
+        }
+    }
+    assert_eq!(flat.rows().count(), 1 + items.len());
+
+    // A 個票 sheet: title, 項目番号 and targets where the layout puts them.
+    let item = items.iter().find(|i| i.workload_target.values().any(|a| a.value.is_some())).unwrap();
+    let sheet = book.worksheet_range(&item.number.to_string()).unwrap();
+    let cells: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    let find = |label: &str| cells.iter().position(|r| r.get(1).map(String::as_str) == Some(label)).unwrap();
+    assert_eq!(cells[find("取組項目名")][2], item.title);
+    assert_eq!(cells[0].last().unwrap(), &item.number.to_string());
+    let workload = &cells[find("業務量削減目標値（時間）")];
+    for (i, year) in ["R6", "R7", "R8"].iter().enumerate() {
+        if let Some(v) = item.workload_target.get(*year).and_then(|a| a.value) {
+            assert_eq!(workload[2 + i].parse::<f64>().unwrap(), v);
+        }
+    }
+
+    // The priority list workbook: one row per item under the header.
+    let path = s.out.path().join(&manifest_entry(&s.outcome, "priority_list_xlsx").path);
+    let mut list: Xlsx<_> = open_workbook(&path).unwrap();
+    let range = list.worksheet_range("優先順位一覧").unwrap();
+    let rows: Vec<_> = range.rows().collect();
+    let header = rows.iter().position(|r| r.first().map(|c| c.to_string()) == Some("ページ番号".into())).unwrap();
+    let data = &rows[header + 1..];
+    assert_eq!(data.len(), items.len());
+    for (item, row) in items.iter().zip(data) {
+        assert_eq!(row[0], Data::Float(item.number as f64));
+        assert_eq!(row[3].to_string(), item.title);
+        match item.priority {
+            Some(p) => assert_eq!(row[2], Data::Float(p as f64)),
+            None => assert_eq!(row[2].to_string(), ""),
+        }
+    }
+}
+
+#[test]
+fn manifest_lists_every_file_with_its_hash() {
+    let s = &*SAMPLE;
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(s.out.path().join("manifest.json")).unwrap()).unwrap();
+    let files = manifest["files"].as_array().unwrap();
+    let kinds: Vec<&str> = files.iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    for kind in ["booklet", "priority_list_pdf", "priority_list_xlsx", "items_xlsx", "validation_html", "validation_xlsx"] {
+        assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+    }
+    for f in files {
+        let bytes = std::fs::read(s.out.path().join(f["path"].as_str().unwrap())).unwrap();
+        let digest: String = <sha2::Sha256 as sha2::Digest>::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(f["sha256"].as_str().unwrap(), digest);
+        let is_pdf = f["path"].as_str().unwrap().ends_with(".pdf");
+        assert_eq!(f.get("pages").is_some(), is_pdf);
+        if is_pdf {
+            assert!(bytes.starts_with(b"%PDF-"));
+        }
+    }
+    assert_eq!(manifest["items"], 91);
+    // Japanese names from plan.toml.
+    assert!(kinds.iter().zip(files).any(|(k, f)| *k == "booklet" && f["path"] == "行政経営戦略推進プラン（素案）.pdf"));
+}
+
+#[test]
+fn pdfs_carry_title_language_and_tags() {
+    let s = &*SAMPLE;
+    let bytes = std::fs::read(s.out.path().join(&manifest_entry(&s.outcome, "booklet").path)).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("/StructTreeRoot"), "tagged PDF");
+    assert!(text.contains("/Lang"), "document language");
+    assert!(text.contains("pdfuaid"), "PDF/UA-1 identification in XMP");
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let a = tempfile::tempdir().unwrap();
+    build_into(&sample_dir(), a.path());
+    let s = &*SAMPLE;
+    for file in &s.outcome.files {
+        let first = std::fs::read(s.out.path().join(&file.path)).unwrap();
+        let second = std::fs::read(a.path().join(&file.path)).unwrap();
+        assert!(first == second, "{} differs between builds", file.path);
+    }
+}
+
+/// An input folder with one 個票 whose cells a test chooses.
+fn one_item(edit: impl Fn(&mut Vec<[String; 5]>)) -> Inputs {
+    let inputs = Inputs::new();
+    let mut rows = item_rows("出退勤管理の電子化");
+    edit(&mut rows);
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("1").unwrap();
+    write_rows(ws, &rows, 3, 1);
+    book.save(inputs.submission("01_総務部.xlsx")).unwrap();
+    inputs
+}
+
+fn set(rows: &mut [[String; 5]], label: &str, value: &str) {
+    let row = rows.iter_mut().find(|r| r[0] == label).unwrap();
+    row[1] = value.to_string();
+}
+
+#[test]
+fn markup_in_cells_prints_literally() {
+    let nasty = ["#set page(width: 1pt)", "$x$", "]", "\\", "\"quoted\"", "<label>", "@ref", "*bold*", "= heading"];
+    let inputs = one_item(|rows| {
+        set(rows, "プラン策定時の現状及び課題認識", &nasty.join(" "));
+        set(rows, "取組項目名", "#text(red)[x] ]");
+    });
+    let out = tempfile::tempdir().unwrap();
+    let outcome = build_into(inputs.path(), out.path());
+    assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
+    let booklet = typeset(&outcome.run.items, &outcome.config);
+    let pages = item_pages(&booklet);
+    let text = page_texts(&booklet.document)[pages[&1] - 1].clone();
+    for s in nasty.iter().chain(&["#text(red)[x] ]"]) {
+        assert!(squash(&text).contains(&squash(s)), "{s:?} should print as written");
+    }
+    // The page kept its size: A4 (595.3pt wide), not 1pt.
+    for page in booklet.document.pages() {
+        assert!((page.frame.width().to_pt() - 595.3).abs() < 1.0);
+    }
+}
+
+#[test]
+fn a_long_item_runs_onto_further_pages_and_numbers_stay_right() {
+    let long = "長い説明文です。".repeat(400);
+    let inputs = one_item(|rows| set(rows, "取組の方向性、内容", &long));
+    // A second item after it, in another sheet.
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("1").unwrap();
+    write_rows(ws, &item_rows("土木現場のタブレット配備"), 3, 1);
+    book.save(inputs.submission("02_都市建設部.xlsx")).unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    let outcome = build_into(inputs.path(), out.path());
+    let booklet = typeset(&outcome.run.items, &outcome.config);
+    let pages = item_pages(&booklet);
+    let texts = page_texts(&booklet.document);
+    let long_pages = pages[&2] - pages[&1];
+    assert!(long_pages >= 2, "the long item takes {long_pages} page(s)");
+    // Continuation pages repeat the title row and say "1-2".
+    let second = squash(&texts[pages[&1]]);
+    assert!(second.contains("取組項目名") && second.contains("出退勤管理の電子化"));
+    assert!(second.contains("-1-2-"), "{second}");
+    // No text lost: every character of the long text is on the item's pages.
+    let all: String = texts[pages[&1] - 1..pages[&2] - 1].iter().map(|t| squash(t)).collect();
+    // (A page break may fall inside a sentence, with the repeated header
+    // between its halves, so count a character that occurs only there.)
+    assert_eq!(all.matches('長').count(), 400);
+    // Item 2 starts on its own page, labelled 2.
+    assert!(squash(&texts[pages[&2] - 1]).contains("-2-"));
+    assert!(squash(&texts[pages[&2] - 1]).contains("土木現場のタブレット配備"));
+}
+
+#[test]
+fn characters_the_fonts_lack_fall_back_or_are_reported() {
+    // ➢ is not in BIZ UD; the shipped fallback font has it.
+    // U+13000 (an Egyptian hieroglyph) is in no shipped font.
+    let inputs = one_item(|rows| {
+        set(rows, "取組の方向性、内容", "➢ 電子化する");
+        set(rows, "参考事例等", "記号\u{13000}");
+    });
+    let out = tempfile::tempdir().unwrap();
+    let outcome = build_into(inputs.path(), out.path());
+    let glyph: Vec<_> = outcome.run.findings.iter().filter(|f| f.code == "T301").collect();
+    assert_eq!(glyph.len(), 1, "{glyph:?}");
+    assert_eq!(glyph[0].sheet.as_deref(), Some("1"));
+    assert_eq!(glyph[0].cell.as_deref(), Some("C11"), "参考事例等 is row 11, value in column C");
+    assert!(glyph[0].message.contains("U+13000"));
+    let booklet = typeset(&outcome.run.items, &outcome.config);
+    let text = &page_texts(&booklet.document)[item_pages(&booklet)[&1] - 1];
+    assert!(text.contains('➢'));
+}
+
+fn gyokaku(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_gyokaku")).args(args).output().unwrap()
+}
+
+#[test]
+fn strict_refuses_to_build_when_there_are_errors() {
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().to_string_lossy().into_owned();
+    let result = gyokaku(&["build", &sample_dir().to_string_lossy(), "-o", &o, "--strict"]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&result.stderr).contains("--strict"));
+    assert!(!out.path().join("行政経営戦略推進プラン（素案）.pdf").exists());
+    assert!(out.path().join("validation.html").exists(), "the report says why");
+}
+
+#[test]
+fn an_override_template_error_names_file_and_line_and_other_documents_still_build() {
+    let templates = tempfile::tempdir().unwrap();
+    std::fs::write(templates.path().join("booklet.typ"), "#import \"common.typ\": *\n\n#let x = (\n").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().to_string_lossy().into_owned();
+    let t = templates.path().to_string_lossy().into_owned();
+    let result = gyokaku(&["build", &sample_dir().to_string_lossy(), "-o", &o, "--templates", &t]);
+    assert_eq!(result.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(stderr.contains(&format!("{}:3:", templates.path().join("booklet.typ").display())), "{stderr}");
+    assert!(!out.path().join("行政経営戦略推進プラン（素案）.pdf").exists());
+    assert!(out.path().join("取組項目及び優先順位一覧.pdf").exists());
+    assert!(out.path().join("manifest.json").exists());
+}
+
+#[test]
+fn an_override_template_replaces_the_built_in_one() {
+    let templates = tempfile::tempdir().unwrap();
+    std::fs::write(
+        templates.path().join("priority_list.typ"),
+        "#let data = json(\"/data.json\")\n#set document(title: data.meta.title)\n#set text(font: \"BIZ UDPGothic\", lang: \"ja\")\n= 市の独自様式\n#for row in data.list [#row.title \\ ]\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().to_string_lossy().into_owned();
+    let t = templates.path().to_string_lossy().into_owned();
+    let result = gyokaku(&["build", &sample_dir().to_string_lossy(), "-o", &o, "--templates", &t]);
+    assert_eq!(result.status.code(), Some(0), "{}", String::from_utf8_lossy(&result.stderr));
+    let typesetter = Typesetter::new(FontSet::load(&[]).unwrap(), Templates::load(Some(templates.path())).unwrap(), "2023-08-31").unwrap();
+    let data = serde_json::json!({"meta": {"title": "t"}, "list": [{"title": "独自の行"}]});
+    let compiled = typesetter.compile("priority_list.typ", &data).unwrap();
+    let text = squash(&page_texts(&compiled.document).join(""));
+    assert!(text.contains("市の独自様式") && text.contains("独自の行"), "{text}");
+}
+
+#[test]
+fn numbers_print_in_the_city_convention() {
+    // An all-△ row is read as savings (positive); a mixed row keeps its
+    // signs and prints △ where the department wrote it.
+    let inputs = one_item(|rows| {
+        let row = rows.iter_mut().find(|r| r[0] == "財政効果目標額（千円）").unwrap();
+        row[1] = "△1,000".into();
+        row[2] = "△2,000".into();
+        row[3] = "△1,500".into();
+    });
+    let run = inputs.run();
+    let item = &run.items[0];
+    assert_eq!(item.workload_target["R6"].value, Some(-100.0));
+    assert_eq!(item.fiscal_target["R8"].value, Some(1500.0));
+    let out = tempfile::tempdir().unwrap();
+    let outcome = build_into(inputs.path(), out.path());
+    let booklet = typeset(&outcome.run.items, &outcome.config);
+    let text = squash(&page_texts(&booklet.document)[item_pages(&booklet)[&1] - 1]);
+    assert!(text.contains("業務量削減目標値（時間）△100200300"), "{text}");
+    assert!(text.contains(&format!("財政効果目標額（千円）{}{}{}", format_number(1000.0), format_number(2000.0), format_number(1500.0))), "{text}");
+}
