@@ -129,6 +129,34 @@ fn bookmarks_and_items_with_errors_are_marked() {
     }
     // The drone item's list row has the 大分類 error; the sheet is marked.
     assert!(flagged.iter().any(|i| i.title.contains("ドローン")));
+
+    // PDF bookmarks: one per part, department and item.
+    let pdf = std::fs::read(s.out.path().join(&manifest_entry(&s.outcome, "booklet").path)).unwrap();
+    let titles = outline_titles(&pdf);
+    for item in &s.outcome.run.items {
+        let wanted = format!("{}\u{3000}{}", item.number, item.title);
+        assert!(titles.contains(&wanted), "no bookmark {wanted}");
+    }
+    for label in ["01総務部", "08企業局", "10教育部", "取組項目及び優先順位一覧", "目次"] {
+        assert!(titles.iter().any(|t| t == label), "no bookmark {label}");
+    }
+}
+
+/// The /Title strings of a PDF's outline entries (UTF-16BE hex strings).
+fn outline_titles(pdf: &[u8]) -> Vec<String> {
+    let mut titles = Vec::new();
+    let needle = b"/Title<";
+    let mut at = 0;
+    while let Some(found) = pdf[at..].windows(needle.len()).position(|w| w == needle) {
+        let start = at + found + needle.len();
+        let end = start + pdf[start..].iter().position(|&b| b == b'>').unwrap();
+        let hex = std::str::from_utf8(&pdf[start..end]).unwrap();
+        let bytes: Vec<u8> = (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()).collect();
+        let units: Vec<u16> = bytes.chunks(2).skip(1).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+        titles.push(String::from_utf16_lossy(&units));
+        at = end;
+    }
+    titles
 }
 
 #[test]
