@@ -209,13 +209,14 @@ impl ListRow {
 }
 
 /// An amount as a sheet prints it: the number in the canonical sign with
-/// thousands separators and △ for negatives, then its note; a cell with no
-/// number prints as written.
+/// thousands separators and △ for negatives, then its note in brackets (so
+/// the reader reads it back as number + note); a cell with no number prints
+/// as written.
 pub fn format_amount(amount: &Amount) -> String {
     match amount.value {
         Some(value) => {
             let number = format_number(value);
-            if amount.note.is_empty() { number } else { format!("{number} {}", amount.note) }
+            if amount.note.is_empty() { number } else { format!("{number}（{}）", amount.note) }
         }
         None => amount.raw.trim().to_string(),
     }
@@ -255,7 +256,7 @@ mod tests {
         assert_eq!(format_number(0.5), "0.5");
         assert_eq!(format_number(0.0), "0");
         let a = Amount { value: Some(3395.0), note: "※令和2年度実績".into(), raw: "3,395（千円）※令和2年度実績".into() };
-        assert_eq!(format_amount(&a), "3,395 ※令和2年度実績");
+        assert_eq!(format_amount(&a), "3,395（※令和2年度実績）");
         let p = Amount { value: None, note: "運用コスト".into(), raw: "(運用コスト)".into() };
         assert_eq!(format_amount(&p), "(運用コスト)");
     }
