@@ -166,24 +166,16 @@ fn write_flat(sheet: &mut Worksheet, items: &[Item], config: &PlanConfig, f: &Fo
         sheet.set_column_width(c as u16, *width)?;
     }
     sheet.set_row_height(0, 45.0)?;
+    // One line per item, as a table to filter and pivot: cells do not wrap,
+    // the full text stays in each cell.
     for (i, item) in items.iter().enumerate() {
         let r = 1 + i as u32;
-        let mut lines = Vec::new();
-        for (c, (_, width, get)) in columns.iter().enumerate() {
+        for (c, (_, _, get)) in columns.iter().enumerate() {
             match get(item) {
-                Value::Number(n) => {
-                    sheet.write_number_with_format(r, c as u16, n, f.for_number(n))?;
-                }
-                Value::Text(t) => {
-                    sheet.write_with_format(r, c as u16, t.as_str(), &f.wrap)?;
-                    lines.push((t, *width));
-                }
-            }
+                Value::Number(n) => sheet.write_number_with_format(r, c as u16, n, f.for_number(n))?,
+                Value::Text(t) => sheet.write_with_format(r, c as u16, t.as_str(), &f.cell)?,
+            };
         }
-        // Long prose would make rows page-high; cap at six lines, the full
-        // text stays in the cell.
-        let height = row_height(lines.iter().map(|(t, w)| (t.as_str(), *w))).min(6.0 * 13.5 + 4.0);
-        sheet.set_row_height(r, height)?;
     }
     sheet.autofilter(0, 0, items.len().max(1) as u32, columns.len() as u16 - 1)?;
     sheet.set_freeze_panes(1, 4)?;
@@ -230,15 +222,18 @@ pub fn write_item_sheet(sheet: &mut Worksheet, item: &ItemSheet, eras: &[String]
         *r += 1;
         Ok(())
     };
-    let grid_row = |sheet: &mut Worksheet, r: &mut u32, label: &str, cells: &[String], note: &str, label_format: &Format, numeric: bool| -> anyhow::Result<()> {
+    // A row of the year grid; a header row (年度計画, 実績報告) is shaded
+    // throughout, and numeric rows write plain numbers as numbers.
+    let grid_row = |sheet: &mut Worksheet, r: &mut u32, label: &str, cells: &[String], note: &str, header: bool, numeric: bool| -> anyhow::Result<()> {
+        let (label_format, cell_format) = if header { (&f.header, &f.header) } else { (&f.label, &f.wrap) };
         sheet.write_with_format(*r, 1, label, label_format)?;
         for (c, text) in cells.iter().enumerate() {
             match plain_number(text).filter(|_| numeric) {
                 Some(n) => sheet.write_number_with_format(*r, 2 + c as u16, n, f.for_number(n))?,
-                None => sheet.write_with_format(*r, 2 + c as u16, text.as_str(), &f.wrap)?,
+                None => sheet.write_with_format(*r, 2 + c as u16, text.as_str(), cell_format)?,
             };
         }
-        sheet.write_with_format(*r, last_col, note, &f.wrap)?;
+        sheet.write_with_format(*r, last_col, note, cell_format)?;
         let mut sizes: Vec<(&str, f64)> = cells.iter().map(|t| (t.as_str(), YEAR_WIDTH)).collect();
         sizes.push((note, NOTE_WIDTH));
         sizes.push((label, LABEL_WIDTH));
@@ -271,28 +266,28 @@ pub fn write_item_sheet(sheet: &mut Worksheet, item: &ItemSheet, eras: &[String]
     let start = r;
     wide_row(sheet, &mut r, "3年後の目指す姿（最終目標）", &item.goal)?;
     let headers: Vec<String> = eras.iter().map(|e| format!("{e}計画")).collect();
-    grid_row(sheet, &mut r, "年度計画", &headers, "備考", &f.header, false)?;
+    grid_row(sheet, &mut r, "年度計画", &headers, "備考", true, false)?;
     for row in &item.plan_rows {
-        grid_row(sheet, &mut r, &row.label, &row.cells, &row.note, &f.label, false)?;
+        grid_row(sheet, &mut r, &row.label, &row.cells, &row.note, false, false)?;
     }
     for row in &item.targets {
-        grid_row(sheet, &mut r, &row.label, &row.cells, &row.note, &f.label, true)?;
+        grid_row(sheet, &mut r, &row.label, &row.cells, &row.note, false, true)?;
     }
     section_label(sheet, start, r - 1, "計画")?;
 
     // 実績
     let start = r;
     let headers: Vec<String> = eras.iter().map(|e| format!("{e}実績")).collect();
-    grid_row(sheet, &mut r, "実績報告", &headers, "備考", &f.header, false)?;
+    grid_row(sheet, &mut r, "実績報告", &headers, "備考", true, false)?;
     for row in &item.results {
-        grid_row(sheet, &mut r, &row.label, &row.cells, &row.note, &f.label, true)?;
+        grid_row(sheet, &mut r, &row.label, &row.cells, &row.note, false, true)?;
     }
     section_label(sheet, start, r - 1, "実績")?;
 
     // 評価
     let start = r;
     for row in &item.evaluation {
-        grid_row(sheet, &mut r, &row.label, &row.cells, &row.note, &f.label, false)?;
+        grid_row(sheet, &mut r, &row.label, &row.cells, &row.note, false, false)?;
     }
     section_label(sheet, start, r - 1, "評価")?;
 

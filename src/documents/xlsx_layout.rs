@@ -8,7 +8,7 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder};
 /// the widest line counts.
 pub fn text_width(text: &str) -> f64 {
     text.lines()
-        .map(|line| line.chars().map(|c| if c.is_ascii() || is_half_width_kana(c) { 1.1 } else { 2.0 }).sum::<f64>())
+        .map(|line| line.chars().map(|c| if c.is_ascii() || is_half_width_kana(c) { 1.1 } else { 1.8 }).sum::<f64>())
         .fold(0.0, f64::max)
 }
 
