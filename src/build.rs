@@ -80,6 +80,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         anyhow::bail!("{}: input folder not found", options.input_dir.display());
     }
     let config = PlanConfig::load(&options.input_dir.join("plan.toml"))?;
+    progress.set_message("reading workbooks");
     // Fonts and templates load while the workbooks are read.
     let (typesetter, run) = rayon::join(
         || -> anyhow::Result<Typesetter> {
@@ -92,6 +93,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     let typesetter = typesetter?;
     let mut run = run?;
     progress.inc(1);
+    progress.set_message("typesetting");
 
     run.findings.extend(glyph_findings(&run.items, &typesetter.fonts));
     let order = |d: &str| config.departments.iter().position(|x| x.name == d).unwrap_or(usize::MAX);
@@ -137,6 +139,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         }
     }
 
+    progress.set_message("writing");
     let mut files = Vec::new();
     for output in &outputs {
         let path = options.out_dir.join(&output.file_name);
