@@ -9,6 +9,7 @@ pub mod config;
 pub mod documents;
 pub mod era;
 pub mod findings;
+pub mod forms;
 pub mod model;
 pub mod normalize;
 pub mod pipeline;

@@ -35,6 +35,22 @@ enum Command {
     /// Exit status: 0 documents written (items with errors are marked
     /// 要確認), 1 refused by --strict, 2 a document could not be made.
     Build(BuildArgs),
+    /// Write the progress forms for a year's round: one workbook per
+    /// department, the plan locked, only that year's 実績 and 評価 open.
+    Forms(FormsArgs),
+}
+
+#[derive(clap::Args)]
+struct FormsArgs {
+    /// Year code of the round (R6, R7, …), as in plan.toml.
+    #[arg(long)]
+    year: String,
+    /// Folder holding plan.toml and submissions/.
+    #[arg(default_value = "inputs")]
+    input_dir: PathBuf,
+    /// Folder the forms are written to.
+    #[arg(short, long, default_value = "reports/forms")]
+    out: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -89,6 +105,13 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Forms(args) => match forms(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
         Command::Build(args) => match build(&args) {
             Ok(code) => ExitCode::from(code),
             Err(e) => {
@@ -97,6 +120,21 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+fn forms(args: &FormsArgs) -> anyhow::Result<()> {
+    if !args.input_dir.is_dir() {
+        anyhow::bail!("{}: input folder not found", args.input_dir.display());
+    }
+    let config = PlanConfig::load(&args.input_dir.join("plan.toml"))?;
+    let run = pipeline::run(&args.input_dir, &config)?;
+    let forms = gyokaku::forms::department_forms(&run.items, &config, &args.year)?;
+    for form in &forms {
+        let path = args.out.join(&form.file_name);
+        write_atomic(&path, &form.bytes)?;
+        println!("wrote {} ({} items)", path.display(), form.items);
+    }
+    Ok(())
 }
 
 fn build(args: &BuildArgs) -> anyhow::Result<u8> {

@@ -7,7 +7,7 @@ use super::{ItemSheet, ListRow, format_amount};
 use crate::config::PlanConfig;
 use crate::model::{Amount, Item};
 use crate::report::xlsx::properties;
-use rust_xlsxwriter::{Format, FormatAlign, Url, Workbook, Worksheet};
+use rust_xlsxwriter::{DataValidation, Format, FormatAlign, Formula, Url, Workbook, Worksheet};
 use std::collections::BTreeMap;
 
 /// A cell of the flat table.
@@ -35,7 +35,7 @@ pub fn render(items: &[Item], config: &PlanConfig, title: &str) -> anyhow::Resul
     for item in items {
         let sheet = book.add_worksheet();
         sheet.set_name(item.number.to_string())?;
-        write_item_sheet(sheet, &ItemSheet::new(item, config), &config_year_eras(config), &formats)?;
+        write_item_sheet(sheet, &ItemSheet::new(item, config), &config_year_eras(config), &formats, None)?;
     }
     Ok(book.save_to_buffer()?)
 }
@@ -53,7 +53,7 @@ fn plain_number(text: &str) -> Option<f64> {
     digits.replace(',', "").parse::<f64>().ok().map(|v| sign * v)
 }
 
-fn config_year_eras(config: &PlanConfig) -> Vec<String> {
+pub fn config_year_eras(config: &PlanConfig) -> Vec<String> {
     config.years.iter().map(|y| y.era.clone()).collect()
 }
 
@@ -191,10 +191,35 @@ const LABEL_WIDTH: f64 = 22.0;
 const YEAR_WIDTH: f64 = 26.0;
 const NOTE_WIDTH: f64 = 14.0;
 
+/// The year a progress form is for: its 実績 and 評価 cells are the only ones
+/// a department can edit.
+pub struct OpenYear {
+    /// Position of the year among the plan years (0 for R6).
+    pub index: usize,
+    /// 令和6年度, printed beside 対象年度.
+    pub label: String,
+    /// The evaluation scale: grade and its meaning.
+    pub grades: Vec<(String, String)>,
+}
+
+/// Excel's check for an hours / 千円 cell: a number, or a number written
+/// with △ (as departments write reductions and costs).
+fn amount_validation(cell: &str) -> anyhow::Result<DataValidation> {
+    let formula = format!("=OR(ISNUMBER({cell}),AND(LEFT({cell},1)=\"△\",ISNUMBER(--SUBSTITUTE(MID({cell},2,30),\",\",\"\"))))");
+    Ok(DataValidation::new()
+        .allow_custom(Formula::new(formula))
+        .set_input_title("数値で入力")?
+        .set_input_message("数値で入力してください。削減・効果はプラス、増加・費用は△を付けて入力します（例: 480、△120）")?
+        .set_error_title("数値ではありません")?
+        .set_error_message("数値（△付きも可）を入力してください。説明は備考欄や課題欄に書いてください")?)
+}
+
 /// Writes one item in the 個票 layout: title and 項目番号 on top, the 概要 /
 /// 計画 / 実績 / 評価 sections with shaded labels in column B, years from
-/// column C and 備考 last. `eras` are the year headers (令和6年度).
-pub fn write_item_sheet(sheet: &mut Worksheet, item: &ItemSheet, eras: &[String], f: &Formats) -> anyhow::Result<()> {
+/// column C and 備考 last. `eras` are the year headers (令和6年度). With
+/// `open`, the sheet is a progress form: protected without a password, the
+/// open year's 実績 and 評価 cells unlocked and validated.
+pub fn write_item_sheet(sheet: &mut Worksheet, item: &ItemSheet, eras: &[String], f: &Formats, open: Option<&OpenYear>) -> anyhow::Result<()> {
     let n = eras.len() as u16;
     let last_col = 2 + n; // 備考
     let wide_width = YEAR_WIDTH * n as f64 + NOTE_WIDTH;
@@ -212,6 +237,23 @@ pub fn write_item_sheet(sheet: &mut Worksheet, item: &ItemSheet, eras: &[String]
     if item.needs_review {
         sheet.write_with_format(1, last_col, "要確認", &f.review)?;
     }
+    if let Some(open) = open {
+        sheet.write_with_format(1, 1, "対象年度", &f.label)?;
+        sheet.write_with_format(1, 2, open.label.as_str(), &f.header)?;
+    }
+    // An open cell of the form: unlocked, tinted, validated.
+    let open_cell = |sheet: &mut Worksheet, row: u32, value: &str, validation: Option<DataValidation>| -> anyhow::Result<()> {
+        let Some(open) = open else { return Ok(()) };
+        let col = 2 + open.index as u16;
+        match plain_number(value) {
+            Some(n) if validation.is_some() => sheet.write_number_with_format(row, col, n, &f.open)?,
+            _ => sheet.write_with_format(row, col, value, &f.open)?,
+        };
+        if let Some(v) = validation {
+            sheet.add_data_validation(row, col, row, col, &v)?;
+        }
+        Ok(())
+    };
 
     let section = f.header.clone().set_rotation(270).set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter);
     let mut r: u32 = 2;
@@ -279,15 +321,41 @@ pub fn write_item_sheet(sheet: &mut Worksheet, item: &ItemSheet, eras: &[String]
     let start = r;
     let headers: Vec<String> = eras.iter().map(|e| format!("{e}実績")).collect();
     grid_row(sheet, &mut r, "実績報告", &headers, "備考", true, false)?;
-    for row in &item.results {
+    for (i, row) in item.results.iter().enumerate() {
+        let at = r;
         grid_row(sheet, &mut r, &row.label, &row.cells, &row.note, false, true)?;
+        if let Some(open) = open {
+            let value = row.cells.get(open.index).map(String::as_str).unwrap_or("");
+            // Row 0 is 年度目標実績値 (free text); rows 1-2 are hours and 千円.
+            let validation = if i == 0 { None } else { Some(amount_validation(&rust_xlsxwriter::utility::row_col_to_cell(at, 2 + open.index as u16))?) };
+            open_cell(sheet, at, value, validation)?;
+        }
     }
     section_label(sheet, start, r - 1, "実績")?;
 
     // 評価
     let start = r;
-    for row in &item.evaluation {
+    for (i, row) in item.evaluation.iter().enumerate() {
+        let at = r;
         grid_row(sheet, &mut r, &row.label, &row.cells, &row.note, false, false)?;
+        if let Some(open) = open {
+            let value = row.cells.get(open.index).map(String::as_str).unwrap_or("");
+            let validation = if i == 0 && !open.grades.is_empty() {
+                let grades: Vec<&str> = open.grades.iter().map(|(g, _)| g.as_str()).collect();
+                let meaning: Vec<String> = open.grades.iter().map(|(g, m)| format!("{g}: {m}")).collect();
+                Some(
+                    DataValidation::new()
+                        .allow_list_strings(&grades)?
+                        .set_input_title("評価を選択")?
+                        .set_input_message(meaning.join("\n"))?
+                        .set_error_title("評価の区分にありません")?
+                        .set_error_message(format!("{} から選んでください", grades.join("・")))?,
+                )
+            } else {
+                None
+            };
+            open_cell(sheet, at, value, validation)?;
+        }
     }
     section_label(sheet, start, r - 1, "評価")?;
 
@@ -295,5 +363,9 @@ pub fn write_item_sheet(sheet: &mut Worksheet, item: &ItemSheet, eras: &[String]
     sheet.set_portrait();
     sheet.set_print_fit_to_pages(1, 0);
     sheet.set_print_area(0, 0, r - 1, last_col)?;
+    if open.is_some() {
+        // No password: a clerk can always unlock it, so nothing is lost.
+        sheet.protect();
+    }
     Ok(())
 }

@@ -52,6 +52,8 @@ pub struct Formats {
     pub decimal: Format,
     pub review: Format,
     pub link: Format,
+    /// A cell a department fills in a progress form: unlocked, tinted.
+    pub open: Format,
 }
 
 /// 1,920 and △480: the 千円 / hours convention.
@@ -75,6 +77,7 @@ impl Formats {
             number: base.clone().set_num_format(NUMBER_FORMAT),
             decimal: base.clone().set_num_format(DECIMAL_FORMAT),
             review: base.clone().set_font_color(Color::RGB(0xC00000)).set_bold().set_align(FormatAlign::Center),
+            open: base.clone().set_unlocked().set_background_color(Color::RGB(0xFFF8D6)).set_text_wrap().set_align(FormatAlign::Top),
             link: base.set_font_color(Color::RGB(0x1A4F8B)).set_underline(rust_xlsxwriter::FormatUnderline::Single).set_text_wrap(),
         }
     }
