@@ -111,6 +111,24 @@ pub enum Code {
     BadPriority,
     /// T301 a character no shipped or added font can draw.
     MissingGlyph,
+    /// P401 a progress form's sheet matches no item of the plan.
+    ProgressUnknownItem,
+    /// P402 results written for a year the round is not for.
+    ProgressYearNotOpen,
+    /// P403 an hours / 千円 result that is not a number.
+    ProgressNotANumber,
+    /// P404 a grade outside the evaluation scale.
+    ProgressBadGrade,
+    /// P405 a plan field edited in a progress form (not taken).
+    ProgressPlanEdited,
+    /// P406 a form for another year in the round's folder.
+    ProgressWrongYear,
+    /// P407 items with no result for the year (未提出).
+    ProgressMissing,
+    /// P408 a form matched by title only or by number only.
+    ProgressMatched,
+    /// P409 two reports for one item.
+    ProgressDuplicate,
 }
 
 impl Code {
@@ -155,6 +173,15 @@ impl Code {
             SectionMismatch => "V214",
             BadPriority => "V215",
             MissingGlyph => "T301",
+            ProgressUnknownItem => "P401",
+            ProgressYearNotOpen => "P402",
+            ProgressNotANumber => "P403",
+            ProgressBadGrade => "P404",
+            ProgressPlanEdited => "P405",
+            ProgressWrongYear => "P406",
+            ProgressMissing => "P407",
+            ProgressMatched => "P408",
+            ProgressDuplicate => "P409",
         }
     }
 
@@ -163,13 +190,15 @@ impl Code {
         match self {
             Unreadable | PasswordProtected | CellTooLong | FormulaError | TaxonomyUnknown
             | SheetNotInList | ListRowWithoutSheet | DaibunruiMismatch | ShobunruiMismatch
-            | RequiredEmpty | SectionUnknown | BadPriority => Severity::Error,
+            | RequiredEmpty | SectionUnknown | BadPriority | ProgressUnknownItem | ProgressBadGrade
+            | ProgressWrongYear => Severity::Error,
             EmptyWorkbook | UnknownLayout | UnknownDepartment | HiddenItemSheet | MissingLabel | YearColumnsGuessed
             | NotANumber | Expression | MixedSigns | SectionApproximate
             | SectionOtherDepartment | TitleMismatch | NoListSheet | NoQuantifiedTarget
             | ProposalCountMismatch | DuplicatePriority | DuplicateItem | Misspelling
-            | LabelAsValue | SectionMismatch | MissingGlyph => Severity::Warning,
-            SkippedSheet | NotAWorkbook | SignConverted | TaxonomyAlias | SectionSpelling => {
+            | LabelAsValue | SectionMismatch | MissingGlyph | ProgressYearNotOpen | ProgressNotANumber
+            | ProgressPlanEdited | ProgressMissing | ProgressDuplicate => Severity::Warning,
+            SkippedSheet | NotAWorkbook | SignConverted | TaxonomyAlias | SectionSpelling | ProgressMatched => {
                 Severity::Info
             }
         }

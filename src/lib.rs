@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod reader;
 pub mod report;
 pub mod resolve;
+pub mod results;
 pub mod text;
 pub mod typeset;
 pub mod validate;

@@ -25,6 +25,9 @@ pub struct Run {
     pub findings: Vec<Finding>,
     /// One line per file read.
     pub files: Vec<FileSummary>,
+    /// Progress rounds read from INPUT_DIR/progress/ (results are attached
+    /// to the items).
+    pub rounds: Vec<crate::results::Round>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -62,7 +65,13 @@ pub fn run(input_dir: &Path, config: &PlanConfig) -> anyhow::Result<Run> {
         .par_iter()
         .map(|path| read_one(path, &submissions, config))
         .collect();
-    Ok(assemble(reads, config))
+    let mut run = assemble(reads, config);
+    if input_dir.join("progress").is_dir() {
+        run.rounds = crate::results::read_rounds(input_dir, config, &mut run.items, &mut run.findings);
+        let rank = |d: &str| config.departments.iter().position(|x| x.name == d).unwrap_or(usize::MAX);
+        sort_findings(&mut run.findings, &rank);
+    }
+    Ok(run)
 }
 
 /// Every file under `dir`, sorted by path, so runs are deterministic.
@@ -285,7 +294,7 @@ fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig) -> Run {
         item.has_errors = on_list || sheets_with_errors.contains(&(item.source.file.as_str(), item.source.sheet.as_str()));
     }
     sort_findings(&mut findings, &|d: &str| if d.is_empty() { usize::MAX } else { department_rank(d) });
-    Run { items: numbered, findings, files }
+    Run { items: numbered, findings, files, rounds: Vec::new() }
 }
 
 /// The row number of an A1 reference ("D6" → 6).

@@ -1,0 +1,232 @@
+//! The progress year: forms written for a round, filled, dropped into
+//! INPUT_DIR/progress/R6/ and read back onto the items.
+
+use calamine::{Reader, Xlsx, open_workbook};
+use gyokaku::config::PlanConfig;
+use gyokaku::forms::department_forms;
+use gyokaku::model::{Amount, Item, YearResult};
+use gyokaku::pipeline::{self, Run};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+fn sample_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs")
+}
+
+/// A copy of the sample inputs (plan + submissions) with an empty
+/// progress/YEAR folder.
+fn sample_copy(year: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(sample_dir().join("plan.toml"), dir.path().join("plan.toml")).unwrap();
+    let submissions = dir.path().join("submissions");
+    std::fs::create_dir(&submissions).unwrap();
+    for entry in std::fs::read_dir(sample_dir().join("submissions")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, submissions.join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("progress").join(year)).unwrap();
+    dir
+}
+
+fn config() -> PlanConfig {
+    PlanConfig::load(&sample_dir().join("plan.toml")).unwrap()
+}
+
+fn amount(raw: &str, value: Option<f64>) -> Amount {
+    Amount { value, note: String::new(), raw: raw.to_string() }
+}
+
+/// Example results a department might write for item `number`.
+fn example_result(number: u32) -> YearResult {
+    YearResult {
+        goal_result: format!("項目{number}の年度目標を達成"),
+        workload_result: amount(&(number * 10).to_string(), Some((number * 10) as f64)),
+        fiscal_result: amount(&format!("△{}", number), Some(-(number as f64))),
+        evaluation: ["A", "B", "C", "D"][(number % 4) as usize].to_string(),
+        issues: format!("課題{number}"),
+        improvements: format!("改善{number}"),
+    }
+}
+
+/// Writes the year's forms into `input/progress/<dir_year>/`, with the
+/// results `fill` gives each item already in their cells.
+fn write_forms(input: &Path, year: &str, dir_year: &str, fill: impl Fn(&mut Item)) -> Run {
+    let config = config();
+    let mut run = pipeline::run(&sample_dir(), &config).unwrap();
+    for item in &mut run.items {
+        fill(item);
+    }
+    for form in department_forms(&run.items, &config, year).unwrap() {
+        std::fs::write(input.join("progress").join(dir_year).join(&form.file_name), &form.bytes).unwrap();
+    }
+    run
+}
+
+#[test]
+fn filled_forms_read_back_to_the_same_results() {
+    let input = sample_copy("R6");
+    let planned = write_forms(input.path(), "R6", "R6", |item| {
+        if item.number % 3 != 0 {
+            item.results.insert("R6".into(), example_result(item.number));
+        }
+    });
+    let run = pipeline::run(input.path(), &config()).unwrap();
+    assert_eq!(run.rounds.len(), 1);
+    let round = &run.rounds[0];
+    for (plan, item) in planned.items.iter().zip(&run.items) {
+        assert_eq!(plan.number, item.number);
+        if item.number % 3 != 0 {
+            let expected = example_result(item.number);
+            let got = &item.results["R6"];
+            assert_eq!(got.goal_result, expected.goal_result, "item {}", item.number);
+            assert_eq!(got.workload_result.value, expected.workload_result.value, "item {}", item.number);
+            assert_eq!(got.fiscal_result.value, expected.fiscal_result.value, "item {}", item.number);
+            assert_eq!((&got.evaluation, &got.issues, &got.improvements), (&expected.evaluation, &expected.issues, &expected.improvements));
+        } else {
+            assert!(!item.results.contains_key("R6"), "item {} has no result", item.number);
+        }
+    }
+    // 未提出: exactly the items left empty, listed by department.
+    let expected_missing: Vec<u32> = run.items.iter().map(|i| i.number).filter(|n| n % 3 == 0).collect();
+    assert_eq!(round.missing, expected_missing);
+    let missing_findings: Vec<_> = run.findings.iter().filter(|f| f.code == "P407").collect();
+    assert!(missing_findings.iter().any(|f| f.department == "総務部" && f.message.contains("3、6、9、12、15")));
+    // Nothing else to report: every sheet matched by number and title, no plan edits.
+    assert!(run.findings.iter().all(|f| !f.code.starts_with('P') || f.code == "P407"), "{:?}", run.findings.iter().filter(|f| f.code.starts_with('P')).collect::<Vec<_>>());
+    assert_eq!(round.matched.len(), run.items.len() - expected_missing.len());
+}
+
+#[test]
+fn forms_lock_the_plan_and_open_only_the_years_cells() {
+    let config = config();
+    let run = pipeline::run(&sample_dir(), &config).unwrap();
+    let forms = department_forms(&run.items, &config, "R7").unwrap();
+    assert_eq!(forms.len(), 10);
+    let form = &forms[0];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(&form.file_name);
+    std::fs::write(&path, &form.bytes).unwrap();
+
+    // Where the labels are, read with calamine.
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    assert_eq!(&book.sheet_names()[..2], &["記入要領".to_string(), "取組項目一覧".to_string()]);
+    let range = book.worksheet_range("1").unwrap();
+    let row_of = |label: &str| range.rows().position(|r| r.get(1).map(|c| c.to_string()) == Some(label.into())).unwrap() as u32;
+    let evaluation = row_of("評価");
+    let title = row_of("取組項目名");
+    // R6 is column C, R7 column D.
+    let open_cell = format!("D{}", evaluation + 1);
+    let closed_year = format!("C{}", evaluation + 1);
+    let plan_cell = format!("C{}", title + 1);
+
+    // Protection and locks, read from the sheet and style XML.
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let read = |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| {
+        let mut s = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+        s
+    };
+    let sheet = read(&mut zip, "xl/worksheets/sheet3.xml");
+    let styles = read(&mut zip, "xl/styles.xml");
+    let protection = &sheet[sheet.find("<sheetProtection").expect("sheet is protected")..];
+    let protection = &protection[..protection.find("/>").unwrap()];
+    assert!(!protection.contains("password"), "no password: {protection}");
+    let xfs_start = styles.find("<cellXfs").unwrap();
+    let xfs: Vec<&str> = styles[xfs_start..styles[xfs_start..].find("</cellXfs>").unwrap() + xfs_start]
+        .split("<xf ")
+        .skip(1)
+        .collect();
+    let unlocked = |cell: &str| {
+        let at = sheet.find(&format!("<c r=\"{cell}\"")).unwrap_or_else(|| panic!("{cell} not written"));
+        let tag = &sheet[at..at + sheet[at..].find('>').unwrap()];
+        let style: usize = tag.split("s=\"").nth(1).map(|s| s[..s.find('"').unwrap()].parse().unwrap()).unwrap_or(0);
+        xfs[style].contains("locked=\"0\"")
+    };
+    assert!(unlocked(&open_cell), "the year's 評価 cell is open");
+    assert!(!unlocked(&closed_year), "another year's cell is locked");
+    assert!(!unlocked(&plan_cell), "the plan is locked");
+    // The grade drop-down lists the scale.
+    assert!(sheet.contains("<dataValidation") && sheet.contains("\"A,B,C,D\""), "grade list");
+}
+
+#[test]
+fn mistakes_in_forms_are_findings_with_their_cells() {
+    let input = sample_copy("R6");
+    write_forms(input.path(), "R6", "R6", |item| {
+        let mut result = example_result(item.number);
+        match item.number {
+            2 => result.workload_result = amount("約100時間", None),
+            3 => result.evaluation = "E".into(),
+            _ => {}
+        }
+        item.results.insert("R6".into(), result);
+        if item.number == 4 {
+            item.results.insert("R7".into(), example_result(4));
+        }
+        if item.number == 5 {
+            item.approach = "書き換えた方向性".into();
+        }
+    });
+    // A form for another year in the R6 folder is rejected.
+    let config = config();
+    let run = pipeline::run(&sample_dir(), &config).unwrap();
+    let r7 = department_forms(&run.items, &config, "R7").unwrap();
+    std::fs::write(input.path().join("progress/R6/間違えたR7様式.xlsx"), &r7[8].bytes).unwrap();
+
+    let run = pipeline::run(input.path(), &config).unwrap();
+    let find = |code: &str| run.findings.iter().filter(|f| f.code == code).collect::<Vec<_>>();
+    let not_number = find("P403");
+    assert_eq!(not_number.len(), 1);
+    assert_eq!(not_number[0].sheet.as_deref(), Some("2"));
+    assert!(not_number[0].cell.as_deref().unwrap().starts_with('C'));
+    assert!(not_number[0].message.contains("約100時間"));
+    assert_eq!(find("P404").len(), 1);
+    assert_eq!(find("P404")[0].sheet.as_deref(), Some("3"));
+    let other_year = find("P402");
+    assert!(!other_year.is_empty() && other_year.iter().all(|f| f.sheet.as_deref() == Some("4") && f.cell.as_deref().unwrap().starts_with('D')));
+    assert!(!run.items[3].results.contains_key("R7"), "R7 not taken in the R6 round");
+    let edited = find("P405");
+    assert_eq!(edited.len(), 1);
+    assert_eq!(edited[0].sheet.as_deref(), Some("5"));
+    assert_ne!(run.items[4].approach, "書き換えた方向性", "the plan is not taken from a form");
+    let wrong_year = find("P406");
+    assert_eq!(wrong_year.len(), 1, "{wrong_year:?}");
+    assert!(wrong_year[0].file.contains("間違えたR7様式"));
+    // The 議会事務局 item still has its R6 result from its own form.
+    assert!(run.items.iter().find(|i| i.department == "議会事務局").unwrap().results.contains_key("R6"));
+}
+
+#[test]
+fn renamed_files_and_reordered_sheets_still_match() {
+    let input = sample_copy("R6");
+    let config = config();
+    let mut run = pipeline::run(&sample_dir(), &config).unwrap();
+    for item in &mut run.items {
+        item.results.insert("R6".into(), example_result(item.number));
+    }
+    // One workbook holding the 総務部 items in reverse order, under a new
+    // file name; the sheets carry their numbers, so order does not matter.
+    let mut items: Vec<Item> = run.items.iter().filter(|i| i.department == "総務部").cloned().collect();
+    items.reverse();
+    let forms = department_forms(&items, &config, "R6").unwrap();
+    std::fs::write(input.path().join("progress/R6/そうむ_最終版(2).xlsx"), &forms[0].bytes).unwrap();
+    // And a sheet whose 項目番号 was mistyped (999): matched by its title.
+    let mut lone = run.items.iter().find(|i| i.title.contains("入札参加資格")).unwrap().clone();
+    lone.number = 999;
+    let forms = department_forms(std::slice::from_ref(&lone), &config, "R6").unwrap();
+    let path = input.path().join("progress/R6/title_only.xlsx");
+    std::fs::write(&path, &forms[0].bytes).unwrap();
+
+    let after = pipeline::run(input.path(), &config).unwrap();
+    let round = &after.rounds[0];
+    for item in after.items.iter().filter(|i| i.department == "総務部") {
+        assert_eq!(item.results["R6"].issues, format!("課題{}", item.number));
+    }
+    // title_only.xlsx is read first and matched by title; the 入札 item's
+    // sheet in the 総務部 form is then a second report for it.
+    let by_title = after.findings.iter().find(|f| f.code == "P408").expect("matched by title");
+    assert!(by_title.message.contains("名称のみ") && by_title.file.contains("title_only"));
+    assert!(round.matched.iter().any(|m| m.number == 6 && m.method == gyokaku::results::MatchMethod::Title));
+    assert!(after.findings.iter().any(|f| f.code == "P409"));
+    assert!(round.matched.iter().all(|m| m.file.contains("そうむ") || m.file.contains("title_only")));
+}
