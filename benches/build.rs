@@ -5,7 +5,7 @@
 
 use gyokaku::build::typeset_booklet;
 use gyokaku::config::PlanConfig;
-use gyokaku::documents::booklet::PriorityListData;
+use gyokaku::documents::booklet::{ItemSheetsData, PriorityListData};
 use gyokaku::documents::{ListRow, items_xlsx, priority_xlsx};
 use gyokaku::pipeline;
 use gyokaku::typeset::Typesetter;
@@ -49,6 +49,14 @@ fn main() {
     });
     let (t2, list_pdf) = median(runs, || typesetter.pdf(&list.document, "priority_list").unwrap());
     println!("priority list PDF     {:>8.3} s  ({} pages, {:.2} MB)", t + t2, list.document.pages().len(), list_pdf.len() as f64 / 1e6);
+    let (t, compiled) = median(3, || {
+        run.items
+            .iter()
+            .map(|item| typesetter.compile("item_sheets.typ", &ItemSheetsData::new(std::slice::from_ref(item), &config)).unwrap())
+            .collect::<Vec<_>>()
+    });
+    let (t2, sizes) = median(3, || compiled.iter().enumerate().map(|(i, c)| typesetter.pdf(&c.document, &format!("item-{i}")).unwrap().len()).sum::<usize>());
+    println!("per-item sheets       {:>8.3} s layout + {:.3} s PDF, one core ({} PDFs, {:.1} MB)", t, t2, compiled.len(), sizes as f64 / 1e6);
     let rows: Vec<ListRow> = run.items.iter().map(ListRow::new).collect();
     let (t, _) = median(runs, || priority_xlsx::render(&rows, &config, "一覧").unwrap());
     println!("priority list xlsx    {:>8.3} s", t);

@@ -3,7 +3,7 @@
 //! atomically, and a document that fails does not stop the others.
 
 use crate::config::PlanConfig;
-use crate::documents::booklet::{BookletData, PriorityListData, booklet_title};
+use crate::documents::booklet::{BookletData, ItemSheetsData, PriorityListData, booklet_title};
 use crate::documents::{items_xlsx, priority_xlsx};
 use crate::findings::{Code, Finding, Severity, sort_findings};
 use crate::model::Item;
@@ -11,7 +11,7 @@ use crate::pipeline::{self, Run};
 use crate::report;
 use crate::typeset::fonts::FontSet;
 use crate::typeset::templates::Templates;
-use crate::typeset::{Compiled, Typesetter, TemplateError};
+use crate::typeset::{Compiled, TemplateError, Typesetter};
 use crate::write::{safe_file_name, write_atomic};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
@@ -92,6 +92,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     );
     let typesetter = typesetter?;
     let mut run = run?;
+    progress.set_length(progress_steps(run.items.len()));
     progress.inc(1);
     progress.set_message("typesetting");
 
@@ -119,20 +120,32 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     let mut warnings = Vec::new();
     let refused = options.strict && run.count(Severity::Error) > 0;
     if !refused {
-        let jobs = [Job::Booklet, Job::PriorityListPdf, Job::PriorityListXlsx, Job::ItemsXlsx];
-        let results: Vec<(Job, Result<(Output, Vec<String>), String>)> = jobs
+        // The booklet is laid out first (Typst spreads its pages over the
+        // cores); the per-item sheets then reuse its memoised table layouts.
+        let booklet = typeset_booklet(&typesetter, &run.items, &config).map_err(|e| e.to_string());
+        progress.inc(1);
+        // One flat list of tasks (each item's sheet is its own task): nested
+        // parallel loops here would queue behind each other.
+        let mut jobs = vec![Job::Booklet, Job::PriorityListPdf, Job::PriorityListXlsx, Job::ItemsXlsx];
+        jobs.extend((0..run.items.len()).map(Job::ItemSheet));
+        let results: Vec<(Job, Result<(Vec<Output>, Vec<String>), String>)> = jobs
             .par_iter()
             .map(|job| {
-                let result = job.render(&run.items, &config, &typesetter);
+                let result = job.render(&run.items, &config, &typesetter, &booklet);
                 progress.inc(1);
                 (*job, result)
             })
             .collect();
         for (job, result) in results {
             match result {
-                Ok((output, job_warnings)) => {
-                    outputs.push(output);
-                    warnings.extend(job_warnings);
+                Ok((job_outputs, job_warnings)) => {
+                    outputs.extend(job_outputs);
+                    // Per-item sheets repeat a template's warning; say it once.
+                    for w in job_warnings {
+                        if !warnings.contains(&w) {
+                            warnings.push(w);
+                        }
+                    }
                 }
                 Err(message) => failures.push(format!("{}: {message}", job.describe())),
             }
@@ -176,49 +189,65 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
 #[derive(Debug, Clone, Copy)]
 enum Job {
     Booklet,
+    /// The per-item 進捗管理表 of the item at this index.
+    ItemSheet(usize),
     PriorityListPdf,
     PriorityListXlsx,
     ItemsXlsx,
 }
 
-/// How many progress steps a build takes (reading, each job, writing).
-pub const PROGRESS_STEPS: u64 = 6;
+/// How many progress steps a build of `items` takes (reading, the booklet,
+/// each document and item sheet, writing).
+pub fn progress_steps(items: usize) -> u64 {
+    6 + items as u64
+}
 
 impl Job {
     fn describe(self) -> &'static str {
         match self {
             Job::Booklet => "booklet",
+            Job::ItemSheet(_) => "per-item sheet",
             Job::PriorityListPdf => "priority list (PDF)",
             Job::PriorityListXlsx => "priority list (xlsx)",
             Job::ItemsXlsx => "consolidated workbook",
         }
     }
 
-    fn render(self, items: &[Item], config: &PlanConfig, typesetter: &Typesetter) -> Result<(Output, Vec<String>), String> {
+    fn render(
+        self,
+        items: &[Item],
+        config: &PlanConfig,
+        typesetter: &Typesetter,
+        booklet: &Result<Compiled, String>,
+    ) -> Result<(Vec<Output>, Vec<String>), String> {
         let names = &config.outputs;
         let list_title = format!("取組項目及び優先順位一覧（{}）", booklet_title(config));
         match self {
             Job::Booklet => {
-                let compiled = typeset_booklet(typesetter, items, config).map_err(|e| e.to_string())?;
+                let compiled = booklet.as_ref().map_err(|e| e.clone())?;
                 let bytes = typesetter.pdf(&compiled.document, "booklet").map_err(|e| e.to_string())?;
-                Ok((pdf_output("booklet", &names.booklet, bytes, &compiled), compiled.warnings))
+                Ok((vec![pdf_output("booklet", &names.booklet, bytes, compiled)], compiled.warnings.clone()))
+            }
+            Job::ItemSheet(index) => {
+                let (output, warnings) = item_sheet_pdf(typesetter, &items[index], config, &names.item_sheets)?;
+                Ok((vec![output], warnings))
             }
             Job::PriorityListPdf => {
                 let compiled = typesetter
                     .compile("priority_list.typ", &PriorityListData::new(items, config))
                     .map_err(|e| e.to_string())?;
                 let bytes = typesetter.pdf(&compiled.document, "priority_list").map_err(|e| e.to_string())?;
-                Ok((pdf_output("priority_list_pdf", &names.priority_list, bytes, &compiled), compiled.warnings))
+                Ok((vec![pdf_output("priority_list_pdf", &names.priority_list, bytes, &compiled)], compiled.warnings))
             }
             Job::PriorityListXlsx => {
                 let rows: Vec<_> = items.iter().map(crate::documents::ListRow::new).collect();
                 let bytes = priority_xlsx::render(&rows, config, &list_title).map_err(|e| e.to_string())?;
-                Ok((xlsx_output("priority_list_xlsx", &names.priority_list, bytes), Vec::new()))
+                Ok((vec![xlsx_output("priority_list_xlsx", &names.priority_list, bytes)], Vec::new()))
             }
             Job::ItemsXlsx => {
                 let title = format!("取組項目個票 集約（{}）", booklet_title(config));
                 let bytes = items_xlsx::render(items, config, &title).map_err(|e| e.to_string())?;
-                Ok((xlsx_output("items_xlsx", &names.items_workbook, bytes), Vec::new()))
+                Ok((vec![xlsx_output("items_xlsx", &names.items_workbook, bytes)], Vec::new()))
             }
         }
     }
@@ -227,6 +256,19 @@ impl Job {
 /// Lays out the 素案 booklet (exposed for tests and benchmarks).
 pub fn typeset_booklet(typesetter: &Typesetter, items: &[Item], config: &PlanConfig) -> Result<Compiled, TemplateError> {
     typesetter.compile("booklet.typ", &BookletData::new(items, config))
+}
+
+/// An item's own 進捗管理表, named `FOLDER/006_title.pdf`. Each is compiled
+/// on its own: exporting page ranges of one layout would be cheaper, but
+/// Typst cannot tag a page range, and these PDFs must be accessible too.
+/// Table layouts are memoised from the booklet, so this is mostly export.
+fn item_sheet_pdf(typesetter: &Typesetter, item: &Item, config: &PlanConfig, folder: &str) -> Result<(Output, Vec<String>), String> {
+    let data = ItemSheetsData::new(std::slice::from_ref(item), config);
+    let compiled = typesetter.compile("item_sheets.typ", &data).map_err(|e| e.to_string())?;
+    let bytes = typesetter.pdf(&compiled.document, &format!("item-{}", item.number)).map_err(|e| e.to_string())?;
+    let short: String = item.title.chars().take(30).collect();
+    let file_name = format!("{}/{}.pdf", safe_file_name(folder), safe_file_name(&format!("{:03}_{short}", item.number)));
+    Ok((Output { kind: "item_sheet_pdf", file_name, bytes, pages: Some(compiled.document.pages().len()) }, compiled.warnings))
 }
 
 fn pdf_output(kind: &'static str, name: &str, bytes: Vec<u8>, compiled: &Compiled) -> Output {

@@ -40,6 +40,8 @@ pub struct OutputNames {
     pub booklet: String,
     pub priority_list: String,
     pub items_workbook: String,
+    /// Folder of the per-item 進捗管理表 PDFs.
+    pub item_sheets: String,
     pub validation: String,
 }
 
@@ -49,6 +51,7 @@ impl Default for OutputNames {
             booklet: "プラン素案".into(),
             priority_list: "取組項目及び優先順位一覧".into(),
             items_workbook: "取組項目個票_集約".into(),
+            item_sheets: "進捗管理表".into(),
             validation: "差し戻し一覧".into(),
         }
     }

@@ -145,7 +145,7 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
         font_paths: args.font_paths.clone(),
         strict: args.strict,
     };
-    let progress = progress::Progress::start(build::PROGRESS_STEPS);
+    let progress = progress::Progress::start(1);
     let outcome = build::build(&options, &progress.bar);
     progress.finish();
     let outcome = outcome?;

@@ -14,7 +14,8 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A hidden bar of `steps`; after a second, if the work is not done and
+    /// A hidden bar of `steps` (the work may set the real length once it
+    /// knows it); after a second, if the work is not done and
     /// stderr is a terminal, it appears.
     pub fn start(steps: u64) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::hidden());

@@ -230,3 +230,58 @@ fn renamed_files_and_reordered_sheets_still_match() {
     assert!(after.findings.iter().any(|f| f.code == "P409"));
     assert!(round.matched.iter().all(|m| m.file.contains("そうむ") || m.file.contains("title_only")));
 }
+
+#[test]
+fn build_writes_one_progress_sheet_per_item_with_its_results() {
+    use gyokaku::build::{BuildOptions, build};
+    use gyokaku::documents::booklet::ItemSheetsData;
+    use gyokaku::typeset::fonts::FontSet;
+    use gyokaku::typeset::templates::Templates;
+    use gyokaku::typeset::{Typesetter, page_texts};
+
+    let input = sample_copy("R6");
+    write_forms(input.path(), "R6", "R6", |item| {
+        if item.number <= 20 {
+            item.results.insert("R6".into(), example_result(item.number));
+        }
+    });
+    let out = tempfile::tempdir().unwrap();
+    let options = BuildOptions {
+        input_dir: input.path().to_path_buf(),
+        out_dir: out.path().to_path_buf(),
+        templates: None,
+        font_paths: Vec::new(),
+        strict: false,
+    };
+    let outcome = build(&options, &indicatif::ProgressBar::hidden()).unwrap();
+    assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
+    let sheets: Vec<_> = outcome.files.iter().filter(|f| f.kind == "item_sheet_pdf").collect();
+    assert_eq!(sheets.len(), outcome.run.items.len());
+    for (item, sheet) in outcome.run.items.iter().zip(&sheets) {
+        assert!(sheet.path.starts_with(&format!("進捗管理表/{:03}_", item.number)), "{}", sheet.path);
+        assert_eq!(sheet.pages, Some(1));
+        assert!(std::fs::read(out.path().join(&sheet.path)).unwrap().starts_with(b"%PDF-"));
+    }
+    // The sheet of item 7 prints its R6 results; item 30's has none.
+    let typesetter = Typesetter::new(FontSet::load(&[]).unwrap(), Templates::load(None).unwrap(), "2023-08-31").unwrap();
+    let text = |number: u32| {
+        let item = outcome.run.items.iter().find(|i| i.number == number).unwrap();
+        let compiled = typesetter.compile("item_sheets.typ", &ItemSheetsData::new(std::slice::from_ref(item), &outcome.config)).unwrap();
+        page_texts(&compiled.document).concat().replace('\n', "")
+    };
+    let seven = text(7);
+    assert!(seven.contains("課題7") && seven.contains("改善7") && seven.contains("項目7の年度目標を達成"), "{seven}");
+    assert!(seven.contains("70") && seven.contains("△7"));
+    assert!(!text(30).contains("課題30"));
+
+    // The consolidated workbook carries the results as numbers.
+    let path = out.path().join(&outcome.files.iter().find(|f| f.kind == "items_xlsx").unwrap().path);
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let flat = book.worksheet_range("項目一覧").unwrap();
+    let header: Vec<String> = flat.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let row7 = flat.rows().nth(7).unwrap();
+    assert_eq!(row7[col("業務量削減実績値（時間） 令和6年度")], calamine::Data::Float(70.0));
+    assert_eq!(row7[col("財政効果実績額（千円） 令和6年度")], calamine::Data::Float(-7.0));
+    assert_eq!(row7[col("評価 令和6年度")].to_string(), example_result(7).evaluation);
+}

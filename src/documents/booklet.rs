@@ -166,3 +166,21 @@ impl PriorityListData {
         PriorityListData { meta: DocumentMeta::new(config, title), list: items.iter().map(ListRow::new).collect() }
     }
 }
+
+/// Everything the per-item 進捗管理表 template prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemSheetsData {
+    pub meta: DocumentMeta,
+    pub items: Vec<ItemSheet>,
+}
+
+impl ItemSheetsData {
+    /// For one item, the title names it: 項目6 入札参加資格申請のオンライン化（進捗管理表）.
+    pub fn new(items: &[Item], config: &PlanConfig) -> ItemSheetsData {
+        let title = match items {
+            [item] => format!("項目{} {}（取組項目個票・進捗管理表）", item.number, item.title),
+            _ => format!("取組項目個票（兼進捗管理表）（{}）", config.plan.name),
+        };
+        ItemSheetsData { meta: DocumentMeta::new(config, title), items: items.iter().map(|i| ItemSheet::new(i, config)).collect() }
+    }
+}

@@ -94,7 +94,7 @@ fn write_index(sheet: &mut Worksheet, items: &[Item], f: &Formats, title: &str) 
 }
 
 /// The flat table's columns: header and how to read the value from an item.
-fn flat_columns(config: &PlanConfig) -> Vec<(String, f64, Box<dyn Fn(&Item) -> Value + '_>)> {
+fn flat_columns<'a>(config: &'a PlanConfig, items: &[Item]) -> Vec<(String, f64, Box<dyn Fn(&Item) -> Value + 'a>)> {
     let text = |f: fn(&Item) -> String| -> Box<dyn Fn(&Item) -> Value> { Box::new(move |i| Value::Text(f(i))) };
     let mut columns: Vec<(String, f64, Box<dyn Fn(&Item) -> Value + '_>)> = vec![
         ("項目番号".into(), 8.0, Box::new(|i: &Item| Value::Number(i.number as f64))),
@@ -139,6 +139,19 @@ fn flat_columns(config: &PlanConfig) -> Vec<(String, f64, Box<dyn Fn(&Item) -> V
     columns.push(("業務量削減目標値 計（時間）".into(), 14.0, Box::new(|i: &Item| total(&i.workload_target))));
     per_year(&mut columns, "財政効果目標額（千円）", |i| &i.fiscal_target);
     columns.push(("財政効果目標額 計（千円）".into(), 14.0, Box::new(|i: &Item| total(&i.fiscal_target))));
+    // 実績 and 評価, for each year any item has results for.
+    for y in config.years.iter().filter(|y| items.iter().any(|i| i.results.contains_key(&y.code))) {
+        let era = y.era.clone();
+        let result = |code: String, get: fn(&crate::model::YearResult) -> Value| -> Box<dyn Fn(&Item) -> Value> {
+            Box::new(move |i: &Item| i.results.get(&code).map(get).unwrap_or(Value::Text(String::new())))
+        };
+        columns.push((format!("年度目標実績値 {era}"), 24.0, result(y.code.clone(), |r| Value::Text(r.goal_result.clone()))));
+        columns.push((format!("業務量削減実績値（時間） {era}"), 14.0, result(y.code.clone(), |r| amount_value(Some(&r.workload_result)))));
+        columns.push((format!("財政効果実績額（千円） {era}"), 14.0, result(y.code.clone(), |r| amount_value(Some(&r.fiscal_result)))));
+        columns.push((format!("評価 {era}"), 8.0, result(y.code.clone(), |r| Value::Text(r.evaluation.clone()))));
+        columns.push((format!("課題 {era}"), 24.0, result(y.code.clone(), |r| Value::Text(r.issues.clone()))));
+        columns.push((format!("次年度に向けた改善点 {era}"), 24.0, result(y.code.clone(), |r| Value::Text(r.improvements.clone()))));
+    }
     columns.push(("目標の備考".into(), 24.0, Box::new(|i: &Item| {
         Value::Text(i.target_remarks.iter().map(|(k, v)| format!("{k}：{v}")).collect::<Vec<_>>().join("\n"))
     })));
@@ -160,7 +173,7 @@ fn total(map: &BTreeMap<String, Amount>) -> Value {
 
 fn write_flat(sheet: &mut Worksheet, items: &[Item], config: &PlanConfig, f: &Formats) -> anyhow::Result<()> {
     sheet.set_name("項目一覧")?;
-    let columns = flat_columns(config);
+    let columns = flat_columns(config, items);
     for (c, (header, width, _)) in columns.iter().enumerate() {
         sheet.write_with_format(0, c as u16, header.as_str(), &f.header)?;
         sheet.set_column_width(c as u16, *width)?;
