@@ -4,7 +4,8 @@
 
 use crate::config::PlanConfig;
 use crate::documents::booklet::{BookletData, ItemSheetsData, PriorityListData, booklet_title};
-use crate::documents::{items_xlsx, priority_xlsx};
+use crate::documents::progress_report::ProgressReportData;
+use crate::documents::{items_xlsx, priority_xlsx, progress_report_xlsx};
 use crate::findings::{Code, Finding, Severity, sort_findings};
 use crate::model::Item;
 use crate::pipeline::{self, Run};
@@ -92,7 +93,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     );
     let typesetter = typesetter?;
     let mut run = run?;
-    progress.set_length(progress_steps(run.items.len()));
+    progress.set_length(progress_steps(run.items.len(), run.rounds.len()));
     progress.inc(1);
     progress.set_message("typesetting");
 
@@ -127,11 +128,14 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         // One flat list of tasks (each item's sheet is its own task): nested
         // parallel loops here would queue behind each other.
         let mut jobs = vec![Job::Booklet, Job::PriorityListPdf, Job::PriorityListXlsx, Job::ItemsXlsx];
+        for round in 0..run.rounds.len() {
+            jobs.extend([Job::ProgressReportPdf(round), Job::ProgressReportXlsx(round)]);
+        }
         jobs.extend((0..run.items.len()).map(Job::ItemSheet));
         let results: Vec<(Job, Result<(Vec<Output>, Vec<String>), String>)> = jobs
             .par_iter()
             .map(|job| {
-                let result = job.render(&run.items, &config, &typesetter, &booklet);
+                let result = job.render(&run, &config, &typesetter, &booklet);
                 progress.inc(1);
                 (*job, result)
             })
@@ -191,6 +195,9 @@ enum Job {
     Booklet,
     /// The per-item 進捗管理表 of the item at this index.
     ItemSheet(usize),
+    /// The progress report of the round at this index, PDF and workbook.
+    ProgressReportPdf(usize),
+    ProgressReportXlsx(usize),
     PriorityListPdf,
     PriorityListXlsx,
     ItemsXlsx,
@@ -198,8 +205,8 @@ enum Job {
 
 /// How many progress steps a build of `items` takes (reading, the booklet,
 /// each document and item sheet, writing).
-pub fn progress_steps(items: usize) -> u64 {
-    6 + items as u64
+pub fn progress_steps(items: usize, rounds: usize) -> u64 {
+    6 + items as u64 + 2 * rounds as u64
 }
 
 impl Job {
@@ -207,6 +214,8 @@ impl Job {
         match self {
             Job::Booklet => "booklet",
             Job::ItemSheet(_) => "per-item sheet",
+            Job::ProgressReportPdf(_) => "progress report (PDF)",
+            Job::ProgressReportXlsx(_) => "progress report (xlsx)",
             Job::PriorityListPdf => "priority list (PDF)",
             Job::PriorityListXlsx => "priority list (xlsx)",
             Job::ItemsXlsx => "consolidated workbook",
@@ -215,11 +224,12 @@ impl Job {
 
     fn render(
         self,
-        items: &[Item],
+        run: &Run,
         config: &PlanConfig,
         typesetter: &Typesetter,
         booklet: &Result<Compiled, String>,
     ) -> Result<(Vec<Output>, Vec<String>), String> {
+        let items = &run.items;
         let names = &config.outputs;
         let list_title = format!("取組項目及び優先順位一覧（{}）", booklet_title(config));
         match self {
@@ -227,6 +237,21 @@ impl Job {
                 let compiled = booklet.as_ref().map_err(|e| e.clone())?;
                 let bytes = typesetter.pdf(&compiled.document, "booklet").map_err(|e| e.to_string())?;
                 Ok((vec![pdf_output("booklet", &names.booklet, bytes, compiled)], compiled.warnings.clone()))
+            }
+            Job::ProgressReportPdf(round) => {
+                let year = &run.rounds[round].year;
+                let data = ProgressReportData::new(items, config, year, run.rounds[round].sample);
+                let compiled = typesetter.compile("progress_report.typ", &data).map_err(|e| e.to_string())?;
+                let bytes = typesetter.pdf(&compiled.document, &format!("progress-{year}")).map_err(|e| e.to_string())?;
+                let name = names.progress_report.replace("{year}", year);
+                Ok((vec![pdf_output("progress_report_pdf", &name, bytes, &compiled)], compiled.warnings))
+            }
+            Job::ProgressReportXlsx(round) => {
+                let year = &run.rounds[round].year;
+                let data = ProgressReportData::new(items, config, year, run.rounds[round].sample);
+                let bytes = progress_report_xlsx::render(&data, config).map_err(|e| e.to_string())?;
+                let name = names.progress_report.replace("{year}", year);
+                Ok((vec![xlsx_output("progress_report_xlsx", &name, bytes)], Vec::new()))
             }
             Job::ItemSheet(index) => {
                 let (output, warnings) = item_sheet_pdf(typesetter, &items[index], config, &names.item_sheets)?;

@@ -30,6 +30,16 @@ pub struct PlanConfig {
     /// File names of the documents `build` writes (without extension).
     #[serde(default)]
     pub outputs: OutputNames,
+    /// Progress rounds whose figures are examples, not the city's own
+    /// (their report says サンプル on the cover).
+    #[serde(default)]
+    pub progress: ProgressInfo,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ProgressInfo {
+    #[serde(default)]
+    pub sample_years: Vec<String>,
 }
 
 /// Output file names, without extension. Japanese by default; any
@@ -42,6 +52,8 @@ pub struct OutputNames {
     pub items_workbook: String,
     /// Folder of the per-item 進捗管理表 PDFs.
     pub item_sheets: String,
+    /// Annual progress report; `{year}` becomes the year code.
+    pub progress_report: String,
     pub validation: String,
 }
 
@@ -52,6 +64,7 @@ impl Default for OutputNames {
             priority_list: "取組項目及び優先順位一覧".into(),
             items_workbook: "取組項目個票_集約".into(),
             item_sheets: "進捗管理表".into(),
+            progress_report: "{year}進捗状況報告".into(),
             validation: "差し戻し一覧".into(),
         }
     }
@@ -135,6 +148,9 @@ pub struct Indicator {
     pub unit: String,
     #[serde(default)]
     pub direction: String,
+    /// Measured value per year code (R6 = 7.4), as each year's survey gives it.
+    #[serde(default)]
+    pub measured: std::collections::BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -37,9 +37,24 @@ pub fn grades(config: &PlanConfig) -> Vec<(String, String)> {
     }
 }
 
+/// Marks every sheet of a form filled with example values (the sample
+/// round), so no one takes them for the city's figures. The reader skips a
+/// sheet whose cell says only 記入例, so the mark is a sentence.
+pub const EXAMPLE_MARK: &str = "記入例（サンプル）：この様式の実績・評価は説明用の架空の値です。市の実際の数値ではありません。";
+
 /// The forms for `year` (a year code such as R6), one per department that
 /// has items, in department order.
 pub fn department_forms(items: &[Item], config: &PlanConfig, year: &str) -> anyhow::Result<Vec<Form>> {
+    forms_for(items, config, year, false)
+}
+
+/// Forms carrying results already, marked as examples on every sheet (for
+/// the sample round and for tests).
+pub fn example_forms(items: &[Item], config: &PlanConfig, year: &str) -> anyhow::Result<Vec<Form>> {
+    forms_for(items, config, year, true)
+}
+
+fn forms_for(items: &[Item], config: &PlanConfig, year: &str, example: bool) -> anyhow::Result<Vec<Form>> {
     let index = config
         .years
         .iter()
@@ -53,7 +68,7 @@ pub fn department_forms(items: &[Item], config: &PlanConfig, year: &str) -> anyh
             continue;
         }
         let title = format!("{}{} {}進捗報告（{}）", department.code, department.name, config.years[index].era, config.plan.name);
-        let bytes = department_form(&own, config, &open, &title)?;
+        let bytes = department_form(&own, config, &open, &title, example)?;
         forms.push(Form {
             department: department.name.clone(),
             file_name: format!("{}.xlsx", safe_file_name(&format!("{}_{}_{}進捗報告", department.code, department.name, year))),
@@ -64,11 +79,15 @@ pub fn department_forms(items: &[Item], config: &PlanConfig, year: &str) -> anyh
     Ok(forms)
 }
 
-fn department_form(items: &[&Item], config: &PlanConfig, open: &OpenYear, title: &str) -> anyhow::Result<Vec<u8>> {
+fn department_form(items: &[&Item], config: &PlanConfig, open: &OpenYear, title: &str, example: bool) -> anyhow::Result<Vec<u8>> {
     let mut book = Workbook::new();
     book.set_properties(&properties(config, title)?);
     let f = Formats::new();
+    let mark = Format::new().set_bold().set_font_color(rust_xlsxwriter::Color::RGB(0xC00000)).set_font_name("BIZ UDPゴシック");
     write_instructions(&mut book, config, open, title, &f)?;
+    if example {
+        book.worksheet_from_index(0)?.write_with_format(1, 1, EXAMPLE_MARK, &mark)?;
+    }
     write_item_list(&mut book, items, &f)?;
     let eras = config_year_eras(config);
     for item in items {
@@ -76,7 +95,10 @@ fn department_form(items: &[&Item], config: &PlanConfig, open: &OpenYear, title:
         sheet.set_name(item.number.to_string())?;
         let mut view = ItemSheet::new(item, config);
         view.needs_review = false;
-        write_item_sheet(sheet, &view, &eras, &f, Some(open))?;
+        let last_row = write_item_sheet(sheet, &view, &eras, &f, Some(open))?;
+        if example {
+            sheet.write_with_format(last_row + 1, 1, EXAMPLE_MARK, &mark)?;
+        }
     }
     Ok(book.save_to_buffer()?)
 }

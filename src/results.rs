@@ -55,6 +55,8 @@ pub struct Round {
     pub matched: Vec<Matched>,
     /// 項目番号 of the items with no result for the year (未提出).
     pub missing: Vec<u32>,
+    /// The forms say their values are examples (記入例（サンプル）).
+    pub sample: bool,
 }
 
 /// Reads every round under INPUT_DIR/progress/ (one folder per plan year),
@@ -82,6 +84,7 @@ struct FormSheet {
 
 fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], findings: &mut Vec<Finding>) -> Round {
     let mut sheets = Vec::new();
+    let mut sample = false;
     let mut paths: Vec<_> = std::fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
     paths.sort();
     for path in paths {
@@ -99,6 +102,7 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
             if ["記入要領", "取組項目一覧"].contains(&nfkc(&grid.name).trim()) {
                 continue;
             }
+            sample |= grid.rows.iter().flatten().any(|c| c.text.starts_with("記入例（サンプル）"));
             let (content, sheet_findings) = read_sheet(grid, &display, &config.years);
             if let SheetContent::Item(raw) = content {
                 findings.extend(sheet_findings);
@@ -235,7 +239,7 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
             );
         }
     }
-    Round { year: year.to_string(), matched, missing }
+    Round { year: year.to_string(), matched, missing, sample }
 }
 
 /// The text right of a label cell (e.g. <項目番号> | 6), with its address.

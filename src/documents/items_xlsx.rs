@@ -232,7 +232,8 @@ fn amount_validation(cell: &str) -> anyhow::Result<DataValidation> {
 /// column C and 備考 last. `eras` are the year headers (令和6年度). With
 /// `open`, the sheet is a progress form: protected without a password, the
 /// open year's 実績 and 評価 cells unlocked and validated.
-pub fn write_item_sheet(sheet: &mut Worksheet, item: &ItemSheet, eras: &[String], f: &Formats, open: Option<&OpenYear>) -> anyhow::Result<()> {
+/// Returns the last row written.
+pub fn write_item_sheet(sheet: &mut Worksheet, item: &ItemSheet, eras: &[String], f: &Formats, open: Option<&OpenYear>) -> anyhow::Result<u32> {
     let n = eras.len() as u16;
     let last_col = 2 + n; // 備考
     let wide_width = YEAR_WIDTH * n as f64 + NOTE_WIDTH;
@@ -380,5 +381,5 @@ pub fn write_item_sheet(sheet: &mut Worksheet, item: &ItemSheet, eras: &[String]
         // No password: a clerk can always unlock it, so nothing is lost.
         sheet.protect();
     }
-    Ok(())
+    Ok(r - 1)
 }

@@ -6,6 +6,8 @@
 pub mod booklet;
 pub mod items_xlsx;
 pub mod priority_xlsx;
+pub mod progress_report;
+pub mod progress_report_xlsx;
 pub mod xlsx_layout;
 
 use crate::config::PlanConfig;

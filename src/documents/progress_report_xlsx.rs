@@ -1,0 +1,113 @@
+//! The annual progress report as a workbook: the same figures as the PDF
+//! (概要, 項目別, 未提出, 成果指標), numbers as numbers.
+
+use super::progress_report::{ItemLine, ProgressReportData, Totals};
+use super::xlsx_layout::Formats;
+use crate::config::PlanConfig;
+use crate::report::xlsx::properties;
+use rust_xlsxwriter::{Workbook, Worksheet};
+
+pub fn render(data: &ProgressReportData, config: &PlanConfig) -> anyhow::Result<Vec<u8>> {
+    let mut book = Workbook::new();
+    book.set_properties(&properties(config, &data.meta.title)?);
+    let f = Formats::new();
+
+    let sheet = book.add_worksheet();
+    sheet.set_name("概要")?;
+    sheet.write_with_format(0, 0, data.meta.title.as_str(), &f.title)?;
+    if data.sample {
+        sheet.write_with_format(1, 0, "サンプル: この報告の実績・評価は記入例として作った架空の値です", &f.review)?;
+    }
+    let mut r = 3;
+    r = totals_table(sheet, r, "大分類", &data.by_daibunrui, data, &f)?;
+    totals_table(sheet, r + 1, "部", &data.by_department, data, &f)?;
+    sheet.set_column_width(0, 26.0)?;
+    for c in 1..30 {
+        sheet.set_column_width(c, 11.0)?;
+    }
+    sheet.set_landscape();
+    sheet.set_paper_size(9);
+    sheet.set_print_fit_to_pages(1, 0);
+
+    lines_sheet(book.add_worksheet(), "項目別", &data.lines, &f)?;
+    lines_sheet(book.add_worksheet(), "未提出", &data.missing, &f)?;
+
+    let sheet = book.add_worksheet();
+    sheet.set_name("成果指標")?;
+    let mut headers = vec!["成果指標".to_string(), "出典".into(), "単位".into(), "基準値".into()];
+    headers.extend(data.year_labels.iter().cloned());
+    headers.extend(["方向".to_string(), "評価".into()]);
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_with_format(0, c as u16, h.as_str(), &f.header)?;
+        sheet.set_column_width(c as u16, if c < 2 { 40.0 } else { 12.0 })?;
+    }
+    for (i, ind) in data.indicators.iter().enumerate() {
+        let r = 1 + i as u32;
+        sheet.write_with_format(r, 0, ind.name.as_str(), &f.wrap)?;
+        sheet.write_with_format(r, 1, ind.source.as_str(), &f.wrap)?;
+        sheet.write_with_format(r, 2, ind.unit.as_str(), &f.cell)?;
+        let values = std::iter::once(&ind.baseline).chain(&ind.values);
+        for (c, v) in values.enumerate() {
+            match v.parse::<f64>() {
+                Ok(n) => sheet.write_number_with_format(r, 3 + c as u16, n, &f.cell)?,
+                Err(_) => sheet.write_with_format(r, 3 + c as u16, v.as_str(), &f.cell)?,
+            };
+        }
+        let c = 4 + ind.values.len() as u16;
+        sheet.write_with_format(r, c, ind.direction.as_str(), &f.cell)?;
+        sheet.write_with_format(r, c + 1, ind.assessment.as_str(), &f.cell)?;
+        sheet.set_row_height(r, 30.0)?;
+    }
+    Ok(book.save_to_buffer()?)
+}
+
+/// A group table starting at row `r`; returns the first row after it.
+fn totals_table(sheet: &mut Worksheet, r: u32, name: &str, rows: &[Totals], data: &ProgressReportData, f: &Formats) -> anyhow::Result<u32> {
+    let mut headers = vec![name.to_string(), "項目数".into(), "報告".into()];
+    headers.extend(data.grade_names.iter().map(|g| format!("評価{g}")));
+    headers.extend(
+        ["業務量削減 目標（時間）", "業務量削減 実績（時間）", "財政効果 目標（千円）", "財政効果 実績（千円）", "数値でない目標", "数値でない実績"]
+            .map(String::from),
+    );
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_with_format(r, c as u16, h.as_str(), &f.header)?;
+    }
+    sheet.set_row_height(r, 30.0)?;
+    let all = rows.iter().chain(std::iter::once(&data.total));
+    let mut row = r + 1;
+    for t in all {
+        sheet.write_with_format(row, 0, t.name.as_str(), &f.cell)?;
+        let mut numbers: Vec<f64> = vec![t.items as f64, t.submitted as f64];
+        numbers.extend(t.grades.iter().map(|g| *g as f64));
+        numbers.extend([t.workload_target, t.workload_result, t.fiscal_target, t.fiscal_result]);
+        numbers.extend([t.non_numeric_targets as f64, t.non_numeric_results as f64]);
+        for (c, n) in numbers.iter().enumerate() {
+            sheet.write_number_with_format(row, 1 + c as u16, *n, f.for_number(*n))?;
+        }
+        row += 1;
+    }
+    Ok(row)
+}
+
+fn lines_sheet(sheet: &mut Worksheet, name: &str, lines: &[ItemLine], f: &Formats) -> anyhow::Result<()> {
+    sheet.set_name(name)?;
+    let headers = [("番号", 7.0), ("部", 16.0), ("取組項目名", 50.0), ("所管課", 20.0), ("評価", 8.0), ("業務量（時間） 実績 / 目標", 20.0), ("財政効果（千円） 実績 / 目標", 20.0), ("課題", 40.0)];
+    for (c, (h, w)) in headers.iter().enumerate() {
+        sheet.write_with_format(0, c as u16, *h, &f.header)?;
+        sheet.set_column_width(c as u16, *w)?;
+    }
+    for (i, l) in lines.iter().enumerate() {
+        let r = 1 + i as u32;
+        sheet.write_number_with_format(r, 0, l.number as f64, &f.center)?;
+        for (c, text) in [&l.department, &l.title, &l.section, &l.grade, &l.workload, &l.fiscal, &l.issues].iter().enumerate() {
+            sheet.write_with_format(r, 1 + c as u16, text.as_str(), &f.cell)?;
+        }
+    }
+    sheet.autofilter(0, 0, lines.len().max(1) as u32, headers.len() as u16 - 1)?;
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.set_landscape();
+    sheet.set_paper_size(9);
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(0, 0)?;
+    Ok(())
+}
