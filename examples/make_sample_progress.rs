@@ -17,7 +17,7 @@ use gyokaku::config::PlanConfig;
 use gyokaku::forms::example_forms;
 use gyokaku::model::{Amount, Item, YearResult};
 use gyokaku::pipeline;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const YEAR: &str = "R6";
 
@@ -70,8 +70,20 @@ fn example_result(item: &Item) -> YearResult {
 
 fn main() -> anyhow::Result<()> {
     let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs");
+    let out = input.join("progress").join(YEAR);
+    if out.is_dir() {
+        std::fs::remove_dir_all(&out)?;
+    }
+    for path in make(&input, &out)? {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// Writes the round's forms for the plan in `input` into `out`.
+pub fn make(input: &Path, out: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let config = PlanConfig::load(&input.join("plan.toml"))?;
-    let mut run = pipeline::run(&input, &config)?;
+    let mut run = pipeline::run(input, &config)?;
     // Start from the plan alone: results already in the folder are not reused.
     for item in &mut run.items {
         item.results.clear();
@@ -97,15 +109,12 @@ fn main() -> anyhow::Result<()> {
             item.approach.push_str("（様式で追記）");
         }
     }
-    let out = input.join("progress").join(YEAR);
-    if out.is_dir() {
-        std::fs::remove_dir_all(&out)?;
-    }
-    std::fs::create_dir_all(&out)?;
+    std::fs::create_dir_all(out)?;
+    let mut written = Vec::new();
     for form in example_forms(&run.items, &config, YEAR)? {
         let name = if form.department == "都市建設部" { "都市建設部_R6報告_最終.xlsx".to_string() } else { form.file_name.clone() };
         std::fs::write(out.join(&name), &form.bytes)?;
-        println!("wrote {}", out.join(&name).display());
+        written.push(out.join(&name));
     }
-    Ok(())
+    Ok(written)
 }
