@@ -106,6 +106,8 @@ fn every_item_appears_once_on_the_page_its_list_row_names() {
         let text = squash(&s.texts[page - 1]);
         assert!(text.contains(&squash(&item.title)), "page {page} should show item {} {}", item.number, item.title);
         assert!(text.contains(&format!("-{}-", item.number)), "page {page} footer should read - {} -", item.number);
+        // The 素案 is the plan: the sample round's example results stay out.
+        assert!(!text.contains("記入例"), "page {page} shows results");
         // The list row: number, then department and priority, then title.
         assert!(list_text.contains(&squash(&item.title)));
         // Titles repeat across items only where the seed repeats them.

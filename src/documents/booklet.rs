@@ -155,7 +155,16 @@ impl BookletData {
             organisation: Organisation::new(items, config),
             list: items.iter().map(ListRow::new).collect(),
             departments,
-            items: items.iter().map(|item| ItemSheet::new(item, config)).collect(),
+            // The 素案 is the plan: its 実績 and 評価 rows stay empty, ready
+            // for the progress year, whatever rounds have been read.
+            items: items
+                .iter()
+                .map(|item| {
+                    let mut plan = item.clone();
+                    plan.results.clear();
+                    ItemSheet::new(&plan, config)
+                })
+                .collect(),
         }
     }
 }
@@ -172,6 +181,8 @@ impl PriorityListData {
 pub struct ItemSheetsData {
     pub meta: DocumentMeta,
     pub items: Vec<ItemSheet>,
+    /// Some results printed are examples (a sample round): every page says so.
+    pub sample: bool,
 }
 
 impl ItemSheetsData {
@@ -181,6 +192,7 @@ impl ItemSheetsData {
             [item] => format!("項目{} {}（取組項目個票・進捗管理表）", item.number, item.title),
             _ => format!("取組項目個票（兼進捗管理表）（{}）", config.plan.name),
         };
-        ItemSheetsData { meta: DocumentMeta::new(config, title), items: items.iter().map(|i| ItemSheet::new(i, config)).collect() }
+        let sample = items.iter().any(|i| i.results.keys().any(|y| config.progress.sample_years.contains(y)));
+        ItemSheetsData { meta: DocumentMeta::new(config, title), items: items.iter().map(|i| ItemSheet::new(i, config)).collect(), sample }
     }
 }

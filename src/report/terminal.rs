@@ -34,5 +34,19 @@ pub fn render(run: &Run, config: &PlanConfig, quiet_info: bool) -> String {
         run.count(Severity::Warning),
         run.count(Severity::Info)
     );
+    for round in &run.rounds {
+        let count = |m: crate::results::MatchMethod| round.matched.iter().filter(|x| x.method == m).count();
+        let _ = writeln!(
+            out,
+            "progress {}{}: {} items reported ({} by number and title, {} by title only, {} by number only), {} 未提出",
+            round.year,
+            if round.sample { " (sample)" } else { "" },
+            round.matched.len(),
+            count(crate::results::MatchMethod::NumberAndTitle),
+            count(crate::results::MatchMethod::Title),
+            count(crate::results::MatchMethod::Number),
+            round.missing.len()
+        );
+    }
     out
 }
