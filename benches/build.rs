@@ -6,7 +6,10 @@
 use gyokaku::build::typeset_booklet;
 use gyokaku::config::PlanConfig;
 use gyokaku::documents::booklet::{ItemSheetsData, PriorityListData};
-use gyokaku::documents::{ListRow, items_xlsx, priority_xlsx};
+use gyokaku::documents::progress_report::ProgressReportData;
+use gyokaku::documents::{ListRow, items_xlsx, priority_xlsx, progress_report_xlsx};
+use gyokaku::forms::{department_forms, example_forms};
+use gyokaku::model::YearResult;
 use gyokaku::pipeline;
 use gyokaku::typeset::Typesetter;
 use gyokaku::typeset::fonts::FontSet;
@@ -62,4 +65,34 @@ fn main() {
     println!("priority list xlsx    {:>8.3} s", t);
     let (t, book) = median(runs, || items_xlsx::render(&run.items, &config, "集約").unwrap());
     println!("consolidated xlsx     {:>8.3} s  ({:.2} MB)", t, book.len() as f64 / 1e6);
+
+    // The progress year: forms out, a filled round read back, the report.
+    let year = config.years[0].code.clone();
+    let (t, forms) = median(runs, || department_forms(&run.items, &config, &year).unwrap());
+    println!("forms {year}              {:>8.3} s  ({} workbooks, {:.2} MB)", t, forms.len(), forms.iter().map(|f| f.bytes.len()).sum::<usize>() as f64 / 1e6);
+    let round = tempfile::tempdir().unwrap();
+    std::fs::copy(input.join("plan.toml"), round.path().join("plan.toml")).unwrap();
+    std::os::unix::fs::symlink(std::fs::canonicalize(input.join("submissions")).unwrap(), round.path().join("submissions")).unwrap();
+    let mut filled = run.items.clone();
+    for item in &mut filled {
+        let mut result = YearResult { evaluation: "B".into(), issues: "課題".into(), ..Default::default() };
+        result.workload_result = item.workload_target.get(&year).cloned().unwrap_or_default();
+        item.results.insert(year.clone(), result);
+    }
+    let dir = round.path().join("progress").join(&year);
+    std::fs::create_dir_all(&dir).unwrap();
+    for form in example_forms(&filled, &config, &year).unwrap() {
+        std::fs::write(dir.join(&form.file_name), &form.bytes).unwrap();
+    }
+    let (t_with, with_round) = median(runs, || pipeline::run(round.path(), &config).unwrap());
+    println!("read + round {year}       {:>8.3} s  ({} items reported; compare read + validate above)", t_with, with_round.rounds[0].matched.len());
+    let data = ProgressReportData::new(&with_round.items, &config, &year, true);
+    let (t, report) = median(runs, || {
+        comemo::evict(0);
+        typesetter.compile("progress_report.typ", &data).unwrap()
+    });
+    let (t2, pdf) = median(runs, || typesetter.pdf(&report.document, "report").unwrap());
+    println!("progress report PDF   {:>8.3} s  ({} pages, {:.2} MB)", t + t2, report.document.pages().len(), pdf.len() as f64 / 1e6);
+    let (t, xlsx) = median(runs, || progress_report_xlsx::render(&data, &config).unwrap());
+    println!("progress report xlsx  {:>8.3} s  ({:.2} MB)", t, xlsx.len() as f64 / 1e6);
 }
