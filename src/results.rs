@@ -14,7 +14,7 @@ use crate::reader::{Field, RawSheet, SheetContent, read_sheet, year_of};
 use crate::text::{name_key, nfkc, similarity, title_key};
 use crate::workbook::{Grid, a1, read_workbook};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 /// How a form's sheet was matched to an item.
@@ -119,6 +119,7 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
 
     let normalizer = Normalizer::new(config);
     let scale = grades(config);
+    let index = ItemIndex::new(items);
     let mut matched = Vec::new();
     let mut taken: BTreeMap<u32, String> = BTreeMap::new();
     for sheet in &sheets {
@@ -138,7 +139,7 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
             }
         }
         let title = sheet.raw.text(Field::Title);
-        let Some((index, method)) = match_item(items, sheet.number, &title) else {
+        let Some((index, method)) = index.find(sheet.number, &title) else {
             findings.push(place(
                 Code::ProgressUnknownItem,
                 sheet.raw.cell(Field::Title),
@@ -221,10 +222,11 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
 
     // 未提出: every item without a result for the year, by department.
     let missing: Vec<u32> = items.iter().filter(|i| !i.results.get(year).is_some_and(|r| !r.is_empty())).map(|i| i.number).collect();
+    let missing_set: HashSet<u32> = missing.iter().copied().collect();
     for department in &config.departments {
         let numbers: Vec<String> = items
             .iter()
-            .filter(|i| i.department == department.name && missing.contains(&i.number))
+            .filter(|i| i.department == department.name && missing_set.contains(&i.number))
             .map(|i| i.number.to_string())
             .collect();
         if !numbers.is_empty() {
@@ -256,18 +258,38 @@ fn labelled_value(grid: &Grid, label: &str) -> Option<(String, String)> {
     None
 }
 
-/// The item a form sheet reports on, and how it was found.
-fn match_item(items: &[Item], number: Option<u32>, title: &str) -> Option<(usize, MatchMethod)> {
-    let key = title_key(title);
-    let by_number = number.and_then(|n| items.iter().position(|i| i.number == n));
-    let by_title: Vec<usize> = items.iter().enumerate().filter(|(_, i)| !key.is_empty() && title_key(&i.title) == key).map(|(p, _)| p).collect();
-    match by_number {
-        Some(p) if by_title.contains(&p) => Some((p, MatchMethod::NumberAndTitle)),
-        // Titles repeat across departments (補助金電子申請システムの導入), so a
-        // title alone decides only when it is unique.
-        _ if by_title.len() == 1 => Some((by_title[0], MatchMethod::Title)),
-        Some(p) if similarity(&title_key(&items[p].title), &key) >= 0.6 => Some((p, MatchMethod::Number)),
-        _ => None,
+/// Items by 項目番号 and by title key, built once per round (a title key
+/// costs a Unicode normalisation; comparing every sheet with every item
+/// would cost sheets × items of them).
+struct ItemIndex {
+    by_number: HashMap<u32, usize>,
+    by_title: HashMap<String, Vec<usize>>,
+    keys: Vec<String>,
+}
+
+impl ItemIndex {
+    fn new(items: &[Item]) -> ItemIndex {
+        let keys: Vec<String> = items.iter().map(|i| title_key(&i.title)).collect();
+        let mut by_title: HashMap<String, Vec<usize>> = HashMap::new();
+        for (p, key) in keys.iter().enumerate() {
+            by_title.entry(key.clone()).or_default().push(p);
+        }
+        ItemIndex { by_number: items.iter().enumerate().map(|(p, i)| (i.number, p)).collect(), by_title, keys }
+    }
+
+    /// The item a form sheet reports on, and how it was found.
+    fn find(&self, number: Option<u32>, title: &str) -> Option<(usize, MatchMethod)> {
+        let key = title_key(title);
+        let by_number = number.and_then(|n| self.by_number.get(&n).copied());
+        let by_title: &[usize] = if key.is_empty() { &[] } else { self.by_title.get(&key).map(Vec::as_slice).unwrap_or(&[]) };
+        match by_number {
+            Some(p) if by_title.contains(&p) => Some((p, MatchMethod::NumberAndTitle)),
+            // Titles repeat across departments (補助金電子申請システムの導入), so
+            // a title alone decides only when it is unique.
+            _ if by_title.len() == 1 => Some((by_title[0], MatchMethod::Title)),
+            Some(p) if similarity(&self.keys[p], &key) >= 0.6 => Some((p, MatchMethod::Number)),
+            _ => None,
+        }
     }
 }
 
