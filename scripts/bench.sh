@@ -47,10 +47,16 @@ measure() { # label input_dir command
     python3 - "$WORK/build-$1/manifest.json" "$WORK/build-$1" <<'PY'
 import json, os, sys
 m = json.load(open(sys.argv[1]))
+kinds = {}
 for f in m["files"]:
-    size = os.path.getsize(os.path.join(sys.argv[2], f["path"]))
-    pages = f" {f['pages']} pages" if "pages" in f else ""
-    print(f"           {f['kind']:<20} {size / 1e6:7.2f} MB{pages}")
+    k = kinds.setdefault(f["kind"], [0, 0, 0])
+    k[0] += 1
+    k[1] += os.path.getsize(os.path.join(sys.argv[2], f["path"]))
+    k[2] += f.get("pages", 0)
+for kind, (n, size, pages) in kinds.items():
+    count = f"{n} files, " if n > 1 else ""
+    pages = f" {pages} pages" if pages else ""
+    print(f"           {kind:<20} {count}{size / 1e6:7.2f} MB{pages}")
 PY
   fi
 }

@@ -153,9 +153,15 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
     for warning in &outcome.warnings {
         eprintln!("warning: {warning}");
     }
-    for file in &outcome.files {
+    for file in outcome.files.iter().filter(|f| f.kind != "item_sheet_pdf") {
         let pages = file.pages.map(|p| format!(" ({p} pages)")).unwrap_or_default();
         println!("wrote {}{pages}", args.out.join(&file.path).display());
+    }
+    // One line for the per-item sheets, not one per item.
+    let sheets: Vec<_> = outcome.files.iter().filter(|f| f.kind == "item_sheet_pdf").collect();
+    if let Some(first) = sheets.first() {
+        let folder = std::path::Path::new(&first.path).parent().unwrap_or(std::path::Path::new(""));
+        println!("wrote {} ({} item sheets, listed in manifest.json)", args.out.join(folder).display(), sheets.len());
     }
     if outcome.refused {
         eprintln!(
