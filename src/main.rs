@@ -96,6 +96,9 @@ struct ValidateArgs {
 }
 
 fn main() -> ExitCode {
+    // Typst lays out deeply nested content on rayon's worker threads; their
+    // default 2 MiB stack overflows on a booklet of several hundred pages.
+    let _ = rayon::ThreadPoolBuilder::new().stack_size(64 * 1024 * 1024).build_global();
     let cli = Cli::parse();
     match cli.command {
         Command::Validate(args) => match validate(&args) {
