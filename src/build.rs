@@ -5,6 +5,7 @@
 use crate::config::PlanConfig;
 use crate::documents::booklet::{BookletData, ItemSheetsData, PriorityListData, booklet_title};
 use crate::documents::progress_report::ProgressReportData;
+use crate::documents::summary::SummaryData;
 use crate::documents::{items_xlsx, priority_xlsx, progress_report_xlsx};
 use crate::findings::{Code, Finding, Severity, sort_findings};
 use crate::model::Item;
@@ -127,7 +128,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         progress.inc(1);
         // One flat list of tasks (each item's sheet is its own task): nested
         // parallel loops here would queue behind each other.
-        let mut jobs = vec![Job::Booklet, Job::PriorityListPdf, Job::PriorityListXlsx, Job::ItemsXlsx];
+        let mut jobs = vec![Job::Booklet, Job::Summary, Job::PriorityListPdf, Job::PriorityListXlsx, Job::ItemsXlsx];
         for round in 0..run.rounds.len() {
             jobs.extend([Job::ProgressReportPdf(round), Job::ProgressReportXlsx(round)]);
         }
@@ -193,6 +194,8 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
 #[derive(Debug, Clone, Copy)]
 enum Job {
     Booklet,
+    /// The 概要版.
+    Summary,
     /// The per-item 進捗管理表 of the item at this index.
     ItemSheet(usize),
     /// The progress report of the round at this index, PDF and workbook.
@@ -206,13 +209,14 @@ enum Job {
 /// How many progress steps a build of `items` takes (reading, the booklet,
 /// each document and item sheet, writing).
 pub fn progress_steps(items: usize, rounds: usize) -> u64 {
-    6 + items as u64 + 2 * rounds as u64
+    7 + items as u64 + 2 * rounds as u64
 }
 
 impl Job {
     fn describe(self) -> &'static str {
         match self {
             Job::Booklet => "booklet",
+            Job::Summary => "概要版",
             Job::ItemSheet(_) => "per-item sheet",
             Job::ProgressReportPdf(_) => "progress report (PDF)",
             Job::ProgressReportXlsx(_) => "progress report (xlsx)",
@@ -237,6 +241,11 @@ impl Job {
                 let compiled = booklet.as_ref().map_err(|e| e.clone())?;
                 let bytes = typesetter.pdf(&compiled.document, "booklet").map_err(|e| e.to_string())?;
                 Ok((vec![pdf_output("booklet", &names.booklet, bytes, compiled)], compiled.warnings.clone()))
+            }
+            Job::Summary => {
+                let compiled = typesetter.compile("summary.typ", &SummaryData::new(items, config)).map_err(|e| e.to_string())?;
+                let bytes = typesetter.pdf(&compiled.document, "summary").map_err(|e| e.to_string())?;
+                Ok((vec![pdf_output("summary_pdf", &names.summary, bytes, &compiled)], compiled.warnings))
             }
             Job::ProgressReportPdf(round) => {
                 let year = &run.rounds[round].year;

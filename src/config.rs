@@ -34,6 +34,34 @@ pub struct PlanConfig {
     /// (their report says サンプル on the cover).
     #[serde(default)]
     pub progress: ProgressInfo,
+    /// The vision's wording for the 概要版.
+    #[serde(default)]
+    pub vision: Vision,
+}
+
+/// The vision the plan belongs to, as the 概要版 words it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Vision {
+    pub name: String,
+    /// 目指す姿, one line.
+    pub goal: String,
+    pub goal_text: String,
+    /// 大切にしたいこと.
+    pub values: Vec<String>,
+    pub approach_title: String,
+    pub approach: String,
+    /// 推進体制, one paragraph each.
+    pub promotion: Vec<String>,
+    pub timeline: Vec<TimelineBar>,
+}
+
+/// A period on the 概要版 timeline, in Western years (inclusive).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct TimelineBar {
+    pub label: String,
+    pub from: i32,
+    pub to: i32,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -54,6 +82,8 @@ pub struct OutputNames {
     pub item_sheets: String,
     /// Annual progress report; `{year}` becomes the year code.
     pub progress_report: String,
+    /// The one-page 概要版.
+    pub summary: String,
     pub validation: String,
 }
 
@@ -65,6 +95,7 @@ impl Default for OutputNames {
             items_workbook: "取組項目個票_集約".into(),
             item_sheets: "進捗管理表".into(),
             progress_report: "{year}進捗状況報告".into(),
+            summary: "ビジョン概要版".into(),
             validation: "差し戻し一覧".into(),
         }
     }
@@ -114,6 +145,9 @@ pub struct Shobunrui {
     pub name: String,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// One line for the 概要版 (e.g. 新しい技術の活用による業務の効率化など).
+    #[serde(default)]
+    pub summary: String,
 }
 
 /// A 部 of the organisation master.

@@ -460,3 +460,35 @@ fn numbers_print_in_the_city_convention() {
     assert!(text.contains("業務量削減目標値（時間）△100200300"), "{text}");
     assert!(text.contains(&format!("財政効果目標額（千円）{}{}{}", format_number(1000.0), format_number(2000.0), format_number(1500.0))), "{text}");
 }
+
+#[test]
+fn summary_counts_come_from_the_model_and_fit_one_page() {
+    use gyokaku::documents::summary::SummaryData;
+    let s = &*SAMPLE;
+    assert_eq!(manifest_entry(&s.outcome, "summary_pdf").pages, Some(1));
+    let items = &s.outcome.run.items;
+    let config = &s.outcome.config;
+    let data = SummaryData::new(items, config);
+    for d in &data.directions {
+        for row in &d.rows {
+            let counted = items.iter().filter(|i| i.daibunrui == d.daibunrui && i.shobunrui == row.shobunrui).count() as u32;
+            assert_eq!(row.items, counted, "{} / {}", d.daibunrui, row.shobunrui);
+        }
+        let workload: f64 = items.iter().filter(|i| i.daibunrui == d.daibunrui).flat_map(|i| i.workload_target.values()).filter_map(|a| a.value).sum();
+        assert!((d.workload - workload).abs() < 1e-6);
+    }
+    assert_eq!(data.directions.iter().flat_map(|d| &d.rows).map(|r| r.items).sum::<u32>() + data.totals.unclassified, 91);
+    assert_eq!(data.totals.quantified as usize, items.iter().filter(|i| i.has_quantified_target()).count());
+
+    // Ten times the items: the counts grow, the page count does not.
+    let typesetter = Typesetter::new(FontSet::load(&[]).unwrap(), Templates::load(None).unwrap(), "2023-08-31").unwrap();
+    let many: Vec<Item> = (0..10).flat_map(|_| items.iter().cloned()).collect();
+    let compiled = typesetter.compile("summary.typ", &SummaryData::new(&many, config)).unwrap();
+    assert_eq!(compiled.document.pages().len(), 1);
+    let text = squash(&page_texts(&compiled.document)[0]);
+    assert!(text.contains("910項目"), "the total is live: {text}");
+    assert!(text.contains("時代の変化をも追い風に成長を続ける"));
+    // A3 landscape.
+    let page = &compiled.document.pages()[0];
+    assert!((page.frame.width().to_pt() - 1190.55).abs() < 1.0 && (page.frame.height().to_pt() - 841.89).abs() < 1.0);
+}

@@ -8,6 +8,7 @@ pub mod items_xlsx;
 pub mod priority_xlsx;
 pub mod progress_report;
 pub mod progress_report_xlsx;
+pub mod summary;
 pub mod xlsx_layout;
 
 use crate::config::PlanConfig;

@@ -224,7 +224,7 @@ impl ProgressReportData {
 }
 
 /// 6.8 → "6.8", 47.89 → "47.89", 7.0 → "7.0" (survey percentages keep one decimal).
-fn trim_number(v: f64) -> String {
+pub fn trim_number(v: f64) -> String {
     let s = format!("{v:.2}");
     let s = s.trim_end_matches('0');
     if s.ends_with('.') { format!("{s}0") } else { s.to_string() }
