@@ -378,3 +378,39 @@ pub fn glyph_findings(items: &[Item], fonts: &FontSet) -> Vec<Finding> {
     }
     findings
 }
+
+/// What `gyokaku diff` wrote.
+pub struct DiffOutcome {
+    pub comparison: crate::compare::Comparison,
+    pub files: Vec<ManifestEntry>,
+}
+
+/// `gyokaku diff OLD NEW`: the 新旧対照表 (PDF and xlsx) between two input
+/// folders, written to `out_dir`. The new folder's plan.toml names it.
+pub fn diff(old_dir: &Path, new_dir: &Path, out_dir: &Path, templates: Option<&Path>, font_paths: &[PathBuf]) -> anyhow::Result<DiffOutcome> {
+    use crate::documents::comparison::{self, ComparisonData};
+    for dir in [old_dir, new_dir] {
+        if !dir.is_dir() {
+            anyhow::bail!("{}: input folder not found", dir.display());
+        }
+    }
+    let old_config = PlanConfig::load(&old_dir.join("plan.toml"))?;
+    let config = PlanConfig::load(&new_dir.join("plan.toml"))?;
+    let (old, new) = rayon::join(|| pipeline::run(old_dir, &old_config), || pipeline::run(new_dir, &config));
+    let (old, new) = (old?, new?);
+    let result = crate::compare::compare(&old.items, &new.items);
+    let data = ComparisonData::new(result.clone(), &config, &old_dir.display().to_string(), &new_dir.display().to_string());
+    let typesetter = Typesetter::new(FontSet::load(font_paths)?, Templates::load(templates)?, &config.document_date())?;
+    let compiled = typesetter.compile("comparison.typ", &data).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let pdf = typesetter.pdf(&compiled.document, "comparison")?;
+    let xlsx = comparison::render(&data, &config)?;
+    let mut files = Vec::new();
+    for (kind, name, bytes, pages) in [
+        ("comparison_pdf", "新旧対照表.pdf", pdf, Some(compiled.document.pages().len())),
+        ("comparison_xlsx", "新旧対照表.xlsx", xlsx, None),
+    ] {
+        write_atomic(&out_dir.join(name), &bytes)?;
+        files.push(ManifestEntry { kind, path: name.to_string(), pages, sha256: sha256_hex(&bytes) });
+    }
+    Ok(DiffOutcome { comparison: result, files })
+}

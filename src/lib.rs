@@ -5,6 +5,7 @@
 
 pub mod amount;
 pub mod build;
+pub mod compare;
 pub mod config;
 pub mod documents;
 pub mod era;

@@ -38,6 +38,26 @@ enum Command {
     /// Write the progress forms for a year's round: one workbook per
     /// department, the plan locked, only that year's 実績 and 評価 open.
     Forms(FormsArgs),
+    /// Write the 新旧対照表 between two versions of the inputs: items added,
+    /// removed and renumbered, changed fields old beside new.
+    Diff(DiffArgs),
+}
+
+#[derive(clap::Args)]
+struct DiffArgs {
+    /// The earlier input folder.
+    old: PathBuf,
+    /// The current input folder (its plan.toml names the documents).
+    new: PathBuf,
+    /// Folder the 新旧対照表 is written to.
+    #[arg(short, long, default_value = "reports")]
+    out: PathBuf,
+    /// Folder of templates overriding the built-in ones (comparison.typ).
+    #[arg(long)]
+    templates: Option<PathBuf>,
+    /// Font file or folder to add to the shipped fonts (repeatable).
+    #[arg(long = "font-path")]
+    font_paths: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -103,6 +123,27 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate(args) => match validate(&args) {
             Ok(has_errors) => ExitCode::from(if has_errors { 1 } else { 0 }),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Diff(args) => match build::diff(&args.old, &args.new, &args.out, args.templates.as_deref(), &args.font_paths) {
+            Ok(outcome) => {
+                let c = &outcome.comparison;
+                println!(
+                    "{} added, {} removed, {} renumbered, {} changed ({} matched by a similar title)",
+                    c.added.len(),
+                    c.removed.len(),
+                    c.renumbered().count(),
+                    c.changed().count(),
+                    c.matched.iter().filter(|m| m.method != gyokaku::compare::MatchMethod::Title).count()
+                );
+                for file in &outcome.files {
+                    println!("wrote {}", args.out.join(&file.path).display());
+                }
+                ExitCode::SUCCESS
+            }
             Err(e) => {
                 eprintln!("error: {e:#}");
                 ExitCode::from(2)

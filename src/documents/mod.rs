@@ -4,6 +4,7 @@
 //! workbook never disagree.
 
 pub mod booklet;
+pub mod comparison;
 pub mod items_xlsx;
 pub mod priority_xlsx;
 pub mod progress_report;
