@@ -7,6 +7,7 @@ use gyokaku::build::typeset_booklet;
 use gyokaku::config::PlanConfig;
 use gyokaku::documents::booklet::{ItemSheetsData, PriorityListData};
 use gyokaku::documents::progress_report::ProgressReportData;
+use gyokaku::documents::summary::SummaryData;
 use gyokaku::documents::{ListRow, items_xlsx, priority_xlsx, progress_report_xlsx};
 use gyokaku::forms::{department_forms, example_forms};
 use gyokaku::model::YearResult;
@@ -66,6 +67,20 @@ fn main() {
     println!("priority list xlsx    {:>8.3} s", t);
     let (t, book) = median(runs, || items_xlsx::render(&run.items, &config, "集約").unwrap());
     println!("consolidated xlsx     {:>8.3} s  ({:.2} MB)", t, book.len() as f64 / 1e6);
+
+    // The 概要版, and the 新旧対照表 against inputs/revisions when it exists.
+    let (t, summary) = median(runs, || {
+        comemo::evict(0);
+        let c = typesetter.compile("summary.typ", &SummaryData::new(&run.items, &config)).unwrap();
+        typesetter.pdf(&c.document, "summary").unwrap()
+    });
+    println!("概要版 PDF             {:>8.3} s  ({:.2} MB)", t, summary.len() as f64 / 1e6);
+    let revisions = input.join("revisions");
+    if revisions.join("plan.toml").exists() {
+        let out = tempfile::tempdir().unwrap();
+        let (t, outcome) = median(runs, || gyokaku::build::diff(&input, &revisions, out.path(), None, &[]).unwrap());
+        println!("diff (新旧対照表)        {:>8.3} s  ({} changed items, PDF + xlsx)", t, outcome.comparison.changed().count());
+    }
 
     // The progress year: forms out, a filled round read back, the report.
     let year = config.years[0].code.clone();
