@@ -37,6 +37,38 @@ pub struct PlanConfig {
     /// The vision's wording for the 概要版.
     #[serde(default)]
     pub vision: Vision,
+    /// Council meetings and their materials (`gyokaku packet --meeting N`).
+    #[serde(default)]
+    pub meetings: Vec<Meeting>,
+}
+
+/// A council meeting: its 次第 and the materials handed out.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Meeting {
+    pub number: u32,
+    pub name: String,
+    pub date: String,
+    pub place: String,
+    pub attendees: Vec<String>,
+    pub agenda: Vec<String>,
+    pub materials: Vec<Material>,
+}
+
+/// One 資料 of a meeting: a document the tool makes, or a PDF the city
+/// supplies, stamped with `number` on every page.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Material {
+    /// 資料1.
+    pub number: String,
+    pub title: String,
+    /// summary, booklet, priority_list, progress_report (with `year`), or
+    /// file (with `file`).
+    pub document: String,
+    pub year: String,
+    /// A PDF, relative to the input folder.
+    pub file: String,
 }
 
 /// The vision the plan belongs to, as the 概要版 words it.

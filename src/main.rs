@@ -41,6 +41,28 @@ enum Command {
     /// Write the 新旧対照表 between two versions of the inputs: items added,
     /// removed and renumbered, changed fields old beside new.
     Diff(DiffArgs),
+    /// Write a council meeting's materials: the 次第, each 資料 stamped
+    /// with its number on every page, and all of them in one PDF.
+    Packet(PacketArgs),
+}
+
+#[derive(clap::Args)]
+struct PacketArgs {
+    /// Folder holding plan.toml (with [[meetings]]) and submissions/.
+    #[arg(default_value = "inputs")]
+    input_dir: PathBuf,
+    /// The meeting's number in plan.toml.
+    #[arg(long)]
+    meeting: u32,
+    /// Folder the materials are written to (in a 第N回 subfolder).
+    #[arg(short, long, default_value = "reports")]
+    out: PathBuf,
+    /// Folder of templates overriding the built-in ones.
+    #[arg(long)]
+    templates: Option<PathBuf>,
+    /// Font file or folder to add to the shipped fonts (repeatable).
+    #[arg(long = "font-path")]
+    font_paths: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -141,6 +163,19 @@ fn main() -> ExitCode {
                 );
                 for file in &outcome.files {
                     println!("wrote {}", args.out.join(&file.path).display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Packet(args) => match build::packet(&args.input_dir, args.meeting, &args.out, args.templates.as_deref(), &args.font_paths) {
+            Ok(outcome) => {
+                for file in &outcome.files {
+                    let pages = file.pages.map(|p| format!(" ({p} pages)")).unwrap_or_default();
+                    println!("wrote {}{pages}", args.out.join(&file.path).display());
                 }
                 ExitCode::SUCCESS
             }

@@ -60,11 +60,17 @@ impl Typesetter {
     /// Lays out `template` (a file name such as `booklet.typ`) with `data`
     /// served as JSON under `/data.json`.
     pub fn compile(&self, template: &str, data: &impl Serialize) -> Result<Compiled, TemplateError> {
+        self.compile_with_files(template, data, Vec::new())
+    }
+
+    /// Like `compile`, with more files served by virtual path (PDFs the
+    /// document embeds as images).
+    pub fn compile_with_files(&self, template: &str, data: &impl Serialize, files: Vec<(String, Vec<u8>)>) -> Result<Compiled, TemplateError> {
         if self.templates.source(template).is_none() {
             return Err(TemplateError { messages: vec![format!("template {template} not found")] });
         }
         let json = serde_json::to_vec(data).expect("document data serialises");
-        let world = DocWorld::new(&self.fonts, &self.templates, template, json, self.date);
+        let world = DocWorld::new(&self.fonts, &self.templates, template, json, self.date).with_files(files);
         let result = typst::compile::<PagedDocument>(&world);
         let warnings = result.warnings.iter().map(|d| self.describe(&world, d)).collect();
         match result.output {
@@ -82,11 +88,22 @@ impl Typesetter {
     /// Exports a tagged PDF (PDF/UA-1) with a stable identifier and the
     /// document date as its creation date, so the bytes are reproducible.
     pub fn pdf(&self, document: &PagedDocument, ident: &str) -> anyhow::Result<Vec<u8>> {
+        self.export(document, ident, true)
+    }
+
+    /// A PDF that embeds other PDFs (a meeting packet): Typst cannot embed
+    /// PDFs under PDF/UA-1, so this one is tagged but claims no standard.
+    pub fn pdf_embedding(&self, document: &PagedDocument, ident: &str) -> anyhow::Result<Vec<u8>> {
+        self.export(document, ident, false)
+    }
+
+    fn export(&self, document: &PagedDocument, ident: &str, ua: bool) -> anyhow::Result<Vec<u8>> {
+        let standards = if ua { PdfStandards::new(&[PdfStandard::Ua_1]).map_err(|e| anyhow::anyhow!("{}", e.message()))? } else { PdfStandards::default() };
         let options = PdfOptions {
             ident: Smart::Custom(ident.to_string()),
             creator: Smart::Custom(Some(format!("gyokaku {}", env!("CARGO_PKG_VERSION")))),
             timestamp: Some(Timestamp::new_utc(self.date)),
-            standards: PdfStandards::new(&[PdfStandard::Ua_1]).map_err(|e| anyhow::anyhow!("{}", e.message()))?,
+            standards,
             ..PdfOptions::default()
         };
         typst_pdf::pdf(document, &options).map_err(|errors| {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use typst::syntax::Source;
 
 /// Built-in templates by file name.
-const BUILT_IN: [(&str, &str); 7] = [
+const BUILT_IN: [(&str, &str); 10] = [
     ("common.typ", include_str!("../../templates/common.typ")),
     ("booklet.typ", include_str!("../../templates/booklet.typ")),
     ("priority_list.typ", include_str!("../../templates/priority_list.typ")),
@@ -15,6 +15,9 @@ const BUILT_IN: [(&str, &str); 7] = [
     ("progress_report.typ", include_str!("../../templates/progress_report.typ")),
     ("summary.typ", include_str!("../../templates/summary.typ")),
     ("comparison.typ", include_str!("../../templates/comparison.typ")),
+    ("agenda.typ", include_str!("../../templates/agenda.typ")),
+    ("stamped.typ", include_str!("../../templates/stamped.typ")),
+    ("packet.typ", include_str!("../../templates/packet.typ")),
 ];
 
 /// The template sources a document may import, with where each came from.

@@ -28,6 +28,8 @@ pub struct DocWorld<'a> {
     templates: &'a Templates,
     main: FileId,
     data: Bytes,
+    /// Other files a document reads (PDFs it embeds), by virtual path.
+    extra: Vec<(String, Bytes)>,
     today: Datetime,
 }
 
@@ -39,7 +41,13 @@ impl<'a> DocWorld<'a> {
         data: Vec<u8>,
         today: Datetime,
     ) -> DocWorld<'a> {
-        DocWorld { fonts, templates, main: file_id(&format!("/{main}")), data: Bytes::new(data), today }
+        DocWorld { fonts, templates, main: file_id(&format!("/{main}")), data: Bytes::new(data), extra: Vec::new(), today }
+    }
+
+    /// Serves `bytes` under each virtual `path` (e.g. /materials/1.pdf).
+    pub fn with_files(mut self, files: Vec<(String, Vec<u8>)>) -> DocWorld<'a> {
+        self.extra = files.into_iter().map(|(p, b)| (p, Bytes::new(b))).collect();
+        self
     }
 }
 
@@ -69,6 +77,9 @@ impl World for DocWorld<'_> {
         let path = vpath.get_with_slash();
         if path == DATA_PATH {
             return Ok(self.data.clone());
+        }
+        if let Some((_, bytes)) = self.extra.iter().find(|(p, _)| p == path) {
+            return Ok(bytes.clone());
         }
         match self.templates.source(vpath.get_without_slash()) {
             Some(source) => Ok(Bytes::from_string(source.text().to_string())),
