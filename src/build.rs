@@ -395,7 +395,9 @@ pub fn diff(old_dir: &Path, new_dir: &Path, out_dir: &Path, templates: Option<&P
         }
     }
     let old_config = PlanConfig::load(&old_dir.join("plan.toml"))?;
-    let config = PlanConfig::load(&new_dir.join("plan.toml"))?;
+    let mut config = PlanConfig::load(&new_dir.join("plan.toml"))?;
+    // On its own the 新旧対照表 is no meeting's 資料; a packet stamps it.
+    config.document.material_number.clear();
     let (old, new) = rayon::join(|| pipeline::run(old_dir, &old_config), || pipeline::run(new_dir, &config));
     let (old, new) = (old?, new?);
     let result = crate::compare::compare(&old.items, &new.items);
@@ -442,6 +444,7 @@ pub struct PacketOutcome {
 
 pub fn packet(input_dir: &Path, meeting: u32, out_dir: &Path, templates: Option<&Path>, font_paths: &[PathBuf]) -> anyhow::Result<PacketOutcome> {
     use crate::documents::booklet::DocumentMeta;
+    use crate::documents::comparison::ComparisonData;
     if !input_dir.is_dir() {
         anyhow::bail!("{}: input folder not found", input_dir.display());
     }
@@ -470,6 +473,14 @@ pub fn packet(input_dir: &Path, meeting: u32, out_dir: &Path, templates: Option<
                     let sample = run.rounds.iter().any(|r| r.year == m.year && r.sample);
                     typesetter.compile("progress_report.typ", &ProgressReportData::new(&run.items, &stamped, &m.year, sample))
                 }
+                "comparison" => {
+                    let old_dir = input_dir.join(&m.old);
+                    let old_config = PlanConfig::load(&old_dir.join("plan.toml"))?;
+                    let old = pipeline::run(&old_dir, &old_config)?;
+                    let result = crate::compare::compare(&old.items, &run.items);
+                    let data = ComparisonData::new(result, &stamped, &m.old, &input_dir.display().to_string());
+                    typesetter.compile("comparison.typ", &data)
+                }
                 "file" => {
                     let path = input_dir.join(&m.file);
                     let bytes = std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -480,7 +491,11 @@ pub fn packet(input_dir: &Path, meeting: u32, out_dir: &Path, templates: Option<
                     let data = serde_json::json!({ "meta": DocumentMeta::new(&stamped, m.title.clone()), "number": m.number, "pages": pages });
                     typesetter.compile_with_files("stamped.typ", &data, vec![("/supplied.pdf".into(), bytes)])
                 }
-                other => anyhow::bail!("plan.toml: meeting {} material {}: unknown document {other:?} (summary, booklet, priority_list, progress_report, file)", meeting.number, m.number),
+                other => anyhow::bail!(
+                    "plan.toml: meeting {} material {}: unknown document {other:?} (summary, booklet, priority_list, progress_report, comparison, file)",
+                    meeting.number,
+                    m.number
+                ),
             }
             .map_err(|e| anyhow::anyhow!("{}: {e}", m.number))?;
             let pdf = if m.document == "file" {

@@ -63,10 +63,12 @@ pub struct Material {
     /// 資料1.
     pub number: String,
     pub title: String,
-    /// summary, booklet, priority_list, progress_report (with `year`), or
-    /// file (with `file`).
+    /// summary, booklet, priority_list, progress_report (with `year`),
+    /// comparison (with `old`, the earlier input folder), or file (with `file`).
     pub document: String,
     pub year: String,
+    /// For a comparison: the earlier input folder, relative to this one.
+    pub old: String,
     /// A PDF, relative to the input folder.
     pub file: String,
 }

@@ -10,8 +10,11 @@ fn inputs_with_supplied_pdf() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut plan = std::fs::read_to_string(root.join("plan.toml")).unwrap();
     plan.push_str("\n[[meetings.materials]]\nnumber = \"資料3\"\ntitle = \"市が用意した資料\"\ndocument = \"file\"\nfile = \"supplied/資料3.pdf\"\n");
+    plan.push_str("\n[[meetings.materials]]\nnumber = \"資料4\"\ntitle = \"新旧対照表\"\ndocument = \"comparison\"\nold = \"old\"\n");
     std::fs::write(dir.path().join("plan.toml"), plan).unwrap();
     std::os::unix::fs::symlink(root.join("submissions"), dir.path().join("submissions")).unwrap();
+    // The earlier version the 新旧対照表 compares with: the sample revisions.
+    std::os::unix::fs::symlink(root.join("revisions"), dir.path().join("old")).unwrap();
     // Any PDF will do: the priority list the tool makes (3 pages).
     let made = tempfile::tempdir().unwrap();
     let outcome = gyokaku::build::build(
@@ -37,9 +40,9 @@ fn every_page_of_every_material_carries_its_number() {
     let out = tempfile::tempdir().unwrap();
     let outcome = packet(input.path(), 4, out.path(), None, &[]).unwrap();
     let kinds: Vec<&str> = outcome.files.iter().map(|f| f.kind).collect();
-    assert_eq!(kinds, ["agenda_pdf", "material_pdf", "material_pdf", "material_pdf", "packet_pdf"]);
-    let numbers = ["資料1", "資料2", "資料3"];
-    assert_eq!(outcome.material_texts.len(), 3);
+    assert_eq!(kinds, ["agenda_pdf", "material_pdf", "material_pdf", "material_pdf", "material_pdf", "packet_pdf"]);
+    let numbers = ["資料1", "資料2", "資料3", "資料4"];
+    assert_eq!(outcome.material_texts.len(), 4);
     for (texts, number) in outcome.material_texts.iter().zip(numbers) {
         assert!(!texts.is_empty());
         for (i, page) in texts.iter().enumerate() {
@@ -54,7 +57,8 @@ fn every_page_of_every_material_carries_its_number() {
     assert_eq!(pages[1], 1);
     assert_eq!(pages[3], 3);
     // The combined PDF: the 次第, then every page of every material.
-    assert_eq!(pages[4], pages[0] + pages[1] + pages[2] + pages[3]);
+    assert_eq!(pages[5], pages[..5].iter().sum::<usize>());
+    assert!(outcome.material_texts[3].concat().contains("新旧対照表"));
     for f in &outcome.files {
         let bytes = std::fs::read(out.path().join(&f.path)).unwrap();
         assert!(bytes.starts_with(b"%PDF-"), "{}", f.path);
