@@ -243,7 +243,11 @@ impl Job {
                 Ok((vec![pdf_output("booklet", &names.booklet, bytes, compiled)], compiled.warnings.clone()))
             }
             Job::Summary => {
-                let compiled = typesetter.compile("summary.typ", &SummaryData::new(items, config)).map_err(|e| e.to_string())?;
+                // [document] material_number is the booklet's; the 概要版 gets
+                // its own number when a meeting packet hands it out.
+                let mut unstamped = config.clone();
+                unstamped.document.material_number.clear();
+                let compiled = typesetter.compile("summary.typ", &SummaryData::new(items, &unstamped)).map_err(|e| e.to_string())?;
                 let bytes = typesetter.pdf(&compiled.document, "summary").map_err(|e| e.to_string())?;
                 Ok((vec![pdf_output("summary_pdf", &names.summary, bytes, &compiled)], compiled.warnings))
             }
