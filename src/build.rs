@@ -78,10 +78,7 @@ struct Output {
 }
 
 pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<Outcome> {
-    if !options.input_dir.is_dir() {
-        anyhow::bail!("{}: input folder not found", options.input_dir.display());
-    }
-    let config = PlanConfig::load(&options.input_dir.join("plan.toml"))?;
+    let config = PlanConfig::load_input(&options.input_dir)?;
     progress.set_message("reading workbooks");
     // Fonts and templates load while the workbooks are read.
     let (typesetter, run) = rayon::join(
@@ -393,13 +390,8 @@ pub struct DiffOutcome {
 /// folders, written to `out_dir`. The new folder's plan.toml names it.
 pub fn diff(old_dir: &Path, new_dir: &Path, out_dir: &Path, templates: Option<&Path>, font_paths: &[PathBuf]) -> anyhow::Result<DiffOutcome> {
     use crate::documents::comparison::{self, ComparisonData};
-    for dir in [old_dir, new_dir] {
-        if !dir.is_dir() {
-            anyhow::bail!("{}: input folder not found", dir.display());
-        }
-    }
-    let old_config = PlanConfig::load(&old_dir.join("plan.toml"))?;
-    let mut config = PlanConfig::load(&new_dir.join("plan.toml"))?;
+    let old_config = PlanConfig::load_input(old_dir)?;
+    let mut config = PlanConfig::load_input(new_dir)?;
     // On its own the 新旧対照表 is no meeting's 資料; a packet stamps it.
     config.document.material_number.clear();
     let (old, new) = rayon::join(|| pipeline::run(old_dir, &old_config), || pipeline::run(new_dir, &config));
@@ -449,10 +441,7 @@ pub struct PacketOutcome {
 pub fn packet(input_dir: &Path, meeting: u32, out_dir: &Path, templates: Option<&Path>, font_paths: &[PathBuf]) -> anyhow::Result<PacketOutcome> {
     use crate::documents::booklet::DocumentMeta;
     use crate::documents::comparison::ComparisonData;
-    if !input_dir.is_dir() {
-        anyhow::bail!("{}: input folder not found", input_dir.display());
-    }
-    let config = PlanConfig::load(&input_dir.join("plan.toml"))?;
+    let config = PlanConfig::load_input(input_dir)?;
     let Some(meeting) = config.meetings.iter().find(|m| m.number == meeting) else {
         anyhow::bail!(
             "plan.toml: no [[meetings]] with number = {meeting} (meetings: {})",

@@ -234,6 +234,15 @@ pub struct Spelling {
 }
 
 impl PlanConfig {
+    /// The plan.toml of an input folder, with a clear message when the
+    /// folder itself is missing.
+    pub fn load_input(input_dir: &Path) -> anyhow::Result<PlanConfig> {
+        if !input_dir.is_dir() {
+            anyhow::bail!("{}: input folder not found", input_dir.display());
+        }
+        PlanConfig::load(&input_dir.join("plan.toml"))
+    }
+
     /// Reads and checks `plan.toml`. Errors name the file and say what is wrong.
     pub fn load(path: &Path) -> anyhow::Result<PlanConfig> {
         let text = std::fs::read_to_string(path)

@@ -7,7 +7,7 @@ use gyokaku::findings::Severity;
 use gyokaku::pipeline;
 use gyokaku::report;
 use gyokaku::write::write_atomic;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 mod progress;
 use std::process::ExitCode;
@@ -46,6 +46,18 @@ enum Command {
     Packet(PacketArgs),
 }
 
+/// Options of every command that typesets.
+#[derive(clap::Args)]
+struct TypesetArgs {
+    /// Folder of templates overriding the built-in ones of the same name
+    /// (booklet.typ, common.typ, …, validation.html).
+    #[arg(long)]
+    templates: Option<PathBuf>,
+    /// Font file or folder to add to the shipped fonts (repeatable).
+    #[arg(long = "font-path")]
+    font_paths: Vec<PathBuf>,
+}
+
 #[derive(clap::Args)]
 struct PacketArgs {
     /// Folder holding plan.toml (with [[meetings]]) and submissions/.
@@ -57,12 +69,8 @@ struct PacketArgs {
     /// Folder the materials are written to (in a 第N回 subfolder).
     #[arg(short, long, default_value = "reports")]
     out: PathBuf,
-    /// Folder of templates overriding the built-in ones.
-    #[arg(long)]
-    templates: Option<PathBuf>,
-    /// Font file or folder to add to the shipped fonts (repeatable).
-    #[arg(long = "font-path")]
-    font_paths: Vec<PathBuf>,
+    #[command(flatten)]
+    typeset: TypesetArgs,
 }
 
 #[derive(clap::Args)]
@@ -74,12 +82,8 @@ struct DiffArgs {
     /// Folder the 新旧対照表 is written to.
     #[arg(short, long, default_value = "reports")]
     out: PathBuf,
-    /// Folder of templates overriding the built-in ones (comparison.typ).
-    #[arg(long)]
-    templates: Option<PathBuf>,
-    /// Font file or folder to add to the shipped fonts (repeatable).
-    #[arg(long = "font-path")]
-    font_paths: Vec<PathBuf>,
+    #[command(flatten)]
+    typeset: TypesetArgs,
 }
 
 #[derive(clap::Args)]
@@ -103,13 +107,8 @@ struct BuildArgs {
     /// Folder the documents are written to.
     #[arg(short, long, default_value = "reports")]
     out: PathBuf,
-    /// Folder of templates overriding the built-in ones (booklet.typ,
-    /// priority_list.typ, common.typ, validation.html).
-    #[arg(long)]
-    templates: Option<PathBuf>,
-    /// Font file or folder to add to the shipped fonts (repeatable).
-    #[arg(long = "font-path")]
-    font_paths: Vec<PathBuf>,
+    #[command(flatten)]
+    typeset: TypesetArgs,
     /// Build nothing but the validation report when there are errors.
     #[arg(long)]
     strict: bool,
@@ -142,70 +141,58 @@ fn main() -> ExitCode {
     // default 2 MiB stack overflows on a booklet of several hundred pages.
     let _ = rayon::ThreadPoolBuilder::new().stack_size(64 * 1024 * 1024).build_global();
     let cli = Cli::parse();
-    match cli.command {
-        Command::Validate(args) => match validate(&args) {
-            Ok(has_errors) => ExitCode::from(if has_errors { 1 } else { 0 }),
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::from(2)
-            }
-        },
-        Command::Diff(args) => match build::diff(&args.old, &args.new, &args.out, args.templates.as_deref(), &args.font_paths) {
-            Ok(outcome) => {
-                let c = &outcome.comparison;
-                println!(
-                    "{} added, {} removed, {} renumbered, {} changed ({} matched by a similar title)",
-                    c.added.len(),
-                    c.removed.len(),
-                    c.renumbered().count(),
-                    c.changed().count(),
-                    c.matched.iter().filter(|m| m.method != gyokaku::compare::MatchMethod::Title).count()
-                );
-                for file in &outcome.files {
-                    println!("wrote {}", args.out.join(&file.path).display());
-                }
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::from(2)
-            }
-        },
-        Command::Packet(args) => match build::packet(&args.input_dir, args.meeting, &args.out, args.templates.as_deref(), &args.font_paths) {
-            Ok(outcome) => {
-                for file in &outcome.files {
-                    let pages = file.pages.map(|p| format!(" ({p} pages)")).unwrap_or_default();
-                    println!("wrote {}{pages}", args.out.join(&file.path).display());
-                }
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::from(2)
-            }
-        },
-        Command::Forms(args) => match forms(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::from(2)
-            }
-        },
-        Command::Build(args) => match build(&args) {
-            Ok(code) => ExitCode::from(code),
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::from(2)
-            }
-        },
+    let result = match cli.command {
+        Command::Validate(args) => validate(&args).map(u8::from),
+        Command::Build(args) => build(&args),
+        Command::Forms(args) => forms(&args).map(|()| 0),
+        Command::Diff(args) => diff(&args).map(|()| 0),
+        Command::Packet(args) => packet(&args).map(|()| 0),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
     }
 }
 
-fn forms(args: &FormsArgs) -> anyhow::Result<()> {
-    if !args.input_dir.is_dir() {
-        anyhow::bail!("{}: input folder not found", args.input_dir.display());
+/// One line per file written, with its pages; per-item sheets as one line.
+fn print_written(out: &Path, files: &[build::ManifestEntry]) {
+    for file in files.iter().filter(|f| f.kind != "item_sheet_pdf") {
+        let pages = file.pages.map(|p| format!(" ({p} pages)")).unwrap_or_default();
+        println!("wrote {}{pages}", out.join(&file.path).display());
     }
-    let config = PlanConfig::load(&args.input_dir.join("plan.toml"))?;
+    let sheets: Vec<_> = files.iter().filter(|f| f.kind == "item_sheet_pdf").collect();
+    if let Some(first) = sheets.first() {
+        let folder = Path::new(&first.path).parent().unwrap_or(Path::new(""));
+        println!("wrote {} ({} item sheets, listed in manifest.json)", out.join(folder).display(), sheets.len());
+    }
+}
+
+fn diff(args: &DiffArgs) -> anyhow::Result<()> {
+    let outcome = build::diff(&args.old, &args.new, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
+    let c = &outcome.comparison;
+    println!(
+        "{} added, {} removed, {} renumbered, {} changed ({} matched by a similar title)",
+        c.added.len(),
+        c.removed.len(),
+        c.renumbered().count(),
+        c.changed().count(),
+        c.matched.iter().filter(|m| m.method != gyokaku::compare::MatchMethod::Title).count()
+    );
+    print_written(&args.out, &outcome.files);
+    Ok(())
+}
+
+fn packet(args: &PacketArgs) -> anyhow::Result<()> {
+    let outcome = build::packet(&args.input_dir, args.meeting, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
+    print_written(&args.out, &outcome.files);
+    Ok(())
+}
+
+fn forms(args: &FormsArgs) -> anyhow::Result<()> {
+    let config = PlanConfig::load_input(&args.input_dir)?;
     let run = pipeline::run(&args.input_dir, &config)?;
     let forms = gyokaku::forms::department_forms(&run.items, &config, &args.year)?;
     for form in &forms {
@@ -220,8 +207,8 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
     let options = BuildOptions {
         input_dir: args.input_dir.clone(),
         out_dir: args.out.clone(),
-        templates: args.templates.clone(),
-        font_paths: args.font_paths.clone(),
+        templates: args.typeset.templates.clone(),
+        font_paths: args.typeset.font_paths.clone(),
         strict: args.strict,
     };
     let progress = progress::Progress::start(1);
@@ -232,16 +219,7 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
     for warning in &outcome.warnings {
         eprintln!("warning: {warning}");
     }
-    for file in outcome.files.iter().filter(|f| f.kind != "item_sheet_pdf") {
-        let pages = file.pages.map(|p| format!(" ({p} pages)")).unwrap_or_default();
-        println!("wrote {}{pages}", args.out.join(&file.path).display());
-    }
-    // One line for the per-item sheets, not one per item.
-    let sheets: Vec<_> = outcome.files.iter().filter(|f| f.kind == "item_sheet_pdf").collect();
-    if let Some(first) = sheets.first() {
-        let folder = std::path::Path::new(&first.path).parent().unwrap_or(std::path::Path::new(""));
-        println!("wrote {} ({} item sheets, listed in manifest.json)", args.out.join(folder).display(), sheets.len());
-    }
+    print_written(&args.out, &outcome.files);
     if outcome.refused {
         eprintln!(
             "error: --strict: {} error(s) found; documents not built (see the validation report)",
@@ -257,10 +235,7 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
 
 /// Runs validation; Ok(true) when errors were found.
 fn validate(args: &ValidateArgs) -> anyhow::Result<bool> {
-    if !args.input_dir.is_dir() {
-        anyhow::bail!("{}: input folder not found", args.input_dir.display());
-    }
-    let config = PlanConfig::load(&args.input_dir.join("plan.toml"))?;
+    let config = PlanConfig::load_input(&args.input_dir)?;
     let run = pipeline::run(&args.input_dir, &config)?;
     print!("{}", report::terminal::render(&run, &config, args.quiet));
 

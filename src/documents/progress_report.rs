@@ -7,7 +7,8 @@ use super::booklet::DocumentMeta;
 use super::{department_label, format_number};
 use crate::config::PlanConfig;
 use crate::forms::grades;
-use crate::model::{Amount, Item, YearResult};
+use crate::model::{Amount, Item};
+use crate::results::result_for;
 use serde::Serialize;
 
 /// Sums of one group of items (a 大分類, a department, or all).
@@ -76,11 +77,6 @@ pub struct ProgressReportData {
     pub year_labels: Vec<String>,
 }
 
-/// The result of `item` for `year`, if it has anything.
-fn result<'a>(item: &'a Item, year: &str) -> Option<&'a YearResult> {
-    item.results.get(year).filter(|r| !r.is_empty())
-}
-
 fn numeric(amount: Option<&Amount>) -> Option<f64> {
     amount.and_then(|a| a.value)
 }
@@ -99,7 +95,7 @@ impl Totals {
             t.non_numeric_targets += u32::from(
                 written_but_not_number(item.workload_target.get(year)) || written_but_not_number(item.fiscal_target.get(year)),
             );
-            match result(item, year) {
+            match result_for(item, year) {
                 Some(r) => {
                     t.submitted += 1;
                     let slot = scale.iter().position(|g| *g == r.evaluation).unwrap_or(scale.len());
@@ -151,7 +147,7 @@ impl ProgressReportData {
             .map(|d| Totals::of(&format!("{}{}", d.code, d.name), items.iter().filter(|i| i.department == d.name), year, &codes))
             .collect();
         let line = |item: &Item| {
-            let r = result(item, year);
+            let r = result_for(item, year);
             ItemLine {
                 number: item.number,
                 title: item.title.clone(),
