@@ -78,7 +78,7 @@ fn main() {
     let revisions = input.join("revisions");
     if revisions.join("plan.toml").exists() {
         let out = tempfile::tempdir().unwrap();
-        let (t, outcome) = median(runs, || gyokaku::build::diff(&input, &revisions, out.path(), None, &[]).unwrap());
+        let (t, outcome) = median(runs, || gyokaku::diff::run(&input, &revisions, out.path(), None, &[]).unwrap());
         println!("diff (新旧対照表)        {:>8.3} s  ({} changed items, PDF + xlsx)", t, outcome.comparison.changed().count());
     }
 

@@ -171,7 +171,7 @@ fn print_written(out: &Path, files: &[build::ManifestEntry]) {
 }
 
 fn diff(args: &DiffArgs) -> anyhow::Result<()> {
-    let outcome = build::diff(&args.old, &args.new, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
+    let outcome = gyokaku::diff::run(&args.old, &args.new, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
     let c = &outcome.comparison;
     println!(
         "{} added, {} removed, {} renumbered, {} changed ({} matched by a similar title)",
@@ -186,7 +186,7 @@ fn diff(args: &DiffArgs) -> anyhow::Result<()> {
 }
 
 fn packet(args: &PacketArgs) -> anyhow::Result<()> {
-    let outcome = build::packet(&args.input_dir, args.meeting, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
+    let outcome = gyokaku::packet::run(&args.input_dir, args.meeting, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
     print_written(&args.out, &outcome.files);
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `gyokaku packet --meeting N`: the 次第, each 資料 stamped on every page
 //! (a supplied PDF too), and the combined PDF.
 
-use gyokaku::build::packet;
+use gyokaku::packet::run as packet;
 use std::path::Path;
 
 /// A copy of the sample inputs with a city-supplied PDF as 資料3.
