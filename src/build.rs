@@ -232,6 +232,10 @@ impl Job {
     ) -> Result<(Vec<Output>, Vec<String>), String> {
         let items = &run.items;
         let names = &config.outputs;
+        // [document] material_number is the booklet's 資料番号; every other
+        // document gets its own when a meeting packet hands it out.
+        let mut unstamped = config.clone();
+        unstamped.document.material_number.clear();
         let list_title = format!("取組項目及び優先順位一覧（{}）", booklet_title(config));
         match self {
             Job::Booklet => {
@@ -240,17 +244,13 @@ impl Job {
                 Ok((vec![pdf_output("booklet", &names.booklet, bytes, compiled)], compiled.warnings.clone()))
             }
             Job::Summary => {
-                // [document] material_number is the booklet's; the 概要版 gets
-                // its own number when a meeting packet hands it out.
-                let mut unstamped = config.clone();
-                unstamped.document.material_number.clear();
                 let compiled = typesetter.compile("summary.typ", &SummaryData::new(items, &unstamped)).map_err(|e| e.to_string())?;
                 let bytes = typesetter.pdf(&compiled.document, "summary").map_err(|e| e.to_string())?;
                 Ok((vec![pdf_output("summary_pdf", &names.summary, bytes, &compiled)], compiled.warnings))
             }
             Job::ProgressReportPdf(round) => {
                 let year = &run.rounds[round].year;
-                let data = ProgressReportData::new(items, config, year, run.rounds[round].sample);
+                let data = ProgressReportData::new(items, &unstamped, year, run.rounds[round].sample);
                 let compiled = typesetter.compile("progress_report.typ", &data).map_err(|e| e.to_string())?;
                 let bytes = typesetter.pdf(&compiled.document, &format!("progress-{year}")).map_err(|e| e.to_string())?;
                 let name = names.progress_report.replace("{year}", year);
@@ -269,7 +269,7 @@ impl Job {
             }
             Job::PriorityListPdf => {
                 let compiled = typesetter
-                    .compile("priority_list.typ", &PriorityListData::new(items, config))
+                    .compile("priority_list.typ", &PriorityListData::new(items, &unstamped))
                     .map_err(|e| e.to_string())?;
                 let bytes = typesetter.pdf(&compiled.document, "priority_list").map_err(|e| e.to_string())?;
                 Ok((vec![pdf_output("priority_list_pdf", &names.priority_list, bytes, &compiled)], compiled.warnings))
