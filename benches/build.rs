@@ -3,13 +3,13 @@
 //! set from examples/make_sample_inputs.rs). Run: `cargo bench --bench build`.
 //! Whole-command wall time and peak memory: scripts/bench.sh.
 
-use gyokaku::build::typeset_booklet;
+use gyokaku::commands::build::typeset_booklet;
 use gyokaku::config::PlanConfig;
 use gyokaku::documents::booklet::{ItemSheetsData, PriorityListData};
 use gyokaku::documents::progress_report::ProgressReportData;
 use gyokaku::documents::summary::SummaryData;
 use gyokaku::documents::{ListRow, items_xlsx, priority_xlsx, progress_report_xlsx};
-use gyokaku::forms::{department_forms, example_forms};
+use gyokaku::progress::forms::{department_forms, example_forms};
 use gyokaku::model::YearResult;
 use gyokaku::pipeline;
 use gyokaku::typeset::Typesetter;
@@ -78,7 +78,7 @@ fn main() {
     let revisions = input.join("revisions");
     if revisions.join("plan.toml").exists() {
         let out = tempfile::tempdir().unwrap();
-        let (t, outcome) = median(runs, || gyokaku::diff::run(&input, &revisions, out.path(), None, &[]).unwrap());
+        let (t, outcome) = median(runs, || gyokaku::commands::diff::run(&input, &revisions, out.path(), None, &[]).unwrap());
         println!("diff (新旧対照表)        {:>8.3} s  ({} changed items, PDF + xlsx)", t, outcome.comparison.changed().count());
     }
 

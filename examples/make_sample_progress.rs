@@ -14,7 +14,7 @@
 //!     cargo run --release --example make_sample_progress
 
 use gyokaku::config::PlanConfig;
-use gyokaku::forms::example_forms;
+use gyokaku::progress::forms::example_forms;
 use gyokaku::model::{Amount, Item, YearResult};
 use gyokaku::pipeline;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! matched across versions by department and title, then by a similar title
 //! (a corrected typo keeps the item), and the method is recorded.
 
-use crate::documents::format_amount;
+use crate::format::format_amount;
 use crate::model::{Amount, Item};
 use crate::text::{similarity, title_key};
 use serde::Serialize;

@@ -234,6 +234,15 @@ pub struct Spelling {
 }
 
 impl PlanConfig {
+    /// The grades of plan.toml's evaluation scale, or the default one.
+    pub fn grades(&self) -> Vec<(String, String)> {
+        if self.evaluation_scale.is_empty() {
+            DEFAULT_SCALE.iter().map(|(g, m)| (g.to_string(), m.to_string())).collect()
+        } else {
+            self.evaluation_scale.iter().map(|g| (g.grade.clone(), g.label.clone())).collect()
+        }
+    }
+
     /// The plan.toml of an input folder, with a clear message when the
     /// folder itself is missing.
     pub fn load_input(input_dir: &Path) -> anyhow::Result<PlanConfig> {
@@ -302,3 +311,11 @@ impl PlanConfig {
         self.departments.iter().find(|d| d.name == name)
     }
 }
+
+/// The evaluation scale used when plan.toml declares none.
+pub const DEFAULT_SCALE: [(&str, &str); 4] = [
+    ("A", "十分に達成"),
+    ("B", "概ね達成"),
+    ("C", "一部未達成"),
+    ("D", "未着手・大幅な遅れ"),
+];

@@ -1,27 +1,27 @@
 //! gyokaku: department workbooks in, council documents out.
 //!
-//! readers (workbook, reader) → normalise (amount, resolve, normalize) →
-//! validate → renderers (report). One model (model.rs) in the middle.
+//! ingest (workbooks → items with source cells) → check (findings) →
+//! progress (the year's filled forms → results) → documents (the data each
+//! document prints) → typeset (Typst PDF) and the workbook writers.
+//! `pipeline` runs ingest, check and progress into one `Run`; `commands`
+//! holds what each CLI command does with it. One model (model.rs) in the
+//! middle; the foundation below everything is model, config, findings,
+//! text, era and write.
 
-pub mod amount;
-pub mod build;
+pub mod check;
+pub mod commands;
 pub mod compare;
 pub mod config;
-pub mod diff;
 pub mod documents;
 pub mod era;
 pub mod findings;
-pub mod forms;
+pub mod format;
+pub mod ingest;
 pub mod model;
-pub mod normalize;
-pub mod packet;
 pub mod pipeline;
-pub mod reader;
-pub mod report;
-pub mod resolve;
-pub mod results;
+pub mod progress;
 pub mod text;
 pub mod typeset;
-pub mod validate;
-pub mod workbook;
+pub mod validation_report;
 pub mod write;
+pub mod xlsx;

@@ -1,16 +1,13 @@
 //! The `gyokaku` command line.
 
 use clap::{Parser, Subcommand};
-use gyokaku::build::{self, BuildOptions, read_override};
-use gyokaku::config::PlanConfig;
+use gyokaku::commands::{self, build::BuildOptions};
 use gyokaku::findings::Severity;
-use gyokaku::pipeline;
-use gyokaku::report;
-use gyokaku::write::write_atomic;
+use gyokaku::validation_report;
 use std::path::{Path, PathBuf};
-
-mod progress;
 use std::process::ExitCode;
+
+mod progress_bar;
 
 /// Turns the departments' workbooks into the documents the council and
 /// citizens read.
@@ -158,7 +155,7 @@ fn main() -> ExitCode {
 }
 
 /// One line per file written, with its pages; per-item sheets as one line.
-fn print_written(out: &Path, files: &[build::ManifestEntry]) {
+fn print_written(out: &Path, files: &[commands::build::ManifestEntry]) {
     for file in files.iter().filter(|f| f.kind != "item_sheet_pdf") {
         let pages = file.pages.map(|p| format!(" ({p} pages)")).unwrap_or_default();
         println!("wrote {}{pages}", out.join(&file.path).display());
@@ -171,7 +168,7 @@ fn print_written(out: &Path, files: &[build::ManifestEntry]) {
 }
 
 fn diff(args: &DiffArgs) -> anyhow::Result<()> {
-    let outcome = gyokaku::diff::run(&args.old, &args.new, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
+    let outcome = commands::diff::run(&args.old, &args.new, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
     let c = &outcome.comparison;
     println!(
         "{} added, {} removed, {} renumbered, {} changed ({} matched by a similar title)",
@@ -186,19 +183,14 @@ fn diff(args: &DiffArgs) -> anyhow::Result<()> {
 }
 
 fn packet(args: &PacketArgs) -> anyhow::Result<()> {
-    let outcome = gyokaku::packet::run(&args.input_dir, args.meeting, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
+    let outcome = commands::packet::run(&args.input_dir, args.meeting, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
     print_written(&args.out, &outcome.files);
     Ok(())
 }
 
 fn forms(args: &FormsArgs) -> anyhow::Result<()> {
-    let config = PlanConfig::load_input(&args.input_dir)?;
-    let run = pipeline::run(&args.input_dir, &config)?;
-    let forms = gyokaku::forms::department_forms(&run.items, &config, &args.year)?;
-    for form in &forms {
-        let path = args.out.join(&form.file_name);
-        write_atomic(&path, &form.bytes)?;
-        println!("wrote {} ({} items)", path.display(), form.items);
+    for (path, items) in commands::forms::run(&args.input_dir, &args.year, &args.out)? {
+        println!("wrote {} ({items} items)", path.display());
     }
     Ok(())
 }
@@ -211,11 +203,11 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
         font_paths: args.typeset.font_paths.clone(),
         strict: args.strict,
     };
-    let progress = progress::Progress::start(1);
-    let outcome = build::build(&options, &progress.bar);
+    let progress = progress_bar::Progress::start(1);
+    let outcome = commands::build::build(&options, &progress.bar);
     progress.finish();
     let outcome = outcome?;
-    print!("{}", report::terminal::render(&outcome.run, &outcome.config, args.quiet));
+    print!("{}", validation_report::terminal::render(&outcome.run, &outcome.config, args.quiet));
     for warning in &outcome.warnings {
         eprintln!("warning: {warning}");
     }
@@ -235,21 +227,10 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
 
 /// Runs validation; Ok(true) when errors were found.
 fn validate(args: &ValidateArgs) -> anyhow::Result<bool> {
-    let config = PlanConfig::load_input(&args.input_dir)?;
-    let run = pipeline::run(&args.input_dir, &config)?;
-    print!("{}", report::terminal::render(&run, &config, args.quiet));
-
-    let template = read_override(args.templates.as_deref(), "validation.html")?;
-    let html = report::html::render(&run, &config, template.as_deref())?;
-    let html_path = args.report.join("validation.html");
-    write_atomic(&html_path, html.as_bytes())?;
-    let xlsx_path = args.report.join("差し戻し一覧.xlsx");
-    write_atomic(&xlsx_path, &report::xlsx::render(&run, &config)?)?;
-    println!("wrote {}", html_path.display());
-    println!("wrote {}", xlsx_path.display());
-    if let Some(json) = &args.json {
-        write_atomic(json, &report::json::render(&run)?)?;
-        println!("wrote {}", json.display());
+    let outcome = commands::validate::run(&args.input_dir, &args.report, args.json.as_deref(), args.templates.as_deref())?;
+    print!("{}", validation_report::terminal::render(&outcome.run, &outcome.config, args.quiet));
+    for path in &outcome.written {
+        println!("wrote {}", path.display());
     }
-    Ok(run.count(Severity::Error) > 0)
+    Ok(outcome.run.count(Severity::Error) > 0)
 }

@@ -144,6 +144,11 @@ pub struct Item {
 }
 
 impl Item {
+    /// Results of one item for one year, for reports (empty when none).
+    pub fn result(&self, year: &str) -> Option<&YearResult> {
+        self.results.get(year).filter(|r| !r.is_empty())
+    }
+
     /// True when at least one year has a numeric 業務量 or 財政効果 target.
     pub fn has_quantified_target(&self) -> bool {
         self.workload_target

@@ -4,17 +4,14 @@
 use crate::config::PlanConfig;
 use crate::findings::{Code, Finding, Severity, sort_findings};
 use crate::model::Item;
-use crate::normalize::Normalizer;
-use crate::reader::{ListRow, RawSheet, SheetContent, read_sheet};
+use crate::ingest::normalize::Normalizer;
+use crate::ingest::reader::{ListRow, RawSheet, SheetContent, read_sheet};
 use crate::text::nfkc;
-use crate::validate::{DepartmentSubmission, check_duplicates, check_item, check_proposal_counts, match_list};
-use crate::workbook::read_workbook;
+use crate::check::validate::{DepartmentSubmission, check_duplicates, check_item, check_proposal_counts, match_list};
+use crate::ingest::workbook::{WORKBOOK_EXTENSIONS, read_workbook};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-
-/// Workbook formats the reader understands.
-pub const WORKBOOK_EXTENSIONS: [&str; 4] = ["xlsx", "xlsm", "xls", "ods"];
 
 /// The model after validation, and everything found on the way.
 #[derive(Debug, Default)]
@@ -27,7 +24,7 @@ pub struct Run {
     pub files: Vec<FileSummary>,
     /// Progress rounds read from INPUT_DIR/progress/ (results are attached
     /// to the items).
-    pub rounds: Vec<crate::results::Round>,
+    pub rounds: Vec<crate::progress::results::Round>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -67,7 +64,7 @@ pub fn run(input_dir: &Path, config: &PlanConfig) -> anyhow::Result<Run> {
         .collect();
     let mut run = assemble(reads, config);
     if input_dir.join("progress").is_dir() {
-        run.rounds = crate::results::read_rounds(input_dir, config, &mut run.items, &mut run.findings);
+        run.rounds = crate::progress::results::read_rounds(input_dir, config, &mut run.items, &mut run.findings);
         let rank = |d: &str| config.departments.iter().position(|x| x.name == d).unwrap_or(usize::MAX);
         sort_findings(&mut run.findings, &rank);
     }
@@ -160,8 +157,8 @@ fn department_of(read: &WorkbookRead, normalizer: &Normalizer) -> Option<String>
     }
     let mut votes: Vec<(String, usize)> = Vec::new();
     for sheet in &read.sheets {
-        let first = sheet.text(crate::reader::Field::Primary);
-        let first = crate::resolve::split_sections(&first).into_iter().next().unwrap_or_default();
+        let first = sheet.text(crate::ingest::reader::Field::Primary);
+        let first = crate::ingest::resolve::split_sections(&first).into_iter().next().unwrap_or_default();
         if let (Some(r), _) = normalizer.organisation.resolve(&first) {
             match votes.iter_mut().find(|(d, _)| *d == r.department) {
                 Some((_, n)) => *n += 1,

@@ -6,9 +6,9 @@ mod common;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use common::{Inputs, item_rows, write_rows};
-use gyokaku::build::{self, BuildOptions, Outcome, typeset_booklet};
+use gyokaku::commands::build::{self, BuildOptions, Outcome, typeset_booklet};
 use gyokaku::config::PlanConfig;
-use gyokaku::documents::format_number;
+use gyokaku::format::format_number;
 use gyokaku::model::Item;
 use gyokaku::typeset::fonts::FontSet;
 use gyokaku::typeset::templates::Templates;

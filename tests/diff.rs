@@ -75,7 +75,7 @@ fn sample_revisions_are_the_generators_output_and_diff_shows_them() {
     }
 
     let report = tempfile::tempdir().unwrap();
-    let outcome = gyokaku::diff::run(&root.join("inputs"), &root.join("inputs/revisions"), report.path(), None, &[]).unwrap();
+    let outcome = gyokaku::commands::diff::run(&root.join("inputs"), &root.join("inputs/revisions"), report.path(), None, &[]).unwrap();
     let c = &outcome.comparison;
     assert!(c.added.is_empty());
     assert_eq!(c.removed.len(), 1);

@@ -1,7 +1,7 @@
 //! `gyokaku packet --meeting N`: the 次第, each 資料 stamped on every page
 //! (a supplied PDF too), and the combined PDF.
 
-use gyokaku::packet::run as packet;
+use gyokaku::commands::packet::run as packet;
 use std::path::Path;
 
 /// A copy of the sample inputs with a city-supplied PDF as 資料3.
@@ -17,8 +17,8 @@ fn inputs_with_supplied_pdf() -> tempfile::TempDir {
     std::os::unix::fs::symlink(root.join("revisions"), dir.path().join("old")).unwrap();
     // Any PDF will do: the priority list the tool makes (3 pages).
     let made = tempfile::tempdir().unwrap();
-    let outcome = gyokaku::build::build(
-        &gyokaku::build::BuildOptions {
+    let outcome = gyokaku::commands::build::build(
+        &gyokaku::commands::build::BuildOptions {
             input_dir: dir.path().to_path_buf(),
             out_dir: made.path().to_path_buf(),
             templates: None,

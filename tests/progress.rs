@@ -3,7 +3,7 @@
 
 use calamine::{Reader, Xlsx, open_workbook};
 use gyokaku::config::PlanConfig;
-use gyokaku::forms::department_forms;
+use gyokaku::progress::forms::department_forms;
 use gyokaku::model::{Amount, Item, YearResult};
 use gyokaku::pipeline::{self, Run};
 use std::io::Read;
@@ -228,14 +228,14 @@ fn renamed_files_and_reordered_sheets_still_match() {
     // sheet in the 総務部 form is then a second report for it.
     let by_title = after.findings.iter().find(|f| f.code == "P408").expect("matched by title");
     assert!(by_title.message.contains("名称のみ") && by_title.file.contains("title_only"));
-    assert!(round.matched.iter().any(|m| m.number == 6 && m.method == gyokaku::results::MatchMethod::Title));
+    assert!(round.matched.iter().any(|m| m.number == 6 && m.method == gyokaku::progress::results::MatchMethod::Title));
     assert!(after.findings.iter().any(|f| f.code == "P409"));
     assert!(round.matched.iter().all(|m| m.file.contains("そうむ") || m.file.contains("title_only")));
 }
 
 #[test]
 fn build_writes_one_progress_sheet_per_item_with_its_results() {
-    use gyokaku::build::{BuildOptions, build};
+    use gyokaku::commands::build::{BuildOptions, build};
     use gyokaku::documents::booklet::ItemSheetsData;
     use gyokaku::typeset::fonts::FontSet;
     use gyokaku::typeset::templates::Templates;

@@ -1,10 +1,10 @@
 //! The 新旧対照表 as documents: data for its template, and its workbook.
 
 use super::booklet::DocumentMeta;
-use super::xlsx_layout::Formats;
+use crate::xlsx::Formats;
 use crate::compare::{Comparison, Segment};
 use crate::config::PlanConfig;
-use crate::report::xlsx::properties;
+use crate::xlsx::properties;
 use rust_xlsxwriter::{Color, Format, Workbook};
 use serde::Serialize;
 

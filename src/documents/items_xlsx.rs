@@ -2,11 +2,12 @@
 //! item and one column per field for filtering and pivoting (項目一覧), and
 //! one sheet per item in the 個票 layout the reader understands.
 
-use super::xlsx_layout::{Formats, row_height};
-use super::{ItemSheet, ListRow, format_amount};
+use crate::xlsx::{Formats, row_height};
+use super::{ItemSheet, ListRow};
+use crate::format::format_amount;
 use crate::config::PlanConfig;
 use crate::model::{Amount, Item};
-use crate::report::xlsx::properties;
+use crate::xlsx::properties;
 use rust_xlsxwriter::{DataValidation, Format, FormatAlign, Formula, Url, Workbook, Worksheet};
 use std::collections::BTreeMap;
 

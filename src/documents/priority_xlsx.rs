@@ -2,9 +2,9 @@
 //! widths that fit the text, A4 landscape with the header row repeated.
 
 use super::ListRow;
-use super::xlsx_layout::{Formats, fit_width, row_height};
+use crate::xlsx::{Formats, fit_width, row_height};
 use crate::config::PlanConfig;
-use crate::report::xlsx::properties;
+use crate::xlsx::properties;
 use rust_xlsxwriter::Workbook;
 
 pub const HEADERS: [&str; 9] = ["ページ番号", "部局名", "優先順位", "取組項目名", "主たる所管部署", "大分類", "小分類", "備考", "要確認"];

@@ -4,11 +4,11 @@
 //! here from the model; the template and the workbook only print them.
 
 use super::booklet::DocumentMeta;
-use super::{department_label, format_number};
+use super::department_label;
+use crate::format::format_number;
 use crate::config::PlanConfig;
-use crate::forms::grades;
 use crate::model::{Amount, Item};
-use crate::results::result_for;
+
 use serde::Serialize;
 
 /// Sums of one group of items (a 大分類, a department, or all).
@@ -95,7 +95,7 @@ impl Totals {
             t.non_numeric_targets += u32::from(
                 written_but_not_number(item.workload_target.get(year)) || written_but_not_number(item.fiscal_target.get(year)),
             );
-            match result_for(item, year) {
+            match item.result(year) {
                 Some(r) => {
                     t.submitted += 1;
                     let slot = scale.iter().position(|g| *g == r.evaluation).unwrap_or(scale.len());
@@ -130,7 +130,7 @@ impl ProgressReportData {
     /// `sample`: the round's forms are marked as examples (the report also
     /// says サンプル when plan.toml lists the year in [progress] sample_years).
     pub fn new(items: &[Item], config: &PlanConfig, year: &str, sample: bool) -> ProgressReportData {
-        let scale: Vec<(String, String)> = grades(config);
+        let scale: Vec<(String, String)> = config.grades();
         let grade_names: Vec<String> = scale.iter().map(|(g, _)| g.clone()).chain(["未評価".into(), "未提出".into()]).collect();
         let grade_labels: Vec<String> = scale.iter().map(|(_, l)| l.clone()).chain(["評価の記入なし".into(), "報告なし".into()]).collect();
         let codes: Vec<String> = scale.iter().map(|(g, _)| g.clone()).collect();
@@ -147,7 +147,7 @@ impl ProgressReportData {
             .map(|d| Totals::of(&format!("{}{}", d.code, d.name), items.iter().filter(|i| i.department == d.name), year, &codes))
             .collect();
         let line = |item: &Item| {
-            let r = result_for(item, year);
+            let r = item.result(year);
             ItemLine {
                 number: item.number,
                 title: item.title.clone(),

@@ -2,9 +2,9 @@
 //! (概要, 項目別, 未提出, 成果指標), numbers as numbers.
 
 use super::progress_report::{ItemLine, ProgressReportData, Totals};
-use super::xlsx_layout::Formats;
+use crate::xlsx::Formats;
 use crate::config::PlanConfig;
-use crate::report::xlsx::properties;
+use crate::xlsx::properties;
 use rust_xlsxwriter::{Workbook, Worksheet};
 
 pub fn render(data: &ProgressReportData, config: &PlanConfig) -> anyhow::Result<Vec<u8>> {

@@ -10,7 +10,7 @@ use crate::documents::{items_xlsx, priority_xlsx, progress_report_xlsx};
 use crate::findings::{Code, Finding, Severity, sort_findings};
 use crate::model::Item;
 use crate::pipeline::{self, Run};
-use crate::report;
+use crate::validation_report;
 use crate::typeset::fonts::FontSet;
 use crate::typeset::templates::Templates;
 use crate::typeset::{Compiled, TemplateError, Typesetter};
@@ -104,14 +104,14 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         Output {
             kind: "validation_html",
             file_name: "validation.html".into(),
-            bytes: report::html::render(&run, &config, read_override(options.templates.as_deref(), "validation.html")?.as_deref())?
+            bytes: validation_report::html::render(&run, &config, read_override(options.templates.as_deref(), "validation.html")?.as_deref())?
                 .into_bytes(),
             pages: None,
         },
         Output {
             kind: "validation_xlsx",
             file_name: format!("{}.xlsx", safe_file_name(&names.validation)),
-            bytes: report::xlsx::render(&run, &config)?,
+            bytes: validation_report::xlsx::render(&run, &config)?,
             pages: None,
         },
     ];

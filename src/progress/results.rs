@@ -6,13 +6,13 @@
 
 use crate::config::PlanConfig;
 use crate::findings::{Code, Finding};
-use crate::forms::grades;
-use crate::model::{Item, YearResult};
-use crate::normalize::Normalizer;
-use crate::pipeline::WORKBOOK_EXTENSIONS;
-use crate::reader::{Field, RawSheet, SheetContent, read_sheet, year_of};
+
+use crate::model::Item;
+use crate::ingest::normalize::Normalizer;
+use crate::ingest::workbook::WORKBOOK_EXTENSIONS;
+use crate::ingest::reader::{Field, RawSheet, SheetContent, read_sheet, year_of};
 use crate::text::{name_key, nfkc, similarity, title_key};
-use crate::workbook::{Grid, a1, read_workbook};
+use crate::ingest::workbook::{Grid, a1, read_workbook};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -118,7 +118,7 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
     }
 
     let normalizer = Normalizer::new(config);
-    let scale = grades(config);
+    let scale = config.grades();
     let index = ItemIndex::new(items);
     let mut matched = Vec::new();
     let mut taken: BTreeMap<u32, String> = BTreeMap::new();
@@ -330,7 +330,3 @@ fn plan_edits(plan: &Item, form: &Item, raw: &RawSheet) -> Vec<(String, Option<S
     edits
 }
 
-/// Results of one item for one year, for reports (empty when none).
-pub fn result_for<'a>(item: &'a Item, year: &str) -> Option<&'a YearResult> {
-    item.results.get(year).filter(|r| !r.is_empty())
-}

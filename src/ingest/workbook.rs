@@ -6,6 +6,9 @@ use crate::findings::{Code, Finding};
 use calamine::{Data, Reader, SheetVisible, open_workbook_auto};
 use std::path::Path;
 
+/// Workbook formats the reader understands.
+pub const WORKBOOK_EXTENSIONS: [&str; 4] = ["xlsx", "xlsm", "xls", "ods"];
+
 /// Excel's limit on the characters of one cell.
 pub const EXCEL_CELL_LIMIT: usize = 32_767;
 

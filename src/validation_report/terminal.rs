@@ -35,16 +35,16 @@ pub fn render(run: &Run, config: &PlanConfig, quiet_info: bool) -> String {
         run.count(Severity::Info)
     );
     for round in &run.rounds {
-        let count = |m: crate::results::MatchMethod| round.matched.iter().filter(|x| x.method == m).count();
+        let count = |m: crate::progress::results::MatchMethod| round.matched.iter().filter(|x| x.method == m).count();
         let _ = writeln!(
             out,
             "progress {}{}: {} items reported ({} by number and title, {} by title only, {} by number only), {} 未提出",
             round.year,
             if round.sample { " (sample)" } else { "" },
             round.matched.len(),
-            count(crate::results::MatchMethod::NumberAndTitle),
-            count(crate::results::MatchMethod::Title),
-            count(crate::results::MatchMethod::Number),
+            count(crate::progress::results::MatchMethod::NumberAndTitle),
+            count(crate::progress::results::MatchMethod::Title),
+            count(crate::progress::results::MatchMethod::Number),
             round.missing.len()
         );
     }

@@ -1,8 +1,22 @@
-//! Sizing for generated workbooks: column widths that fit Japanese text and
-//! row heights for wrapped cells (LibreOffice and Excel do not grow rows of
-//! merged wrapped cells, so printed text would be clipped).
+//! What every workbook we write shares: fixed document properties, and
+//! sizing: column widths that fit Japanese text and row heights for wrapped
+//! cells (LibreOffice and Excel do not grow rows of merged wrapped cells, so
+//! printed text would be clipped).
 
-use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder};
+use crate::config::PlanConfig;
+use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder};
+
+/// Document properties with a fixed date, so the same inputs give the same
+/// bytes (the default stamps the current time).
+pub fn properties(config: &PlanConfig, title: &str) -> anyhow::Result<DocProperties> {
+    let date = ExcelDateTime::parse_from_str(&config.document.date)
+        .or_else(|_| ExcelDateTime::parse_from_str("2000-01-01"))?;
+    Ok(DocProperties::new()
+        .set_title(title)
+        .set_author(&config.plan.city)
+        .set_company(&config.plan.city)
+        .set_creation_datetime(&date))
+}
 
 /// Width of `text` in Excel column units: full-width characters count two,
 /// the widest line counts.

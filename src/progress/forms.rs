@@ -6,19 +6,11 @@
 use crate::config::PlanConfig;
 use crate::documents::ItemSheet;
 use crate::documents::items_xlsx::{OpenYear, config_year_eras, write_item_sheet};
-use crate::documents::xlsx_layout::Formats;
+use crate::xlsx::Formats;
 use crate::model::Item;
-use crate::report::xlsx::properties;
+use crate::xlsx::properties;
 use crate::write::safe_file_name;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook};
-
-/// The evaluation scale used when plan.toml declares none.
-pub const DEFAULT_SCALE: [(&str, &str); 4] = [
-    ("A", "十分に達成"),
-    ("B", "概ね達成"),
-    ("C", "一部未達成"),
-    ("D", "未着手・大幅な遅れ"),
-];
 
 /// One department's form, ready to write.
 pub struct Form {
@@ -26,15 +18,6 @@ pub struct Form {
     pub file_name: String,
     pub items: usize,
     pub bytes: Vec<u8>,
-}
-
-/// The grades of plan.toml's evaluation scale, or the default one.
-pub fn grades(config: &PlanConfig) -> Vec<(String, String)> {
-    if config.evaluation_scale.is_empty() {
-        DEFAULT_SCALE.iter().map(|(g, m)| (g.to_string(), m.to_string())).collect()
-    } else {
-        config.evaluation_scale.iter().map(|g| (g.grade.clone(), g.label.clone())).collect()
-    }
 }
 
 /// Marks every sheet of a form filled with example values (the sample
@@ -60,7 +43,7 @@ fn forms_for(items: &[Item], config: &PlanConfig, year: &str, example: bool) -> 
         .iter()
         .position(|y| y.code == year)
         .ok_or_else(|| anyhow::anyhow!("year {year} is not one of the plan's years ({})", config.year_codes().join(", ")))?;
-    let open = OpenYear { index, label: config.years[index].era.clone(), grades: grades(config) };
+    let open = OpenYear { index, label: config.years[index].era.clone(), grades: config.grades() };
     let mut forms = Vec::new();
     for department in &config.departments {
         let own: Vec<&Item> = items.iter().filter(|i| i.department == department.name).collect();

@@ -2,21 +2,10 @@
 //! plus a summary sheet per department.
 
 use super::by_department;
+use crate::xlsx::properties;
 use crate::config::PlanConfig;
 use crate::pipeline::Run;
-use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
-
-/// Document properties with a fixed date, so the same inputs give the same
-/// bytes (the default stamps the current time).
-pub fn properties(config: &PlanConfig, title: &str) -> anyhow::Result<DocProperties> {
-    let date = ExcelDateTime::parse_from_str(&config.document.date)
-        .or_else(|_| ExcelDateTime::parse_from_str("2000-01-01"))?;
-    Ok(DocProperties::new()
-        .set_title(title)
-        .set_author(&config.plan.city)
-        .set_company(&config.plan.city)
-        .set_creation_datetime(&date))
-}
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook};
 
 pub fn render(run: &Run, config: &PlanConfig) -> anyhow::Result<Vec<u8>> {
     let mut book = Workbook::new();

@@ -5,7 +5,7 @@
 use crate::config::FiscalYear;
 use crate::findings::{Code, Finding};
 use crate::text::{label_key, name_key, nfkc};
-use crate::workbook::{Grid, a1};
+use crate::ingest::workbook::{Grid, a1};
 use std::collections::BTreeMap;
 
 /// The labelled fields of a 個票, in sheet order.

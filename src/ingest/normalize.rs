@@ -2,12 +2,12 @@
 //! the canonical sign, names resolve against the plan configuration. Prose is
 //! kept exactly as written (only the stray spaces around it are trimmed).
 
-use crate::amount::{Kind, Unit, parse_amount};
+use crate::ingest::amount::{Kind, Unit, parse_amount};
 use crate::config::PlanConfig;
 use crate::findings::{Code, Finding};
 use crate::model::{Amount, Item, PlanRow, Source, YearResult};
-use crate::reader::{Field, RawSheet, YearRow};
-use crate::resolve::{Match, Organisation, Taxonomy, split_sections};
+use crate::ingest::reader::{Field, RawSheet, YearRow};
+use crate::ingest::resolve::{Match, Organisation, Taxonomy, split_sections};
 use crate::text::clean;
 use std::collections::BTreeMap;
 

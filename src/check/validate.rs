@@ -4,8 +4,8 @@
 use crate::config::PlanConfig;
 use crate::findings::{Code, Finding};
 use crate::model::{Item, SectionRef};
-use crate::reader::{Field, ListRow};
-use crate::resolve::{Organisation, Taxonomy};
+use crate::ingest::reader::{Field, ListRow};
+use crate::ingest::resolve::{Organisation, Taxonomy};
 use crate::text::{similarity, title_key};
 use std::collections::BTreeMap;
 
@@ -317,8 +317,8 @@ pub fn check_item(item: &Item, config: &PlanConfig, findings: &mut Vec<Finding>)
     }
     // A field holding another field's label: a copy slip on the form.
     for (name, text) in prose {
-        if let Some(field) = crate::reader::Field::from_label(text) {
-            if crate::normalize::field_name(field) != name {
+        if let Some(field) = crate::ingest::reader::Field::from_label(text) {
+            if crate::ingest::normalize::field_name(field) != name {
                 findings.push(
                     Finding::new(
                         Code::LabelAsValue,

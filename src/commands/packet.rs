@@ -1,7 +1,7 @@
 //! `gyokaku packet --meeting N`: a council meeting's materials — the 次第,
 //! each 資料 stamped with its number, and all of them in one PDF.
 
-use crate::build::{ManifestEntry, sha256_hex, typeset_booklet};
+use crate::commands::build::{ManifestEntry, sha256_hex, typeset_booklet};
 use crate::config::PlanConfig;
 use crate::documents::booklet::PriorityListData;
 use crate::documents::progress_report::ProgressReportData;

@@ -1,0 +1,4 @@
+//! Checking: the rules that compare items with each other, with the list
+//! and with plan.toml, and turn what is wrong into findings.
+
+pub mod validate;

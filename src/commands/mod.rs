@@ -1,0 +1,8 @@
+//! One module per command of the CLI (main.rs parses the arguments):
+//! each runs the pipeline and the renderers and writes the files.
+
+pub mod build;
+pub mod diff;
+pub mod forms;
+pub mod packet;
+pub mod validate;

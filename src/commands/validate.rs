@@ -1,0 +1,36 @@
+//! `validate`: read and check every workbook, write the HTML report, the
+//! 差し戻し一覧 workbook and, on request, the JSON of items and findings.
+
+use crate::commands::build::read_override;
+use crate::config::PlanConfig;
+use crate::pipeline::{self, Run};
+use crate::validation_report;
+use crate::write::write_atomic;
+use std::path::{Path, PathBuf};
+
+pub struct ValidateOutcome {
+    pub config: PlanConfig,
+    pub run: Run,
+    /// The files written, in order.
+    pub written: Vec<PathBuf>,
+}
+
+pub fn run(input_dir: &Path, report_dir: &Path, json: Option<&Path>, templates: Option<&Path>) -> anyhow::Result<ValidateOutcome> {
+    let config = PlanConfig::load_input(input_dir)?;
+    let run = pipeline::run(input_dir, &config)?;
+    let mut written = Vec::new();
+
+    let template = read_override(templates, "validation.html")?;
+    let html = validation_report::html::render(&run, &config, template.as_deref())?;
+    let html_path = report_dir.join("validation.html");
+    write_atomic(&html_path, html.as_bytes())?;
+    written.push(html_path);
+    let xlsx_path = report_dir.join("差し戻し一覧.xlsx");
+    write_atomic(&xlsx_path, &validation_report::xlsx::render(&run, &config)?)?;
+    written.push(xlsx_path);
+    if let Some(json) = json {
+        write_atomic(json, &validation_report::json::render(&run)?)?;
+        written.push(json.to_path_buf());
+    }
+    Ok(ValidateOutcome { config, run, written })
+}
