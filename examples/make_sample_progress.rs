@@ -44,7 +44,7 @@ fn reached(grade: &str) -> f64 {
 fn amount(value: f64) -> Amount {
     let rounded = value.round();
     let raw = if rounded < 0.0 { format!("△{}", -rounded) } else { rounded.to_string() };
-    Amount { value: Some(rounded), note: String::new(), raw }
+    Amount { value: Some(rounded), note: String::new(), raw, number_cell: false }
 }
 
 fn example_result(item: &Item) -> YearResult {
@@ -53,7 +53,7 @@ fn example_result(item: &Item) -> YearResult {
         Some(t) => amount(t * reached(g)),
         None => Amount::default(),
     };
-    let goal = item.yearly_goals.get(YEAR).map(|a| a.raw.trim().to_string()).unwrap_or_default();
+    let goal = item.yearly_goals.get(YEAR).cloned().unwrap_or_default();
     YearResult {
         goal_result: if goal.is_empty() { "（記入例）計画どおり実施".into() } else { format!("（記入例）{goal}：{}", if reached(g) >= 0.9 { "実施" } else { "一部実施" }) },
         workload_result: result_of(item.workload_target.get(YEAR)),
@@ -99,7 +99,7 @@ pub fn make(input: &Path, out: &Path) -> anyhow::Result<Vec<PathBuf>> {
         }
         let mut result = example_result(item);
         if Some(item.number) == text_hours {
-            result.workload_result = Amount { value: None, note: String::new(), raw: "約20時間".into() };
+            result.workload_result = Amount { value: None, note: String::new(), raw: "約20時間".into(), number_cell: false };
         }
         if Some(item.number) == bad_grade {
             result.evaluation = "S".into();

@@ -4,7 +4,7 @@
 //! matched across versions by department and title, then by a similar title
 //! (a corrected typo keeps the item), and the method is recorded.
 
-use crate::format::format_amount;
+use crate::format::as_written;
 use crate::model::{Amount, Item};
 use crate::text::{similarity, title_key};
 use serde::Serialize;
@@ -135,7 +135,8 @@ pub fn compare(old: &[Item], new: &[Item]) -> Comparison {
 
 /// The printable text of each compared field, in sheet order.
 fn fields(item: &Item) -> Vec<(&'static str, String)> {
-    let amounts = |m: &BTreeMap<String, Amount>| m.iter().map(|(y, a)| format!("{y}: {}", format_amount(a))).collect::<Vec<_>>().join("　");
+    let amounts = |m: &BTreeMap<String, Amount>| m.iter().map(|(y, a)| format!("{y}: {}", as_written(a))).collect::<Vec<_>>().join("　");
+    let texts = |m: &BTreeMap<String, String>| m.iter().map(|(y, t)| format!("{y}: {t}")).collect::<Vec<_>>().join("　");
     let plan = item
         .plan_rows
         .iter()
@@ -147,16 +148,16 @@ fn fields(item: &Item) -> Vec<(&'static str, String)> {
         .join("\n");
     vec![
         ("取組項目名", item.title.clone()),
-        ("大分類", item.daibunrui.clone()),
-        ("小分類", item.shobunrui.clone()),
-        ("主たる所管部署", item.primary_sections.join("、")),
-        ("関係部署", item.related_sections.join("、")),
+        ("大分類", item.written.daibunrui.clone()),
+        ("小分類", item.written.shobunrui.clone()),
+        ("主たる所管部署", item.written.primary.clone()),
+        ("関係部署", item.written.related.clone()),
         ("プラン策定時の現状及び課題認識", item.situation.clone()),
         ("取組の方向性、内容", item.approach.clone()),
         ("参考事例等", item.references.clone()),
         ("3年後の目指す姿（最終目標）", item.goal.clone()),
         ("年度計画", plan),
-        ("各年度目標", amounts(&item.yearly_goals)),
+        ("各年度目標", texts(&item.yearly_goals)),
         ("業務量削減目標値（時間）", amounts(&item.workload_target)),
         ("財政効果目標額（千円）", amounts(&item.fiscal_target)),
         ("優先順位", item.priority.map(|p| p.to_string()).unwrap_or_default()),

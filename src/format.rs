@@ -2,17 +2,15 @@
 
 use crate::model::Amount;
 
-/// An amount as a sheet prints it: the number in the canonical sign with
-/// thousands separators and △ for negatives, then its note in brackets (so
-/// the reader reads it back as number + note); a cell with no number prints
-/// as written.
-pub fn format_amount(amount: &Amount) -> String {
-    match amount.value {
-        Some(value) => {
-            let number = format_number(value);
-            if amount.note.is_empty() { number } else { format!("{number}（{}）", amount.note) }
-        }
-        None => amount.raw.trim().to_string(),
+/// An amount as the department wrote it: a number cell with thousands
+/// separators and △ for negatives, in the sign it was written; a text cell
+/// exactly as typed (`3,395（千円）※令和2年度実績`, `△ 24時間（一人当たり）`).
+/// Every document that reproduces a sheet prints this; the parsed value is
+/// for sums and checks.
+pub fn as_written(amount: &Amount) -> String {
+    match amount.raw.trim().parse::<f64>() {
+        Ok(number) if amount.number_cell => format_number(number),
+        _ => amount.raw.trim().to_string(),
     }
 }
 
@@ -49,9 +47,19 @@ mod tests {
         assert_eq!(format_number(1234567.0), "1,234,567");
         assert_eq!(format_number(0.5), "0.5");
         assert_eq!(format_number(0.0), "0");
-        let a = Amount { value: Some(3395.0), note: "※令和2年度実績".into(), raw: "3,395（千円）※令和2年度実績".into() };
-        assert_eq!(format_amount(&a), "3,395（※令和2年度実績）");
-        let p = Amount { value: None, note: "運用コスト".into(), raw: "(運用コスト)".into() };
-        assert_eq!(format_amount(&p), "(運用コスト)");
+    }
+
+    #[test]
+    fn amounts_print_as_written() {
+        let text = Amount { value: Some(3395.0), note: "※令和2年度実績".into(), raw: " 3,395（千円）※令和2年度実績".into(), number_cell: false };
+        assert_eq!(as_written(&text), "3,395（千円）※令和2年度実績");
+        let placeholder = Amount { value: None, note: "運用コスト".into(), raw: "(運用コスト)".into(), number_cell: false };
+        assert_eq!(as_written(&placeholder), "(運用コスト)");
+        // A number cell written -480 and stored as 480 (an all-△ row made
+        // positive) prints as the department wrote it.
+        let number = Amount { value: Some(480.0), note: String::new(), raw: "-480".into(), number_cell: true };
+        assert_eq!(as_written(&number), "△480");
+        let typed = Amount { value: Some(24.0), note: "一人当たり".into(), raw: "△24時間（一人当たり）".into(), number_cell: false };
+        assert_eq!(as_written(&typed), "△24時間（一人当たり）");
     }
 }

@@ -17,8 +17,10 @@ pub struct Amount {
     pub value: Option<f64>,
     /// Text beside the number (units dropped), or the placeholder's wording.
     pub note: String,
-    /// The cell exactly as written.
+    /// The cell exactly as written (for a number cell, its digits).
     pub raw: String,
+    /// The cell was a number in the workbook, not text.
+    pub number_cell: bool,
 }
 
 impl Amount {
@@ -87,6 +89,30 @@ pub struct Source {
     pub list_row: Option<u32>,
 }
 
+/// Cells as written on the sheet, where the model keeps a normalised value
+/// (canonical taxonomy, sections split one per entry). Documents that
+/// reproduce the sheet print these.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Written {
+    pub daibunrui: String,
+    pub shobunrui: String,
+    /// 主たる所管部署.
+    pub primary: String,
+    /// 関係部署.
+    pub related: String,
+}
+
+/// 備考 of the three target rows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TargetRemarks {
+    /// Beside 各年度目標.
+    pub yearly_goals: String,
+    /// Beside 業務量削減目標値（時間）.
+    pub workload: String,
+    /// Beside 財政効果目標額（千円）.
+    pub fiscal: String,
+}
+
 /// One 取組項目 (initiative), as the documents print it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Item {
@@ -103,6 +129,8 @@ pub struct Item {
     /// 大分類 / 小分類, canonical names after aliasing (empty when unknown).
     pub daibunrui: String,
     pub shobunrui: String,
+    /// The cells the normaliser reads into other values, as written.
+    pub written: Written,
     /// 主たる所管部署 as written, split into one entry per section.
     pub primary_sections: Vec<String>,
     /// 関係部署 as written.
@@ -119,14 +147,14 @@ pub struct Item {
     pub goal: String,
     /// 年度計画: the task rows with their per-year texts.
     pub plan_rows: Vec<PlanRow>,
-    /// 各年度目標 per year.
-    pub yearly_goals: BTreeMap<String, Amount>,
+    /// 各年度目標 per year: text, never parsed (`15,000万円以上の工事で導入`).
+    pub yearly_goals: BTreeMap<String, String>,
     /// 業務量削減目標値（時間） per year, canonical sign.
     pub workload_target: BTreeMap<String, Amount>,
     /// 財政効果目標額（千円） per year, canonical sign.
     pub fiscal_target: BTreeMap<String, Amount>,
-    /// 備考 of the target rows (各年度目標, 業務量削減, 財政効果).
-    pub target_remarks: BTreeMap<String, String>,
+    /// 備考 beside the target rows.
+    pub target_remarks: TargetRemarks,
     /// 優先順位 from the department's list, when the item is on it.
     pub priority: Option<u32>,
     /// 備考 column of the department's list.

@@ -246,6 +246,21 @@ fn consolidated_item_sheets_read_back_as_the_same_items() {
         assert_eq!(back.plan_rows, item.plan_rows, "item {}", item.number);
         assert_eq!(values(&back.workload_target), values(&item.workload_target), "item {}", item.number);
         assert_eq!(values(&back.fiscal_target), values(&item.fiscal_target), "item {}", item.number);
+        // What the department wrote survives: 各年度目標 text, every 備考,
+        // targets as written, names as written.
+        assert_eq!(back.yearly_goals, item.yearly_goals, "item {}", item.number);
+        assert_eq!(back.target_remarks, item.target_remarks, "item {}", item.number);
+        assert_eq!(back.written, item.written, "item {}", item.number);
+        // (A plain number typed as text, △1500, is stored as a number cell
+        // and shows with a separator, △1,500.)
+        let written = |m: &BTreeMap<String, gyokaku::model::Amount>| m.values().map(|a| gyokaku::format::as_written(a).replace(',', "")).collect::<Vec<_>>();
+        assert_eq!(written(&back.fiscal_target), written(&item.fiscal_target), "item {}", item.number);
+        assert_eq!(written(&back.workload_target), written(&item.workload_target), "item {}", item.number);
+    }
+    // The seed's remarks beside the targets are among them.
+    let remarks: Vec<String> = s.outcome.run.items.iter().flat_map(|i| [i.target_remarks.yearly_goals.clone(), i.target_remarks.workload.clone(), i.target_remarks.fiscal.clone()]).collect();
+    for remark in ["年額360千円", "各年度売上目標3%増", "職員数を50名とした場合", "受注者の協力が必要となる。"] {
+        assert!(remarks.iter().any(|r| r.contains(remark)), "{remark}");
     }
 }
 
@@ -440,14 +455,14 @@ fn an_override_template_replaces_the_built_in_one() {
 }
 
 #[test]
-fn numbers_print_in_the_city_convention() {
-    // An all-△ row is read as savings (positive); a mixed row keeps its
-    // signs and prints △ where the department wrote it.
+fn numbers_print_as_the_department_wrote_them() {
+    // An all-△ row is read as savings (positive) for sums; every document
+    // that reproduces the sheet still prints △ as written.
     let inputs = one_item(|rows| {
         let row = rows.iter_mut().find(|r| r[0] == "財政効果目標額（千円）").unwrap();
         row[1] = "△1,000".into();
         row[2] = "△2,000".into();
-        row[3] = "△1,500".into();
+        row[3] = "△ 1,500（一人当たり）".into();
     });
     let run = inputs.run();
     let item = &run.items[0];
@@ -458,7 +473,61 @@ fn numbers_print_in_the_city_convention() {
     let booklet = typeset(&outcome.run.items, &outcome.config);
     let text = squash(&page_texts(&booklet.document)[item_pages(&booklet)[&1] - 1]);
     assert!(text.contains("業務量削減目標値（時間）△100200300"), "{text}");
-    assert!(text.contains(&format!("財政効果目標額（千円）{}{}{}", format_number(1000.0), format_number(2000.0), format_number(1500.0))), "{text}");
+    assert!(text.contains("財政効果目標額（千円）△1,000△2,000△1,500（一人当たり）"), "{text}");
+    assert!(!text.contains(&format!("（千円）{}", format_number(1000.0))), "the canonical sign is for sums, not print: {text}");
+}
+
+/// Every non-empty cell of every sample item sheet, read with calamine
+/// apart from the tool's reader, as Excel shows it: text as typed, numbers
+/// with thousands separators (and △ for negatives, the city's convention).
+fn sheet_cells(file: &Path, sheet: &str) -> Vec<(String, String)> {
+    let mut book: Xlsx<_> = open_workbook(file).unwrap();
+    let range = book.worksheet_range(sheet).unwrap();
+    let mut cells = Vec::new();
+    for (r, c, value) in range.used_cells() {
+        let text = match value {
+            Data::String(t) => t.clone(),
+            Data::Float(f) => format_number(*f),
+            Data::Int(i) => format_number(*i as f64),
+            Data::Empty => continue,
+            other => other.to_string(),
+        };
+        if !text.trim().is_empty() {
+            let (row, col) = range.start().map(|(r0, c0)| (r0 as usize + r, c0 as usize + c)).unwrap();
+            cells.push((format!("{}{}", (b'A' + col as u8) as char, row + 1), text));
+        }
+    }
+    cells
+}
+
+/// The labels of the 個票 form.
+const FORM_LABELS: [&str; 5] = ["3年後の目指す姿（最終目標）", "業務量削減目標値（時間）", "財政効果目標額（千円）", "業務量削減実績値（時間）", "財政効果実績額（千円）"];
+
+#[test]
+fn every_cell_of_every_sheet_prints_verbatim_in_the_booklet() {
+    let s = &*SAMPLE;
+    let mut starts: Vec<(usize, u32)> = s.item_pages.iter().map(|(n, p)| (*p, *n)).collect();
+    starts.sort();
+    let mut missing = Vec::new();
+    for (i, (page, number)) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map(|(p, _)| *p - 1).unwrap_or(s.texts.len());
+        let text: String = s.texts[page - 1..end].iter().map(|t| squash(t)).collect();
+        let item = s.outcome.run.items.iter().find(|it| it.number == *number).unwrap();
+        let file = sample_dir().join("submissions").join(&item.source.file);
+        for (cell, written) in sheet_cells(&file, &item.source.sheet) {
+            // Not the department's words: the sheet's own <項目番号> (the plan
+            // assigns it), a 提出日 line above the form, the form's
+            // instruction left in the 実績 cells, and the form's labels,
+            // which print in the plan's spelling (full-width brackets).
+            let is_item_number = written.trim().parse::<u32>().is_ok() && cell.starts_with(['E', 'F']) && cell.ends_with(['1', '2']) && cell.len() == 2;
+            let is_form_text = written.starts_with("提出日") || written.contains("記載不要");
+            let is_label = FORM_LABELS.iter().any(|l| gyokaku::text::label_key(l) == gyokaku::text::label_key(&written));
+            if !is_item_number && !is_form_text && !is_label && !text.contains(&squash(&written)) {
+                missing.push(format!("{} › {} › {cell}: {written}", item.source.file, item.source.sheet));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{} cells not printed as written:\n{}", missing.len(), missing.join("\n"));
 }
 
 #[test]

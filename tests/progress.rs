@@ -33,7 +33,7 @@ fn config() -> PlanConfig {
 }
 
 fn amount(raw: &str, value: Option<f64>) -> Amount {
-    Amount { value, note: String::new(), raw: raw.to_string() }
+    Amount { value, note: String::new(), raw: raw.to_string(), number_cell: false }
 }
 
 /// Example results a department might write for item `number`.

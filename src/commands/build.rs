@@ -340,10 +340,10 @@ pub fn glyph_findings(items: &[Item], fonts: &FontSet) -> Vec<Finding> {
     for item in items {
         let mut fields: Vec<(&str, String)> = vec![
             ("title", item.title.clone()),
-            ("daibunrui", item.daibunrui.clone()),
-            ("shobunrui", item.shobunrui.clone()),
-            ("primary_sections", item.primary_sections.join("")),
-            ("related_sections", item.related_sections.join("")),
+            ("daibunrui", item.written.daibunrui.clone()),
+            ("shobunrui", item.written.shobunrui.clone()),
+            ("primary_sections", item.written.primary.clone()),
+            ("related_sections", item.written.related.clone()),
             ("situation", item.situation.clone()),
             ("approach", item.approach.clone()),
             ("references", item.references.clone()),
@@ -355,8 +355,12 @@ pub fn glyph_findings(items: &[Item], fonts: &FontSet) -> Vec<Finding> {
             .flat_map(|r| std::iter::once(r.label.as_str()).chain(r.years.values().map(String::as_str)).chain([r.note.as_str()]))
             .collect();
         fields.push(("plan_rows", plan));
-        for (name, map) in [("yearly_goals", &item.yearly_goals), ("workload_target", &item.workload_target), ("fiscal_target", &item.fiscal_target)] {
-            fields.push((name, map.values().map(|a| a.raw.as_str()).collect()));
+        fields.push(("yearly_goals", item.yearly_goals.values().chain([&item.target_remarks.yearly_goals]).map(String::as_str).collect()));
+        for (name, map, remark) in [
+            ("workload_target", &item.workload_target, &item.target_remarks.workload),
+            ("fiscal_target", &item.fiscal_target, &item.target_remarks.fiscal),
+        ] {
+            fields.push((name, map.values().map(|a| a.raw.as_str()).chain([remark.as_str()]).collect()));
         }
         fields.push(("list_note", item.list_note.clone()));
         for (field, text) in fields {

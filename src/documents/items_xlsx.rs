@@ -4,7 +4,7 @@
 
 use crate::xlsx::{Formats, row_height};
 use super::{ItemSheet, ListRow};
-use crate::format::format_amount;
+use crate::format::as_written;
 use crate::config::PlanConfig;
 use crate::model::{Amount, Item};
 use crate::xlsx::properties;
@@ -17,11 +17,12 @@ enum Value {
     Number(f64),
 }
 
-/// An amount as a number when it is only a number, else as the sheet prints it.
+/// An amount as a number (canonical sign, for sums and pivots) when it is
+/// only a number, else as the department wrote it.
 fn amount_value(amount: Option<&Amount>) -> Value {
     match amount {
         Some(a) if a.value.is_some() && a.note.is_empty() => Value::Number(a.value.unwrap_or_default()),
-        Some(a) => Value::Text(format_amount(a)),
+        Some(a) => Value::Text(as_written(a)),
         None => Value::Text(String::new()),
     }
 }
@@ -107,8 +108,8 @@ fn flat_columns<'a>(config: &'a PlanConfig, items: &[Item]) -> Vec<(String, f64,
         ("取組項目名".into(), 40.0, text(|i| i.title.clone())),
         ("大分類".into(), 22.0, text(|i| i.daibunrui.clone())),
         ("小分類".into(), 18.0, text(|i| i.shobunrui.clone())),
-        ("主たる所管部署".into(), 22.0, text(|i| i.primary_sections.join("、"))),
-        ("関係部署".into(), 22.0, text(|i| i.related_sections.join("、"))),
+        ("主たる所管部署".into(), 22.0, text(|i| i.written.primary.clone())),
+        ("関係部署".into(), 22.0, text(|i| i.written.related.clone())),
         ("プラン策定時の現状及び課題認識".into(), 40.0, text(|i| i.situation.clone())),
         ("取組の方向性、内容".into(), 40.0, text(|i| i.approach.clone())),
         ("参考事例等".into(), 24.0, text(|i| i.references.clone())),
@@ -135,11 +136,17 @@ fn flat_columns<'a>(config: &'a PlanConfig, items: &[Item]) -> Vec<(String, f64,
             columns.push((format!("{name} {}", y.era), 14.0, Box::new(move |i: &Item| amount_value(get(i).get(&code)))));
         }
     };
-    per_year(&mut columns, "各年度目標", |i| &i.yearly_goals);
+    for y in &config.years {
+        let code = y.code.clone();
+        columns.push((format!("各年度目標 {}", y.era), 14.0, Box::new(move |i: &Item| Value::Text(i.yearly_goals.get(&code).cloned().unwrap_or_default()))));
+    }
+    columns.push(("各年度目標 備考".into(), 20.0, text(|i| i.target_remarks.yearly_goals.clone())));
     per_year(&mut columns, "業務量削減目標値（時間）", |i| &i.workload_target);
     columns.push(("業務量削減目標値 計（時間）".into(), 14.0, Box::new(|i: &Item| total(&i.workload_target))));
+    columns.push(("業務量削減目標値 備考".into(), 20.0, text(|i| i.target_remarks.workload.clone())));
     per_year(&mut columns, "財政効果目標額（千円）", |i| &i.fiscal_target);
     columns.push(("財政効果目標額 計（千円）".into(), 14.0, Box::new(|i: &Item| total(&i.fiscal_target))));
+    columns.push(("財政効果目標額 備考".into(), 20.0, text(|i| i.target_remarks.fiscal.clone())));
     // 実績 and 評価, for each year any item has results for.
     for y in config.years.iter().filter(|y| items.iter().any(|i| i.results.contains_key(&y.code))) {
         let era = y.era.clone();
@@ -153,9 +160,6 @@ fn flat_columns<'a>(config: &'a PlanConfig, items: &[Item]) -> Vec<(String, f64,
         columns.push((format!("課題 {era}"), 24.0, result(y.code.clone(), |r| Value::Text(r.issues.clone()))));
         columns.push((format!("次年度に向けた改善点 {era}"), 24.0, result(y.code.clone(), |r| Value::Text(r.improvements.clone()))));
     }
-    columns.push(("目標の備考".into(), 24.0, Box::new(|i: &Item| {
-        Value::Text(i.target_remarks.iter().map(|(k, v)| format!("{k}：{v}")).collect::<Vec<_>>().join("\n"))
-    })));
     columns.push(("一覧の備考".into(), 14.0, text(|i| i.list_note.clone())));
     columns.push(("要確認".into(), 8.0, text(|i| if i.has_errors { "要確認".into() } else { String::new() })));
     columns.push(("提出ファイル".into(), 24.0, text(|i| i.source.file.clone())));

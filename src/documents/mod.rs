@@ -12,7 +12,7 @@ pub mod progress_report_xlsx;
 pub mod summary;
 
 use crate::config::PlanConfig;
-use crate::format::format_amount;
+use crate::format::as_written;
 use crate::model::{Amount, Item};
 use serde::Serialize;
 
@@ -83,8 +83,7 @@ impl ItemSheet {
     pub fn new(item: &Item, config: &PlanConfig) -> ItemSheet {
         let years = config.year_codes();
         let per_year = |f: &dyn Fn(&str) -> String| years.iter().map(|y| f(y)).collect::<Vec<String>>();
-        let amounts = |map: &std::collections::BTreeMap<String, Amount>| per_year(&|y| map.get(y).map(format_amount).unwrap_or_default());
-        let remark = |label: &str| item.target_remarks.get(label).cloned().unwrap_or_default();
+        let amounts = |map: &std::collections::BTreeMap<String, Amount>| per_year(&|y| map.get(y).map(as_written).unwrap_or_default());
         let plan_rows = item
             .plan_rows
             .iter()
@@ -95,15 +94,15 @@ impl ItemSheet {
             })
             .collect();
         let targets = vec![
-            GridRow { label: TARGET_LABELS[0].into(), cells: amounts(&item.yearly_goals), note: remark(TARGET_LABELS[0]) },
-            GridRow { label: TARGET_LABELS[1].into(), cells: amounts(&item.workload_target), note: remark(TARGET_LABELS[1]) },
-            GridRow { label: TARGET_LABELS[2].into(), cells: amounts(&item.fiscal_target), note: remark(TARGET_LABELS[2]) },
+            GridRow { label: TARGET_LABELS[0].into(), cells: per_year(&|y| item.yearly_goals.get(y).cloned().unwrap_or_default()), note: item.target_remarks.yearly_goals.clone() },
+            GridRow { label: TARGET_LABELS[1].into(), cells: amounts(&item.workload_target), note: item.target_remarks.workload.clone() },
+            GridRow { label: TARGET_LABELS[2].into(), cells: amounts(&item.fiscal_target), note: item.target_remarks.fiscal.clone() },
         ];
         let result = |f: &dyn Fn(&crate::model::YearResult) -> String| per_year(&|y| item.results.get(y).map(f).unwrap_or_default());
         let results = vec![
             GridRow { label: RESULT_LABELS[0].into(), cells: result(&|r| r.goal_result.clone()), note: String::new() },
-            GridRow { label: RESULT_LABELS[1].into(), cells: result(&|r| format_amount(&r.workload_result)), note: String::new() },
-            GridRow { label: RESULT_LABELS[2].into(), cells: result(&|r| format_amount(&r.fiscal_result)), note: String::new() },
+            GridRow { label: RESULT_LABELS[1].into(), cells: result(&|r| as_written(&r.workload_result)), note: String::new() },
+            GridRow { label: RESULT_LABELS[2].into(), cells: result(&|r| as_written(&r.fiscal_result)), note: String::new() },
         ];
         let evaluation = vec![
             GridRow { label: EVALUATION_LABELS[0].into(), cells: result(&|r| r.evaluation.clone()), note: String::new() },
@@ -114,10 +113,10 @@ impl ItemSheet {
             number: item.number,
             department: department_label(item),
             title: item.title.clone(),
-            daibunrui: item.daibunrui.clone(),
-            shobunrui: item.shobunrui.clone(),
-            primary: item.primary_sections.join("、"),
-            related: item.related_sections.join("、"),
+            daibunrui: item.written.daibunrui.clone(),
+            shobunrui: item.written.shobunrui.clone(),
+            primary: item.written.primary.clone(),
+            related: item.written.related.clone(),
             situation: item.situation.clone(),
             approach: item.approach.clone(),
             references: item.references.clone(),

@@ -34,9 +34,10 @@ pub enum Kind {
 /// settled per item by the normaliser.
 pub fn parse_amount(raw: &str, number: Option<f64>, unit: Unit) -> (Amount, Kind) {
     let raw_trimmed = raw.trim();
-    let mut amount = Amount { value: None, note: String::new(), raw: raw.to_string() };
+    let mut amount = Amount { value: None, note: String::new(), raw: raw.to_string(), number_cell: false };
     if let Some(n) = number {
         amount.value = Some(n);
+        amount.number_cell = true;
         return (amount, Kind::Number);
     }
     let text = nfkc(raw_trimmed);

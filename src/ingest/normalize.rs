@@ -5,7 +5,7 @@
 use crate::ingest::amount::{Kind, Unit, parse_amount};
 use crate::config::PlanConfig;
 use crate::findings::{Code, Finding};
-use crate::model::{Amount, Item, PlanRow, Source, YearResult};
+use crate::model::{Amount, Item, PlanRow, Source, Written, YearResult};
 use crate::ingest::reader::{Field, RawSheet, YearRow};
 use crate::ingest::resolve::{Match, Organisation, Taxonomy, split_sections};
 use crate::text::clean;
@@ -109,6 +109,12 @@ impl<'a> Normalizer<'a> {
         }
         item.daibunrui = dai.unwrap_or_default();
         item.shobunrui = sho.map(|(s, _)| s).unwrap_or_default();
+        item.written = Written {
+            daibunrui: dai_written.clone(),
+            shobunrui: sho_written.clone(),
+            primary: clean(&raw.text(Field::Primary)),
+            related: clean(&raw.text(Field::Related)),
+        };
 
         // 主たる所管部署 / 関係部署
         for cell in raw.single.get(&Field::Primary).into_iter().flatten() {
@@ -181,9 +187,15 @@ impl<'a> Normalizer<'a> {
 
         // Targets
         let years = self.config.year_codes();
+        // 各年度目標 is prose about the goal ("15,000万円以上の工事で導入"):
+        // kept as written, never parsed as a number.
         if let Some(row) = raw.per_year.get(&Field::YearlyGoals) {
-            item.yearly_goals = amounts(row, &years, Unit::Free).0;
-            item.target_remarks.insert("yearly_goals".into(), clean(&row.remark.text));
+            item.yearly_goals = years
+                .iter()
+                .filter_map(|y| row.years.get(y).map(|c| (y.clone(), clean(&c.text))))
+                .filter(|(_, t)| !t.is_empty())
+                .collect();
+            item.target_remarks.yearly_goals = clean(&row.remark.text);
         }
         for (field, unit) in [(Field::WorkloadTarget, Unit::Hours), (Field::FiscalTarget, Unit::ThousandYen)] {
             let Some(row) = raw.per_year.get(&field) else { continue };
@@ -214,15 +226,14 @@ impl<'a> Normalizer<'a> {
                 }
             }
             settle_signs(&mut values, field, &kinds, file, &raw.sheet, findings);
-            let remark_key = if field == Field::WorkloadTarget { "workload_target" } else { "fiscal_target" };
-            item.target_remarks.insert(remark_key.into(), clean(&row.remark.text));
             if field == Field::WorkloadTarget {
                 item.workload_target = values;
+                item.target_remarks.workload = clean(&row.remark.text);
             } else {
                 item.fiscal_target = values;
+                item.target_remarks.fiscal = clean(&row.remark.text);
             }
         }
-        item.target_remarks.retain(|_, v| !v.is_empty());
 
         // 実績 / 評価 (filled in the progress year)
         for year in &years {
