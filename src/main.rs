@@ -30,7 +30,8 @@ enum Command {
     /// manifest.json.
     ///
     /// Exit status: 0 documents written (items with errors are marked
-    /// 要確認), 1 refused by --strict, 2 a document could not be made.
+    /// 要確認, pages say 確認用), 1 refused by --final, 2 a document could not
+    /// be made.
     Build(BuildArgs),
     /// Write the progress forms for a year's round: one workbook per
     /// department, the plan locked, only that year's 実績 and 評価 open.
@@ -106,9 +107,12 @@ struct BuildArgs {
     out: PathBuf,
     #[command(flatten)]
     typeset: TypesetArgs,
-    /// Build nothing but the validation report when there are errors.
-    #[arg(long)]
-    strict: bool,
+    /// The handout: refuse (build nothing but the validation report) while
+    /// any error remains, so no document carries a 要確認 mark. Without it,
+    /// items with errors are built marked 要確認 and every page of those
+    /// documents says 確認用 (the office copy).
+    #[arg(long = "final", alias = "strict")]
+    handout: bool,
     /// Leave info findings out of the terminal output (reports keep them).
     #[arg(long, short)]
     quiet: bool,
@@ -201,7 +205,7 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
         out_dir: args.out.clone(),
         templates: args.typeset.templates.clone(),
         font_paths: args.typeset.font_paths.clone(),
-        strict: args.strict,
+        handout: args.handout,
     };
     let progress = progress_bar::Progress::start(1);
     let outcome = commands::build::build(&options, &progress.bar);
@@ -214,7 +218,7 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
     print_written(&args.out, &outcome.files);
     if outcome.refused {
         eprintln!(
-            "error: --strict: {} error(s) found; documents not built (see the validation report)",
+            "error: --final: {} error(s) found; documents not built (see the validation report)",
             outcome.run.count(Severity::Error)
         );
         return Ok(1);

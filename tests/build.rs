@@ -30,7 +30,7 @@ fn build_into(input: &Path, out: &Path) -> Outcome {
         out_dir: out.to_path_buf(),
         templates: None,
         font_paths: Vec::new(),
-        strict: false,
+        handout: false,
     };
     build::build(&options, &ProgressBar::hidden()).unwrap()
 }
@@ -408,14 +408,39 @@ fn gyokaku(args: &[&str]) -> std::process::Output {
 }
 
 #[test]
-fn strict_refuses_to_build_when_there_are_errors() {
+fn final_refuses_to_build_while_errors_remain() {
+    for flag in ["--final", "--strict"] {
+        let out = tempfile::tempdir().unwrap();
+        let o = out.path().to_string_lossy().into_owned();
+        let result = gyokaku(&["build", &sample_dir().to_string_lossy(), "-o", &o, flag]);
+        assert_eq!(result.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&result.stderr).contains("--final"));
+        assert!(!out.path().join("行政経営戦略推進プラン（素案）.pdf").exists());
+        assert!(out.path().join("validation.html").exists(), "the report says why");
+    }
+}
+
+#[test]
+fn the_office_copy_says_so_on_every_page_and_the_handout_does_not() {
+    // The sample has errors: every booklet page carries the 確認用 notice
+    // with the number of items marked.
+    let s = &*SAMPLE;
+    let flagged = s.outcome.run.items.iter().filter(|i| i.has_errors).count();
+    assert!(flagged > 0);
+    let notice = format!("確認用：修正待ちの項目{flagged}件");
+    assert!(s.texts.iter().all(|t| squash(t).contains(&notice)), "{notice}");
+    // Clean inputs: --final builds, and nothing says 確認用 or 要確認.
+    let inputs = one_item(|_| {});
+    assert_eq!(inputs.run().findings.iter().filter(|f| f.severity == gyokaku::findings::Severity::Error).count(), 0);
     let out = tempfile::tempdir().unwrap();
     let o = out.path().to_string_lossy().into_owned();
-    let result = gyokaku(&["build", &sample_dir().to_string_lossy(), "-o", &o, "--strict"]);
-    assert_eq!(result.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&result.stderr).contains("--strict"));
-    assert!(!out.path().join("行政経営戦略推進プラン（素案）.pdf").exists());
-    assert!(out.path().join("validation.html").exists(), "the report says why");
+    let result = gyokaku(&["build", &inputs.path().to_string_lossy(), "-o", &o, "--final"]);
+    assert_eq!(result.status.code(), Some(0), "{}", String::from_utf8_lossy(&result.stderr));
+    let outcome = build_into(inputs.path(), out.path());
+    let booklet = typeset(&outcome.run.items, &outcome.config);
+    for text in page_texts(&booklet.document) {
+        assert!(!text.contains("確認用") && !text.contains("要確認"), "{text}");
+    }
 }
 
 #[test]

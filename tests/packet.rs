@@ -23,7 +23,7 @@ fn inputs_with_supplied_pdf() -> tempfile::TempDir {
             out_dir: made.path().to_path_buf(),
             templates: None,
             font_paths: Vec::new(),
-            strict: false,
+            handout: false,
         },
         &indicatif::ProgressBar::hidden(),
     )

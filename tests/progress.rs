@@ -253,7 +253,7 @@ fn build_writes_one_progress_sheet_per_item_with_its_results() {
         out_dir: out.path().to_path_buf(),
         templates: None,
         font_paths: Vec::new(),
-        strict: false,
+        handout: false,
     };
     let outcome = build(&options, &indicatif::ProgressBar::hidden()).unwrap();
     assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);

@@ -30,8 +30,9 @@ pub struct BuildOptions {
     pub templates: Option<PathBuf>,
     /// Extra font files or folders.
     pub font_paths: Vec<PathBuf>,
-    /// Refuse to build documents when validation finds errors.
-    pub strict: bool,
+    /// `--final`: the handout. Refuse to build documents while validation
+    /// finds errors, so none carries a 要確認 mark or the 確認用 notice.
+    pub handout: bool,
 }
 
 /// One file `build` wrote, as manifest.json lists it.
@@ -65,7 +66,7 @@ pub struct Outcome {
     pub failures: Vec<String>,
     /// Template warnings (a city's override using a font it lacks, …).
     pub warnings: Vec<String>,
-    /// True when `--strict` refused to build because of errors.
+    /// True when `--final` refused to build because of errors.
     pub refused: bool,
 }
 
@@ -117,7 +118,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     ];
     let mut failures = Vec::new();
     let mut warnings = Vec::new();
-    let refused = options.strict && run.count(Severity::Error) > 0;
+    let refused = options.handout && run.count(Severity::Error) > 0;
     if !refused {
         // The booklet is laid out first (Typst spreads its pages over the
         // cores); the per-item sheets then reuse its memoised table layouts.

@@ -22,6 +22,9 @@ pub struct DocumentMeta {
     pub material_number: String,
     /// Year codes and how the 個票 headers print them (令和6年度).
     pub years: Vec<YearHeading>,
+    /// On every page of an office copy that still carries 要確認 marks
+    /// (`review_notice`); empty on a document fit to hand out.
+    pub review: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -50,7 +53,22 @@ impl DocumentMeta {
                 .iter()
                 .map(|y| YearHeading { code: y.code.clone(), era: y.era.clone(), label: config.year_label(&y.code) })
                 .collect(),
+            review: String::new(),
         }
+    }
+
+    /// The same, marked as an office copy when some of `items` have errors.
+    fn for_items(config: &PlanConfig, title: String, items: &[Item]) -> DocumentMeta {
+        DocumentMeta { review: review_notice(items), ..DocumentMeta::new(config, title) }
+    }
+}
+
+/// 確認用 with the number of items marked 要確認, so a copy with marks is
+/// never mistaken for the handout (`build --final` refuses to make one).
+pub fn review_notice(items: &[Item]) -> String {
+    match items.iter().filter(|i| i.has_errors).count() {
+        0 => String::new(),
+        n => format!("確認用：修正待ちの項目 {n} 件（配布前に修正）"),
     }
 }
 
@@ -151,7 +169,7 @@ impl BookletData {
             }
         }
         BookletData {
-            meta: DocumentMeta::new(config, booklet_title(config)),
+            meta: DocumentMeta::for_items(config, booklet_title(config), items),
             organisation: Organisation::new(items, config),
             list: items.iter().map(ListRow::new).collect(),
             departments,
@@ -172,7 +190,7 @@ impl BookletData {
 impl PriorityListData {
     pub fn new(items: &[Item], config: &PlanConfig) -> PriorityListData {
         let title = format!("取組項目及び優先順位一覧（{}）", booklet_title(config));
-        PriorityListData { meta: DocumentMeta::new(config, title), list: items.iter().map(ListRow::new).collect() }
+        PriorityListData { meta: DocumentMeta::for_items(config, title, items), list: items.iter().map(ListRow::new).collect() }
     }
 }
 
@@ -193,6 +211,6 @@ impl ItemSheetsData {
             _ => format!("取組項目個票（兼進捗管理表）（{}）", config.plan.name),
         };
         let sample = items.iter().any(|i| i.results.keys().any(|y| config.progress.sample_years.contains(y)));
-        ItemSheetsData { meta: DocumentMeta::new(config, title), items: items.iter().map(|i| ItemSheet::new(i, config)).collect(), sample }
+        ItemSheetsData { meta: DocumentMeta::for_items(config, title, items), items: items.iter().map(|i| ItemSheet::new(i, config)).collect(), sample }
     }
 }
