@@ -4,7 +4,7 @@
 //! printed text would be clipped).
 
 use crate::config::PlanConfig;
-use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder};
+use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
 
 /// Document properties with a fixed date, so the same inputs give the same
 /// bytes (the default stamps the current time).
@@ -16,6 +16,15 @@ pub fn properties(config: &PlanConfig, title: &str) -> anyhow::Result<DocPropert
         .set_author(&config.plan.city)
         .set_company(&config.plan.city)
         .set_creation_datetime(&date))
+}
+
+/// The workbook's bytes, every sheet printing its page number and count in
+/// the footer (a printed sheet of many pages must say where it is).
+pub fn save(book: &mut Workbook) -> anyhow::Result<Vec<u8>> {
+    for sheet in book.worksheets_mut() {
+        sheet.set_footer("&C&P / &N");
+    }
+    Ok(book.save_to_buffer()?)
 }
 
 /// Width of `text` in Excel column units: full-width characters count two,

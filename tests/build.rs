@@ -586,3 +586,26 @@ fn summary_counts_come_from_the_model_and_fit_one_page() {
     let page = &compiled.document.pages()[0];
     assert!((page.frame.width().to_pt() - 1190.55).abs() < 1.0 && (page.frame.height().to_pt() - 841.89).abs() < 1.0);
 }
+
+#[test]
+fn every_sheet_of_every_workbook_prints_page_numbers_and_numbers_are_numbers() {
+    let s = &*SAMPLE;
+    for kind in ["priority_list_xlsx", "items_xlsx", "validation_xlsx", "progress_report_xlsx"] {
+        let path = s.out.path().join(&manifest_entry(&s.outcome, kind).path);
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let sheets: Vec<String> = zip.file_names().filter_map(|n| n.ok().map(|n| n.to_string())).filter(|n| n.starts_with("xl/worksheets/sheet")).collect();
+        assert!(!sheets.is_empty());
+        for name in sheets {
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut zip.by_name(&name).unwrap(), &mut xml).unwrap();
+            assert!(xml.contains("<oddFooter>&amp;C&amp;P / &amp;N</oddFooter>"), "{kind} {name} has no page numbers");
+        }
+    }
+    // ページ番号 and 優先順位 of the list are numbers, not text.
+    let path = s.out.path().join(&manifest_entry(&s.outcome, "priority_list_xlsx").path);
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    let first = range.rows().position(|r| matches!(r.first(), Some(Data::Float(_)))).expect("a numeric ページ番号");
+    assert_eq!(range.rows().nth(first).unwrap()[0], Data::Float(1.0));
+    assert_eq!(range.rows().nth(first).unwrap()[2], Data::Float(1.0));
+}

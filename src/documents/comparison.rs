@@ -99,7 +99,7 @@ pub fn render(data: &ComparisonData, config: &PlanConfig) -> anyhow::Result<Vec<
     for m in data.comparison.renumbered() {
         row("番号変更", Some(m.new_number), Some(m.old_number), &m.department, &m.title)?;
     }
-    Ok(book.save_to_buffer()?)
+    crate::xlsx::save(&mut book)
 }
 
 fn write_marked(

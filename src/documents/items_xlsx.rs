@@ -39,7 +39,7 @@ pub fn render(items: &[Item], config: &PlanConfig, title: &str) -> anyhow::Resul
         sheet.set_name(item.number.to_string())?;
         write_item_sheet(sheet, &ItemSheet::new(item, config), &config_year_eras(config), &formats, None)?;
     }
-    Ok(book.save_to_buffer()?)
+    crate::xlsx::save(&mut book)
 }
 
 /// "1,920" → 1920, "△480" → -480; None for anything but a plain number
@@ -197,8 +197,11 @@ fn write_flat(sheet: &mut Worksheet, items: &[Item], config: &PlanConfig, f: &Fo
     }
     sheet.autofilter(0, 0, items.len().max(1) as u32, columns.len() as u16 - 1)?;
     sheet.set_freeze_panes(1, 4)?;
+    // One row per item across some forty columns: A3 landscape, fit to the
+    // width (a clerk prints it to check, not to read every word).
     sheet.set_landscape();
-    sheet.set_paper_size(9);
+    sheet.set_paper_size(8);
+    sheet.set_print_fit_to_pages(1, 0);
     sheet.set_repeat_rows(0, 0)?;
     Ok(())
 }

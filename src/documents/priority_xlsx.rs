@@ -68,5 +68,5 @@ pub fn render(rows: &[ListRow], config: &PlanConfig, title: &str) -> anyhow::Res
     sheet.set_print_fit_to_pages(1, 0);
     sheet.set_repeat_rows(header_row, header_row)?;
     sheet.set_header("&R&\"BIZ UDPゴシック\"&P / &N");
-    Ok(book.save_to_buffer()?)
+    crate::xlsx::save(&mut book)
 }

@@ -58,7 +58,7 @@ pub fn render(data: &ProgressReportData, config: &PlanConfig) -> anyhow::Result<
         sheet.write_with_format(r, c + 1, ind.assessment.as_str(), &f.cell)?;
         sheet.set_row_height(r, 30.0)?;
     }
-    Ok(book.save_to_buffer()?)
+    crate::xlsx::save(&mut book)
 }
 
 /// A group table starting at row `r`; returns the first row after it.

@@ -83,7 +83,7 @@ fn department_form(items: &[&Item], config: &PlanConfig, open: &OpenYear, title:
             sheet.write_with_format(last_row + 1, 1, EXAMPLE_MARK, &mark)?;
         }
     }
-    Ok(book.save_to_buffer()?)
+    crate::xlsx::save(&mut book)
 }
 
 /// 記入要領: what to fill, how, and what not to touch.

@@ -75,5 +75,5 @@ pub fn render(run: &Run, config: &PlanConfig) -> anyhow::Result<Vec<u8>> {
         }
     }
     summary.set_freeze_panes(1, 0)?;
-    Ok(book.save_to_buffer()?)
+    crate::xlsx::save(&mut book)
 }
