@@ -79,6 +79,12 @@ pub enum Code {
     SectionUnknown,
     /// N110 the primary section belongs to another 部 than the submitting one.
     SectionOtherDepartment,
+    /// N111 a target is a number written with a note, unit or qualifier.
+    NumberWithNote,
+    /// N112 a target says it is undecided or unknown (未定, 不明, (運用コスト)).
+    TargetUndecided,
+    /// N113 a kanji or kana (一, ー) written as a dash in a target.
+    DashLookalike,
     /// V201 the title differs between the list and the sheet.
     TitleMismatch,
     /// V202 a sheet has no row in the department's list.
@@ -109,6 +115,22 @@ pub enum Code {
     SectionMismatch,
     /// V215 a list row's priority is not a whole number.
     BadPriority,
+    /// V216 a 関係部署 is not in the organisation master.
+    RelatedUnknown,
+    /// V217 関係部署 holds prose: the sheet's rows look shifted.
+    RowsShifted,
+    /// V218 関係部署 is empty.
+    RelatedEmpty,
+    /// V219 the 年度計画 has no task rows.
+    NoPlanRows,
+    /// V220 各年度目標 is empty in every year.
+    YearlyGoalsEmpty,
+    /// V221 各年度目標 is empty in some years.
+    YearlyGoalsPartly,
+    /// V222 a target row looks one column off (a number only in 備考).
+    TargetColumnOff,
+    /// V223 a 財政効果 an order of magnitude above every other item's.
+    ImplausibleFiscalEffect,
     /// T301 a character no shipped or added font can draw.
     MissingGlyph,
     /// P401 a progress form's sheet matches no item of the plan.
@@ -157,6 +179,9 @@ impl Code {
             SectionApproximate => "N108",
             SectionUnknown => "N109",
             SectionOtherDepartment => "N110",
+            NumberWithNote => "N111",
+            TargetUndecided => "N112",
+            DashLookalike => "N113",
             TitleMismatch => "V201",
             SheetNotInList => "V202",
             ListRowWithoutSheet => "V203",
@@ -172,6 +197,14 @@ impl Code {
             LabelAsValue => "V213",
             SectionMismatch => "V214",
             BadPriority => "V215",
+            RelatedUnknown => "V216",
+            RowsShifted => "V217",
+            RelatedEmpty => "V218",
+            NoPlanRows => "V219",
+            YearlyGoalsEmpty => "V220",
+            YearlyGoalsPartly => "V221",
+            TargetColumnOff => "V222",
+            ImplausibleFiscalEffect => "V223",
             MissingGlyph => "T301",
             ProgressUnknownItem => "P401",
             ProgressYearNotOpen => "P402",
@@ -191,14 +224,16 @@ impl Code {
             Unreadable | PasswordProtected | CellTooLong | FormulaError | TaxonomyUnknown
             | SheetNotInList | ListRowWithoutSheet | DaibunruiMismatch | ShobunruiMismatch
             | RequiredEmpty | SectionUnknown | BadPriority | ProgressUnknownItem | ProgressBadGrade
-            | ProgressWrongYear => Severity::Error,
+            | ProgressWrongYear | RowsShifted => Severity::Error,
             EmptyWorkbook | UnknownLayout | UnknownDepartment | HiddenItemSheet | MissingLabel | YearColumnsGuessed
             | NotANumber | Expression | MixedSigns | SectionApproximate
             | SectionOtherDepartment | TitleMismatch | NoListSheet | NoQuantifiedTarget
             | ProposalCountMismatch | DuplicatePriority | DuplicateItem | Misspelling
             | LabelAsValue | SectionMismatch | MissingGlyph | ProgressYearNotOpen | ProgressNotANumber
-            | ProgressPlanEdited | ProgressMissing | ProgressDuplicate => Severity::Warning,
-            SkippedSheet | NotAWorkbook | SignConverted | TaxonomyAlias | SectionSpelling | ProgressMatched => {
+            | ProgressPlanEdited | ProgressMissing | ProgressDuplicate | NumberWithNote | TargetUndecided
+            | RelatedUnknown | NoPlanRows | YearlyGoalsEmpty | TargetColumnOff | ImplausibleFiscalEffect => Severity::Warning,
+            SkippedSheet | NotAWorkbook | SignConverted | TaxonomyAlias | SectionSpelling | ProgressMatched
+            | DashLookalike | RelatedEmpty | YearlyGoalsPartly => {
                 Severity::Info
             }
         }

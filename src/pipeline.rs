@@ -7,7 +7,9 @@ use crate::model::Item;
 use crate::ingest::normalize::Normalizer;
 use crate::ingest::reader::{ListRow, RawSheet, SheetContent, read_sheet};
 use crate::text::nfkc;
-use crate::check::validate::{DepartmentSubmission, check_duplicates, check_item, check_proposal_counts, match_list};
+use crate::check::sections::check_related;
+use crate::check::targets::{check_plausibility, check_targets};
+use crate::check::validate::{DepartmentSubmission, ProposalCounts, check_duplicates, check_item, check_proposal_counts, match_list};
 use crate::ingest::workbook::{WORKBOOK_EXTENSIONS, read_workbook};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -231,8 +233,11 @@ fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig) -> Run {
     }
     for item in &items {
         check_item(item, config, &mut findings);
+        check_related(item, &normalizer.organisation, &mut findings);
+        check_targets(item, config, &mut findings);
     }
     check_duplicates(&items, &mut findings);
+    check_plausibility(&items, &mut findings);
 
     // The proposing section: the list's 主たる所管部署 when the item is on a
     // list, else the sheet's first primary section.
@@ -240,11 +245,16 @@ fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig) -> Run {
         let from_list = item.list_section.as_deref().and_then(|s| normalizer.organisation.resolve(s).0);
         item.proposing_section = from_list.or_else(|| item.primary_resolved.first().cloned());
     }
-    let proposing: Vec<(String, String)> = items
-        .iter()
-        .filter_map(|item| item.proposing_section.clone().map(|r| (r.department, r.section)))
-        .collect();
-    check_proposal_counts(config, &proposing, "plan.toml", &mut findings);
+    let counts = ProposalCounts {
+        on_sheets: items.iter().filter_map(|i| i.primary_resolved.first().map(|r| (r.department.clone(), r.section.clone()))).collect(),
+        on_lists: items
+            .iter()
+            .filter_map(|i| i.list_section.as_deref().and_then(|s| normalizer.organisation.resolve(s).0))
+            .map(|r| (r.department, r.section))
+            .collect(),
+        departments_with_list: submissions.iter().filter(|s| s.has_list).map(|s| s.department.clone()).collect(),
+    };
+    check_proposal_counts(config, &counts, "plan.toml", &mut findings);
 
     // 項目番号: department order, then priority, then the order sheets were read.
     let department_rank = |name: &str| {

@@ -1,4 +1,6 @@
 //! Checking: the rules that compare items with each other, with the list
 //! and with plan.toml, and turn what is wrong into findings.
 
+pub mod sections;
+pub mod targets;
 pub mod validate;

@@ -5,7 +5,7 @@ use crate::config::PlanConfig;
 use crate::findings::{Code, Finding};
 use crate::model::{Item, SectionRef};
 use crate::ingest::reader::{Field, ListRow};
-use crate::ingest::resolve::{Organisation, Taxonomy};
+use crate::ingest::resolve::{Match, Organisation, Taxonomy};
 use crate::text::{similarity, title_key};
 use std::collections::BTreeMap;
 
@@ -128,7 +128,9 @@ pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: 
             ));
         }
         if let Some(section) = &row_sections[li] {
-            if !item.primary_resolved.is_empty() && !item.primary_resolved.contains(section) {
+            // The list names the one 課 the item counts for: the sheet's
+            // first 主たる所管部署 must be it.
+            if !item.primary_resolved.is_empty() && item.primary_resolved.first() != Some(section) {
                 findings.push(place(
                     Finding::new(
                         Code::SectionMismatch,
@@ -139,12 +141,13 @@ pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: 
                             row.section.text.trim(),
                             item.primary_sections.join("、")
                         ),
-                        "どちらが正しいか確認し、一覧と個票を揃えてください",
+                        "主として所管する課を個票の先頭に書き、一覧と揃えてください",
                     ),
                     &row.section.cell,
                 ));
             }
         }
+        list_section_findings(row, &row_sections[li], organisation, file, &sub.department, findings);
     }
 
     for (si, &ii) in sub.items.iter().enumerate() {
@@ -189,6 +192,31 @@ pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: 
             );
         }
     }
+}
+
+/// The list's 主たる所管部署 checked against the master, as the sheet's is.
+fn list_section_findings(row: &ListRow, resolved: &Option<SectionRef>, organisation: &Organisation, file: &str, department: &str, findings: &mut Vec<Finding>) {
+    let written = row.section.text.trim();
+    if written.is_empty() {
+        return;
+    }
+    let closest = || organisation.closest(written, 3).join("、");
+    let finding = match (resolved, organisation.resolve(written).1) {
+        (Some(r), Match::Approximate(_)) => Finding::new(
+            Code::SectionApproximate,
+            file,
+            format!("一覧の主たる所管部署「{written}」は組織一覧にありません。最も近い「{}」とみなしました", r.section),
+            format!("組織一覧の正式名称で記入してください（近い名称: {}）", closest()),
+        ),
+        (None, _) => Finding::new(
+            Code::SectionUnknown,
+            file,
+            format!("一覧の主たる所管部署「{written}」が組織一覧にありません"),
+            format!("組織一覧の課名で記入してください（近い名称: {}）", closest()),
+        ),
+        _ => return,
+    };
+    findings.push(finding.at(&row.sheet, Some(&row.section.cell)).in_department(department));
 }
 
 /// Pairs list rows with sheets. Rows and sheets whose titles are equal (as
@@ -366,31 +394,47 @@ pub fn check_duplicates(items: &[Item], findings: &mut Vec<Finding>) {
     }
 }
 
-/// Compares the organisation table's 提案件数 with what was submitted.
-/// `proposing` gives each item's proposing (部, 課).
-pub fn check_proposal_counts(config: &PlanConfig, proposing: &[(String, String)], plan_file: &str, findings: &mut Vec<Finding>) {
-    let mut counts: BTreeMap<(String, String), u32> = BTreeMap::new();
-    for key in proposing {
-        *counts.entry(key.clone()).or_default() += 1;
-    }
+/// Where items name each 課 as primary: on their sheet (first
+/// 主たる所管部署) and on their department's list.
+pub struct ProposalCounts {
+    pub on_sheets: Vec<(String, String)>,
+    pub on_lists: Vec<(String, String)>,
+    /// 部 that submitted a list (for the others, only sheets count).
+    pub departments_with_list: Vec<String>,
+}
+
+/// Compares the organisation table's 提案件数 with the items that name the
+/// 課 as primary, on the sheets and on the lists; every disagreement is
+/// reported with all three numbers.
+pub fn check_proposal_counts(config: &PlanConfig, counts: &ProposalCounts, plan_file: &str, findings: &mut Vec<Finding>) {
+    let tally = |pairs: &[(String, String)]| {
+        let mut map: BTreeMap<(String, String), u32> = BTreeMap::new();
+        for key in pairs {
+            *map.entry(key.clone()).or_default() += 1;
+        }
+        map
+    };
+    let (sheets, lists) = (tally(&counts.on_sheets), tally(&counts.on_lists));
     for d in &config.departments {
+        let has_list = counts.departments_with_list.contains(&d.name);
         for s in &d.sections {
             let Some(declared) = s.declared else { continue };
-            let submitted = counts.get(&(d.name.clone(), s.name.clone())).copied().unwrap_or(0);
-            if submitted != declared {
-                findings.push(
-                    Finding::new(
-                        Code::ProposalCountMismatch,
-                        plan_file,
-                        format!(
-                            "組織一覧の提案件数（{}{}: {declared}件）と提出された個票（{submitted}件）が一致しません",
-                            d.name, s.name
-                        ),
-                        "提出漏れ・所管部署の記入誤りがないか確認し、組織一覧の件数を直してください",
-                    )
-                    .in_department(&d.name),
-                );
+            let key = (d.name.clone(), s.name.clone());
+            let on_sheets = sheets.get(&key).copied().unwrap_or(0);
+            let on_list = lists.get(&key).copied().unwrap_or(0);
+            if on_sheets == declared && (!has_list || on_list == declared) {
+                continue;
             }
+            let list_part = if has_list { format!("、一覧の主たる所管部署 {on_list}件") } else { String::new() };
+            findings.push(
+                Finding::new(
+                    Code::ProposalCountMismatch,
+                    plan_file,
+                    format!("{}{}: 組織一覧の提案件数 {declared}件に対し、個票の主たる所管部署（先頭）{on_sheets}件{list_part}です", d.name, s.name),
+                    "提出漏れ・所管部署の記入誤りがないか確認し、個票・一覧・組織一覧の件数を揃えてください",
+                )
+                .in_department(&d.name),
+            );
         }
     }
 }

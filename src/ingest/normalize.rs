@@ -138,12 +138,15 @@ impl<'a> Normalizer<'a> {
                             r.section,
                             score * 100.0
                         ),
-                        format!("正しい課名（例:「{}」）で記入してください", r.section),
+                        format!("組織一覧の正式名称で記入してください（近い名称: {}）", self.organisation.closest(&written, 3).join("、")),
                     ),
                     (None, _) => push(
                         Code::SectionUnknown,
                         format!("所管部署「{written}」が組織一覧にありません"),
-                        "組織一覧にある課名で記入してください（組織が変わった場合は plan.toml の組織一覧を更新してください）".to_string(),
+                        format!(
+                            "組織一覧にある課名で記入してください（近い名称: {}。組織が変わった場合は plan.toml の組織一覧を更新してください）",
+                            self.organisation.closest(&written, 3).join("、")
+                        ),
                     ),
                     _ => {}
                 }
@@ -222,6 +225,55 @@ impl<'a> Normalizer<'a> {
                         )
                         .at(&raw.sheet, place),
                     ),
+                    Kind::Number => {
+                        let amount = &values[year];
+                        if !amount.number_cell && !amount.note.is_empty() {
+                            let per_person = ["当たり", "あたり", "一人", "1人", "毎"].iter().any(|w| amount.note.contains(w));
+                            findings.push(
+                                Finding::new(
+                                    Code::NumberWithNote,
+                                    file,
+                                    format!(
+                                        "{}（{year}）は数値に注記が付いています:「{written}」。{}として読みました",
+                                        field.label(),
+                                        crate::format::format_number(amount.value.unwrap_or_default())
+                                    ),
+                                    if per_person {
+                                        "一人当たり・1件当たりの値では合計できません。年間の総量を数値だけで記入し、算定の前提は備考に書いてください".to_string()
+                                    } else {
+                                        format!("セルには数値だけを記入し、「{}」は備考に書いてください", amount.note)
+                                    },
+                                )
+                                .at(&raw.sheet, place),
+                            );
+                        }
+                    }
+                    Kind::Placeholder => {
+                        let amount = &values[year];
+                        if !amount.note.is_empty() {
+                            findings.push(
+                                Finding::new(
+                                    Code::TargetUndecided,
+                                    file,
+                                    format!("{}（{year}）が数値ではなく「{written}」です。数値の目標として数えていません", field.label()),
+                                    "見込みの数値を記入してください。算定できない場合は「—」とし、理由を備考に書いてください",
+                                )
+                                .at(&raw.sheet, place),
+                            );
+                        } else if written.contains(['一', 'ー']) {
+                            // A dash is "no number"; 一 (one) and ー (long vowel)
+                            // look like one but read as text, and 一 as the number 1.
+                            findings.push(
+                                Finding::new(
+                                    Code::DashLookalike,
+                                    file,
+                                    format!("{}（{year}）の「{written}」は漢字・長音で、ダッシュ（—）ではありません", field.label()),
+                                    "目標がない年度は「—」と記入するか空欄にしてください",
+                                )
+                                .at(&raw.sheet, place),
+                            );
+                        }
+                    }
                     _ => {}
                 }
             }

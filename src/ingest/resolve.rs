@@ -56,6 +56,34 @@ impl Organisation {
         Organisation { entries }
     }
 
+    /// The `n` official names nearest to `written`, for a hint.
+    pub fn closest(&self, written: &str, n: usize) -> Vec<String> {
+        let key = name_key(written);
+        let mut scored: Vec<(f64, &str)> = self
+            .entries
+            .iter()
+            .map(|e| {
+                let without_department = e.department_keys.iter().find_map(|dk| key.strip_prefix(dk.as_str())).unwrap_or(&key);
+                (similarity(without_department, &e.key).max(similarity(&key, &e.key)), e.section.as_str())
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        scored.into_iter().take(n).map(|(_, s)| s.to_string()).collect()
+    }
+
+    /// True when `written` names a group of sections the master lists by
+    /// 担当 (経済政策推進室 for 経済政策推進室（企業誘致担当） and its siblings).
+    pub fn is_group(&self, written: &str) -> bool {
+        let key = name_key(written);
+        !key.is_empty() && self.entries.iter().any(|e| e.section.contains(['（', '(']) && e.key.starts_with(&key))
+    }
+
+    /// True when `written` names a 部 of the master (or its alias).
+    pub fn is_department(&self, written: &str) -> bool {
+        let key = name_key(written);
+        self.entries.iter().any(|e| e.department_keys.contains(&key))
+    }
+
     fn to_ref(e: &SectionEntry) -> SectionRef {
         SectionRef { department: e.department.clone(), section: e.section.clone() }
     }
@@ -116,11 +144,25 @@ impl Organisation {
 }
 
 /// Splits a cell naming several sections (`業務改善・DX推進課、総務部人事課`).
+/// Separators inside brackets do not split: `経済建設課(穂波、庄内)` is one.
 pub fn split_sections(text: &str) -> Vec<String> {
-    text.split(['、', '，', ',', '\n', '／', '/', '；', ';'])
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0i32;
+    for c in text.chars() {
+        match c {
+            '(' | '（' => depth += 1,
+            ')' | '）' => depth = (depth - 1).max(0),
+            _ => {}
+        }
+        if depth == 0 && matches!(c, '、' | '，' | ',' | '\n' | '／' | '/' | '；' | ';') {
+            parts.push(std::mem::take(&mut current));
+        } else {
+            current.push(c);
+        }
+    }
+    parts.push(current);
+    parts.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
 /// The vision's taxonomy, prepared for lookups.

@@ -1,0 +1,131 @@
+//! What a reader of a 個票 asks about its plan and targets: no task rows, no
+//! 各年度目標, a number that slipped into 備考, and a 財政効果 too large to be
+//! an effect.
+
+use crate::config::PlanConfig;
+use crate::findings::{Code, Finding};
+use crate::format::format_number;
+use crate::ingest::amount::{Kind, Unit, parse_amount};
+use crate::model::{Amount, Item};
+use std::collections::BTreeMap;
+
+/// A 財政効果 this many times the largest of the other items' is asked
+/// about: the seed's 10,349,242 千円 is a sales total and 2,500,000 千円 a
+/// donation total, some 40 times the next item's 56,946 千円.
+pub const IMPLAUSIBLE_FACTOR: f64 = 10.0;
+/// Below this (千円) no effect is implausible, whatever the others are.
+pub const IMPLAUSIBLE_FLOOR: f64 = 100_000.0;
+
+/// Plan rows and targets of one item.
+pub fn check_targets(item: &Item, config: &PlanConfig, findings: &mut Vec<Finding>) {
+    if item.title.is_empty() {
+        return;
+    }
+    let file = item.source.file.as_str();
+    let sheet = item.source.sheet.as_str();
+    let cell = |name: &str| item.source.cells.get(name).map(String::as_str);
+    let eras: BTreeMap<String, String> = config.years.iter().map(|y| (y.code.clone(), y.era.clone())).collect();
+
+    if item.plan_rows.iter().all(|r| r.label.is_empty() && r.years.values().all(|t| t.is_empty())) && cell("plan_rows").is_some() {
+        findings.push(
+            Finding::new(
+                Code::NoPlanRows,
+                file,
+                format!("「{}」の年度計画に取組の行がありません", item.title),
+                "年度ごとに何をするか（検討・導入・運用など）を年度計画の行に記入してください",
+            )
+            .at(sheet, cell("plan_rows")),
+        );
+    }
+
+    if cell("yearly_goals").is_some() {
+        let missing: Vec<&str> = eras.iter().filter(|(code, _)| !item.yearly_goals.contains_key(*code)).map(|(_, era)| era.as_str()).collect();
+        if missing.len() == eras.len() {
+            findings.push(
+                Finding::new(
+                    Code::YearlyGoalsEmpty,
+                    file,
+                    format!("「{}」の各年度目標がすべての年度で空欄です", item.title),
+                    "年度ごとの到達目標（何をどこまで）を記入してください",
+                )
+                .at(sheet, cell("yearly_goals")),
+            );
+        } else if !missing.is_empty() {
+            findings.push(
+                Finding::new(
+                    Code::YearlyGoalsPartly,
+                    file,
+                    format!("「{}」の各年度目標が{}で空欄です", item.title, missing.join("・")),
+                    "目標がない年度は「—」と記入してください（空欄は記入漏れと区別できません）",
+                )
+                .at(sheet, cell("yearly_goals")),
+            );
+        }
+    }
+
+    for (name, label, values, remark, unit) in [
+        ("workload_target", "業務量削減目標値（時間）", &item.workload_target, &item.target_remarks.workload, Unit::Hours),
+        ("fiscal_target", "財政効果目標額（千円）", &item.fiscal_target, &item.target_remarks.fiscal, Unit::ThousandYen),
+    ] {
+        if let Some(problem) = column_off(values, remark, unit, &eras) {
+            findings.push(
+                Finding::new(Code::TargetColumnOff, file, format!("{label}: {problem}"), "数値は各年度の欄に、説明だけを備考に記入してください（列が一つずれていないか確認してください）")
+                    .at(sheet, cell(name)),
+            );
+        }
+    }
+}
+
+/// A bare number in 備考 where a year is empty: the row was typed one
+/// column to the right.
+fn column_off(values: &BTreeMap<String, Amount>, remark: &str, unit: Unit, eras: &BTreeMap<String, String>) -> Option<String> {
+    let (amount, kind) = parse_amount(remark, None, unit);
+    if kind != Kind::Number || !amount.note.is_empty() {
+        return None;
+    }
+    let number = format_number(amount.value.unwrap_or_default());
+    let first = eras.keys().next()?;
+    if values.is_empty() {
+        Some(format!("各年度が空欄で、備考にだけ数値「{number}」があります"))
+    } else if !values.contains_key(first) {
+        Some(format!("{}が空欄で、備考に数値「{number}」があります", eras[first]))
+    } else {
+        None
+    }
+}
+
+/// Items whose 財政効果 is an order of magnitude above every other item's:
+/// likely a turnover, donation or budget total, not an effect. Walking down
+/// from the largest, the first gap of `IMPLAUSIBLE_FACTOR` among the top few
+/// separates them from the rest.
+pub fn check_plausibility(items: &[Item], findings: &mut Vec<Finding>) {
+    let largest = |item: &Item| item.fiscal_target.values().filter_map(|a| a.value).map(f64::abs).fold(0.0, f64::max);
+    let mut ranked: Vec<(f64, &Item)> = items.iter().map(|i| (largest(i), i)).filter(|(v, _)| *v > 0.0).collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.number.cmp(&b.1.number)));
+    // Outliers are a few items, not a part of the plan.
+    let at_most = (ranked.len() / 20).max(3);
+    let Some(gap) = (0..at_most.min(ranked.len().saturating_sub(1)))
+        .take_while(|&k| ranked[k].0 >= IMPLAUSIBLE_FLOOR)
+        .find(|&k| ranked[k].0 >= IMPLAUSIBLE_FACTOR * ranked[k + 1].0)
+    else {
+        return;
+    };
+    let (next, other) = ranked[gap + 1];
+    for (value, item) in &ranked[..=gap] {
+        findings.push(
+            Finding::new(
+                Code::ImplausibleFiscalEffect,
+                &item.source.file,
+                format!(
+                    "「{}」の財政効果目標額 {} 千円は、ほかの取組（最大は「{}」の {} 千円）より桁違いに大きい値です",
+                    item.title,
+                    format_number(*value),
+                    other.title,
+                    format_number(next)
+                ),
+                "売上・寄附・事業費などの総額ではなく、取組による効果額（増収・削減の差額）を記入してください",
+            )
+            .at(&item.source.sheet, item.source.cells.get("fiscal_target").map(String::as_str)),
+        );
+    }
+}
