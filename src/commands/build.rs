@@ -116,6 +116,10 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
             pages: None,
         },
     ];
+    // Each department's own workbook, marked (差し戻し/).
+    for r in validation_report::returns::render(&run, &config, &options.input_dir)? {
+        outputs.push(Output { kind: "return_xlsx", file_name: r.path, bytes: r.bytes, pages: None });
+    }
     let mut failures = Vec::new();
     let mut warnings = Vec::new();
     let refused = options.handout && run.count(Severity::Error) > 0;
@@ -167,6 +171,8 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
             sha256: sha256_hex(&output.bytes),
         });
     }
+    let returns: Vec<String> = files.iter().filter(|f| f.kind == "return_xlsx").map(|f| f.path.clone()).collect();
+    crate::commands::validate::remove_stale_returns(&options.out_dir, &returns)?;
     let manifest = Manifest {
         plan: config.plan.name.clone(),
         document_date: config.document_date(),

@@ -1,9 +1,12 @@
 //! Renderers of the validation result: terminal text, JSON, the HTML page a
 //! clerk forwards to departments, and the 差し戻し一覧 workbook. They read the
-//! run; none of them reads a workbook.
+//! run; only the returns (each department's own workbook sent back marked)
+//! read an input, and never write it.
 
+pub mod annotate;
 pub mod html;
 pub mod json;
+pub mod returns;
 pub mod terminal;
 pub mod xlsx;
 
