@@ -211,3 +211,65 @@ fn an_ods_gets_the_listing_alone_and_old_returns_go_when_fixed() {
     validate();
     assert!(!path.exists());
 }
+
+/// Text as the HTML template escapes it.
+fn html_escape(text: &str) -> String {
+    escape(text).replace('\'', "&#x27;").replace('/', "&#x2f;")
+}
+
+/// Text with line breaks and spaces removed, for "does this page say X".
+fn squash(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[test]
+fn each_department_has_a_page_to_forward_html_and_pdf() {
+    let out = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_gyokaku"))
+        .args(["validate", &sample_dir().to_string_lossy(), "--report", &out.path().to_string_lossy()])
+        .output()
+        .unwrap();
+    let config = PlanConfig::load(&sample_dir().join("plan.toml")).unwrap();
+    let run = pipeline::run(&sample_dir(), &config).unwrap();
+    let main = std::fs::read_to_string(out.path().join("validation.html")).unwrap();
+    for department in &config.departments {
+        let stem = format!("{}_{}", department.code, department.name);
+        let html = std::fs::read_to_string(out.path().join(format!("差し戻し/{stem}_確認結果.html"))).unwrap();
+        assert!(main.contains(&format!("href=\"差し戻し&#x2f;{stem}_確認結果.html\"")), "the report links to {stem}");
+        assert!(html.contains(&format!("<h2 id=\"dept-1\">{}</h2>", department.name)));
+        assert_eq!(html.matches("<h2 ").count(), 1, "{stem}: one department only");
+        // Its own findings, and none of another department's files.
+        for f in &run.findings {
+            let place = format!("{}{}", f.file, f.sheet.as_deref().map(|s| format!(" › {s}")).unwrap_or_default());
+            let shown = html.contains(&html_escape(&place));
+            if f.department == department.name {
+                assert!(html.contains(f.code) && shown, "{stem}: {f}");
+            } else if f.file.ends_with(".xlsx") && !f.file.contains(&department.name) {
+                assert!(!html.contains(&html_escape(&f.file)) || f.file == "plan.toml", "{stem} shows {}", f.file);
+            }
+        }
+        assert!(out.path().join(format!("差し戻し/{stem}_確認結果.pdf")).is_file());
+    }
+
+    // The PDF says who it is for, each finding with its place and fix.
+    use gyokaku::documents::department_report::DepartmentReportData;
+    use gyokaku::typeset::{Typesetter, fonts::FontSet, page_texts, templates::Templates};
+    let typesetter = Typesetter::new(FontSet::load(&[]).unwrap(), Templates::load(None).unwrap(), &config.document_date()).unwrap();
+    let groups = gyokaku::validation_report::by_department(&run, &config);
+    let group = groups.iter().find(|g| g.department == "都市建設部").unwrap();
+    let data = DepartmentReportData::new(&config, &group.department, &group.files, group.items, &group.findings, Some("07_都市建設部_差し戻し.xlsx"));
+    let compiled = typesetter.compile("department_report.typ", &data).unwrap();
+    let texts = page_texts(&compiled.document);
+    assert_eq!(texts.len(), 1, "a department of the sample fits one page");
+    let page = squash(&texts[0]);
+    assert!(page.contains("都市建設部提出内容の確認結果"));
+    assert!(page.contains("07_都市建設部_差し戻し.xlsx"));
+    for f in &group.findings {
+        assert!(page.contains(&squash(&f.message)), "{}", f.message);
+        if let (Some(sheet), Some(cell)) = (&f.sheet, &f.cell) {
+            assert!(page.contains(&squash(&format!("{} › {sheet} › {cell}", f.file))));
+        }
+    }
+    let errors = group.findings.iter().filter(|f| f.severity == gyokaku::findings::Severity::Error).count();
+    assert!(page.contains(&format!("エラー{errors}件")));
+}

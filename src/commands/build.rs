@@ -121,6 +121,14 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         outputs.push(Output { kind: "return_xlsx", file_name: r.path, bytes: r.bytes, pages: None });
     }
     let mut failures = Vec::new();
+    // Each department's page of the report, HTML and PDF (差し戻し/).
+    let template = read_override(options.templates.as_deref(), "validation.html")?;
+    for page in crate::commands::validate::department_pages(&run, &config, template.as_deref(), &typesetter)? {
+        match page {
+            Ok(page) => outputs.push(Output { kind: page.kind, file_name: page.path, bytes: page.bytes, pages: page.pages }),
+            Err(message) => failures.push(format!("department page: {message}")),
+        }
+    }
     let mut warnings = Vec::new();
     let refused = options.handout && run.count(Severity::Error) > 0;
     if !refused {
@@ -171,7 +179,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
             sha256: sha256_hex(&output.bytes),
         });
     }
-    let returns: Vec<String> = files.iter().filter(|f| f.kind == "return_xlsx").map(|f| f.path.clone()).collect();
+    let returns: Vec<String> = files.iter().filter(|f| matches!(f.kind, "return_xlsx" | "department_html" | "department_pdf")).map(|f| f.path.clone()).collect();
     crate::commands::validate::remove_stale_returns(&options.out_dir, &returns)?;
     let manifest = Manifest {
         plan: config.plan.name.clone(),
