@@ -129,7 +129,8 @@ struct ValidateArgs {
     /// Folder holding plan.toml and submissions/.
     #[arg(default_value = "inputs")]
     input_dir: PathBuf,
-    /// Folder for the HTML report and the 差し戻し一覧 workbook.
+    /// Folder for the HTML report, the 差し戻し一覧 workbook and 差し戻し/
+    /// (each department's page and its workbook with the findings marked).
     #[arg(long, default_value = "reports")]
     report: PathBuf,
     /// Also write items and findings as one JSON document to this path.
