@@ -273,3 +273,56 @@ fn each_department_has_a_page_to_forward_html_and_pdf() {
     let errors = group.findings.iter().filter(|f| f.severity == gyokaku::findings::Severity::Error).count();
     assert!(page.contains(&format!("エラー{errors}件")));
 }
+
+#[test]
+fn a_sheet_with_notes_of_its_own_keeps_them_and_gets_ours() {
+    let inputs = common::Inputs::new();
+    let path = inputs.submission("01_総務部.xlsx");
+    let write = |notes: &[(u32, u16, &str)]| {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = common::add_item_sheet(&mut book, "出退勤管理の電子化");
+        for (row, col, text) in notes {
+            ws.insert_note(*row, *col, &rust_xlsxwriter::Note::new(*text)).unwrap();
+        }
+        book.save(&path).unwrap();
+    };
+    write(&[]);
+    let run = inputs.run();
+    let finding = run.findings.iter().find(|f| f.sheet.as_deref() == Some("1") && f.cell.is_some()).unwrap();
+    let cell = finding.cell.clone().unwrap();
+    let (row, col) = {
+        let letters: String = cell.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+        (cell[letters.len()..].parse::<u32>().unwrap() - 1, (letters.as_bytes()[0] - b'A') as u16)
+    };
+    // The department's own notes: one on the finding's cell, one elsewhere.
+    write(&[(row, col, "部の確認メモ"), (0, 0, "様式の版")]);
+    let original = std::fs::read(&path).unwrap();
+
+    let config = PlanConfig::load(&inputs.path().join("plan.toml")).unwrap();
+    let run = pipeline::run(inputs.path(), &config).unwrap();
+    let back = returns::render(&run, &config, inputs.path()).unwrap();
+    let marked = &back.iter().find(|r| r.source.as_deref() == Some("01_総務部.xlsx")).unwrap().bytes;
+    let sheet = part(marked, "xl/worksheets/sheet1.xml").unwrap();
+    assert_eq!(sheet.matches("<legacyDrawing").count(), 1);
+    let rels = part(marked, "xl/worksheets/_rels/sheet1.xml.rels").unwrap();
+    assert_eq!(rels.matches("/comments\"").count(), 1, "{rels}");
+    let comments = part(marked, "xl/comments1.xml").unwrap();
+    let on_cell = &comments[comments.find(&format!("<comment ref=\"{cell}\"")).unwrap()..];
+    let on_cell = &on_cell[..on_cell.find("</comment>").unwrap()];
+    assert!(on_cell.contains("部の確認メモ") && on_cell.contains(&escape(&finding.message)), "{on_cell}");
+    assert!(comments.contains("様式の版"));
+    // Every finding cell has a note, and the drawing a shape per note.
+    let cells: std::collections::BTreeSet<&str> = run.findings.iter().filter(|f| f.file == "01_総務部.xlsx" && f.sheet.as_deref() == Some("1")).filter_map(|f| f.cell.as_deref()).collect();
+    for c in &cells {
+        assert!(comments.contains(&format!("<comment ref=\"{c}\"")), "{c}");
+    }
+    let vml = part(marked, "xl/drawings/vmlDrawing1.vml").unwrap();
+    let ids: Vec<&str> = vml.split("<v:shape id=\"").skip(1).map(|s| s.split('"').next().unwrap()).collect();
+    let unique: std::collections::BTreeSet<&&str> = ids.iter().collect();
+    assert_eq!(ids.len(), comments.matches("<comment ref=").count());
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+    // And the values are as they were.
+    let mut old: Xlsx<_> = Xlsx::new(Cursor::new(original)).unwrap();
+    let mut new: Xlsx<_> = Xlsx::new(Cursor::new(marked.clone())).unwrap();
+    assert_eq!(old.worksheet_range("1").unwrap(), new.worksheet_range("1").unwrap());
+}

@@ -10,7 +10,9 @@
 //! element), styles.xml (fills, fonts and cell formats appended, none
 //! changed), workbook.xml (the listing sheet first), their rels and
 //! [Content_Types].xml; added: the listing sheet, one comments part and one
-//! VML drawing per marked sheet.
+//! VML drawing per marked sheet (a sheet with notes of its own keeps its
+//! parts, and ours join them: a note of its own on a marked cell stays
+//! first, ours follows).
 
 use crate::findings::{Finding, Severity};
 use std::collections::{BTreeMap, HashMap};
@@ -106,8 +108,13 @@ pub fn annotate(original: &[u8], findings: &[&Finding], listing: &Listing) -> an
             let style = styles.marked(base, *severity);
             xml = set_cell_style(&xml, row, col, style)?;
         }
-        // A sheet with notes of its own keeps them; ours are listed only.
+        // A sheet with notes (or controls) of its own: ours join them; if
+        // that cannot be done, they are in the listing only.
         if xml.contains("<legacyDrawing") {
+            if let Ok(types) = add_to_existing_notes(&mut package, &workbook_dir, &path, &xml, cells, listing.author, &content_types) {
+                content_types = types;
+                marked += cells.values().map(|(_, texts)| texts.len()).sum::<usize>();
+            }
             package.replace(&path, xml);
             continue;
         }
@@ -199,7 +206,7 @@ impl Package {
 
     /// A part as text: its replacement if there is one.
     fn text(&mut self, name: &str) -> anyhow::Result<String> {
-        if let Some(bytes) = self.replaced.get(name) {
+        if let Some(bytes) = self.replaced.get(name).or_else(|| self.added.iter().find(|(n, _)| n == name).map(|(_, b)| b)) {
             return Ok(String::from_utf8(bytes.clone())?);
         }
         let mut file = self.archive.by_name(name).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
@@ -721,6 +728,82 @@ fn insert_legacy_drawing(xml: &str, id: &str) -> anyhow::Result<String> {
 }
 
 type Notes = BTreeMap<(u32, u32), (Severity, Vec<String>)>;
+
+/// Adds our notes to a sheet that has a VML drawing already: into its
+/// comments part (a cell with a note of its own gets ours appended to it)
+/// and its drawing (new shapes, ids after the existing ones). Returns the
+/// content types, with the comments part when it had to be created.
+fn add_to_existing_notes(package: &mut Package, workbook_dir: &str, path: &str, sheet: &str, cells: &Notes, author: &str, content_types: &str) -> anyhow::Result<String> {
+    let dir = parent(path);
+    let rels_path = rels_path(path);
+    let mut rels = package.text(&rels_path)?;
+    let tag = start_tags(sheet, "legacyDrawing").first().map(|&(s, e)| sheet[s..e].to_string()).unwrap_or_default();
+    let vml_id = attr_suffix(&tag, ":id").ok_or_else(|| anyhow::anyhow!("legacyDrawing without its id"))?;
+    let all = relationships(&rels);
+    let vml_path = all.iter().find(|r| r.id == vml_id).map(|r| resolve(&dir, &r.target)).ok_or_else(|| anyhow::anyhow!("no drawing"))?;
+    let mut types = content_types.to_string();
+    // Nothing is changed in the package until everything below worked.
+    let (comments_path, mut comments) = match all.iter().find(|r| r.kind == REL_COMMENTS) {
+        Some(r) => {
+            let path = resolve(&dir, &r.target);
+            let text = package.text(&path)?;
+            (path, text)
+        }
+        None => {
+            let name = package.free_name(&format!("{workbook_dir}comments"), "xml", 1);
+            let id = free_rel_id(&rels);
+            rels = add_relationship(&rels, &id, REL_COMMENTS, &relative(&dir, &name));
+            types = add_override(&types, &name, CT_COMMENTS);
+            let empty = format!("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<comments xmlns=\"{MAIN_NS}\"><authors></authors><commentList></commentList></comments>");
+            (name, empty)
+        }
+    };
+    let mut vml = package.text(&vml_path)?;
+    let authors_end = comments.find("</authors>").ok_or_else(|| anyhow::anyhow!("comments without authors"))?;
+    let author_id = start_tags(&comments, "author").len();
+    comments.insert_str(authors_end, &format!("<author>{}</author>", escape(author)));
+    let run = |text: &str| format!("<r><rPr><sz val=\"9\"/><rFont val=\"BIZ UDPゴシック\"/><family val=\"3\"/><charset val=\"128\"/></rPr><t xml:space=\"preserve\">{}</t></r>", escape(text));
+    let mut new_shapes = Notes::new();
+    for (&(row, col), note) in cells {
+        let reference = format!("<comment ref=\"{}\"", a1(row, col));
+        match comments.find(&reference) {
+            // The department's own note stays first; ours follows it.
+            Some(at) => {
+                let end = at + comments[at..].find("</text>").ok_or_else(|| anyhow::anyhow!("a comment without text"))?;
+                comments.insert_str(end, &run(&format!("\n\n{}", note.1.join("\n\n"))));
+            }
+            None => {
+                let end = comments.rfind("</commentList>").ok_or_else(|| anyhow::anyhow!("comments without a list"))?;
+                let element = format!("{reference} authorId=\"{author_id}\"><text>{}</text></comment>", run(&note.1.join("\n\n")));
+                comments.insert_str(end, &element);
+                new_shapes.insert((row, col), note.clone());
+            }
+        }
+    }
+    if !new_shapes.is_empty() {
+        // Our shapes, numbered after the drawing's own.
+        let last = vml
+            .match_indices("_x0000_s")
+            .filter_map(|(i, m)| vml[i + m.len()..].split(|c: char| !c.is_ascii_digit()).next()?.parse::<usize>().ok())
+            .max()
+            .unwrap_or(1024);
+        let ours = vml_xml(&new_shapes, 0);
+        let shapes_start = ours.find("<v:shape ").unwrap_or(ours.len());
+        let mut shapes = ours[shapes_start..ours.len() - "</xml>".len()].to_string();
+        for i in (1..=new_shapes.len()).rev() {
+            shapes = shapes.replace(&format!("\"_x0000_s{i}\""), &format!("\"_x0000_s{}\"", last + i));
+        }
+        if !vml.contains("_x0000_t202") {
+            shapes = format!("{}{shapes}", &ours[ours.find("<v:shapetype").unwrap_or(0)..shapes_start]);
+        }
+        let end = vml.rfind("</xml>").ok_or_else(|| anyhow::anyhow!("a drawing without its end"))?;
+        vml.insert_str(end, &shapes);
+    }
+    package.replace(&comments_path, comments);
+    package.replace(&vml_path, vml);
+    package.replace(&rels_path, rels);
+    Ok(types)
+}
 
 fn comments_xml(cells: &Notes, author: &str) -> String {
     let mut xml = format!(
