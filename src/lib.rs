@@ -20,6 +20,7 @@ pub mod ingest;
 pub mod model;
 pub mod pipeline;
 pub mod progress;
+pub mod proposal;
 pub mod text;
 pub mod typeset;
 pub mod validation_report;

@@ -33,8 +33,9 @@ enum Command {
     /// 要確認, pages say 確認用), 1 refused by --final, 2 a document could not
     /// be made.
     Build(BuildArgs),
-    /// Write the progress forms for a year's round: one workbook per
-    /// department, the plan locked, only that year's 実績 and 評価 open.
+    /// Write the forms departments fill, one workbook per department: the
+    /// progress forms of a year's round (--year: the plan locked, only that
+    /// year's 実績 and 評価 open) or the 素案 proposal forms (--proposal).
     Forms(FormsArgs),
     /// Write the 新旧対照表 between two versions of the inputs: items added,
     /// removed and renumbered, changed fields old beside new.
@@ -85,10 +86,15 @@ struct DiffArgs {
 }
 
 #[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("round").required(true).args(["year", "proposal"])))]
 struct FormsArgs {
-    /// Year code of the round (R6, R7, …), as in plan.toml.
+    /// Year code of the progress round (R6, R7, …), as in plan.toml.
     #[arg(long)]
-    year: String,
+    year: Option<String>,
+    /// The 素案 proposal forms: 記入要領, 優先順位一覧 and blank 個票 sheets
+    /// with drop-downs from plan.toml.
+    #[arg(long)]
+    proposal: bool,
     /// Folder holding plan.toml and submissions/.
     #[arg(default_value = "inputs")]
     input_dir: PathBuf,
@@ -123,7 +129,8 @@ struct ValidateArgs {
     /// Folder holding plan.toml and submissions/.
     #[arg(default_value = "inputs")]
     input_dir: PathBuf,
-    /// Folder for the HTML report and the 差し戻し一覧 workbook.
+    /// Folder for the HTML report, the 差し戻し一覧 workbook and 差し戻し/
+    /// (each department's page and its workbook with the findings marked).
     #[arg(long, default_value = "reports")]
     report: PathBuf,
     /// Also write items and findings as one JSON document to this path.
@@ -193,8 +200,17 @@ fn packet(args: &PacketArgs) -> anyhow::Result<()> {
 }
 
 fn forms(args: &FormsArgs) -> anyhow::Result<()> {
-    for (path, items) in commands::forms::run(&args.input_dir, &args.year, &args.out)? {
-        println!("wrote {} ({items} items)", path.display());
+    match &args.year {
+        Some(year) => {
+            for (path, items) in commands::forms::run(&args.input_dir, year, &args.out)? {
+                println!("wrote {} ({items} items)", path.display());
+            }
+        }
+        None => {
+            for (path, sheets) in commands::forms::run_proposal(&args.input_dir, &args.out)? {
+                println!("wrote {} ({sheets} blank sheets)", path.display());
+            }
+        }
     }
     Ok(())
 }

@@ -271,7 +271,7 @@ fn manifest_lists_every_file_with_its_hash() {
         serde_json::from_slice(&std::fs::read(s.out.path().join("manifest.json")).unwrap()).unwrap();
     let files = manifest["files"].as_array().unwrap();
     let kinds: Vec<&str> = files.iter().map(|f| f["kind"].as_str().unwrap()).collect();
-    for kind in ["booklet", "priority_list_pdf", "priority_list_xlsx", "items_xlsx", "validation_html", "validation_xlsx"] {
+    for kind in ["booklet", "priority_list_pdf", "priority_list_xlsx", "items_xlsx", "validation_html", "validation_xlsx", "return_xlsx", "department_html", "department_pdf"] {
         assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
     }
     for f in files {

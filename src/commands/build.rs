@@ -116,7 +116,19 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
             pages: None,
         },
     ];
+    // Each department's own workbook, marked (差し戻し/).
+    for r in validation_report::returns::render(&run, &config, &options.input_dir)? {
+        outputs.push(Output { kind: "return_xlsx", file_name: r.path, bytes: r.bytes, pages: None });
+    }
     let mut failures = Vec::new();
+    // Each department's page of the report, HTML and PDF (差し戻し/).
+    let template = read_override(options.templates.as_deref(), "validation.html")?;
+    for page in crate::commands::validate::department_pages(&run, &config, template.as_deref(), &typesetter)? {
+        match page {
+            Ok(page) => outputs.push(Output { kind: page.kind, file_name: page.path, bytes: page.bytes, pages: page.pages }),
+            Err(message) => failures.push(format!("department page: {message}")),
+        }
+    }
     let mut warnings = Vec::new();
     let refused = options.handout && run.count(Severity::Error) > 0;
     if !refused {
@@ -167,6 +179,8 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
             sha256: sha256_hex(&output.bytes),
         });
     }
+    let returns: Vec<String> = files.iter().filter(|f| matches!(f.kind, "return_xlsx" | "department_html" | "department_pdf")).map(|f| f.path.clone()).collect();
+    crate::commands::validate::remove_stale_returns(&options.out_dir, &returns)?;
     let manifest = Manifest {
         plan: config.plan.name.clone(),
         document_date: config.document_date(),

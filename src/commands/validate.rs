@@ -1,11 +1,18 @@
 //! `validate`: read and check every workbook, write the HTML report, the
-//! 差し戻し一覧 workbook and, on request, the JSON of items and findings.
+//! 差し戻し一覧 workbook, each department's marked workbook and its page of
+//! the report as HTML and PDF (差し戻し/) and, on request, the JSON of items
+//! and findings.
 
 use crate::commands::build::read_override;
 use crate::config::PlanConfig;
 use crate::pipeline::{self, Run};
 use crate::validation_report;
+use crate::documents::department_report::DepartmentReportData;
+use crate::typeset::Typesetter;
+use crate::typeset::fonts::FontSet;
+use crate::typeset::templates::Templates;
 use crate::write::write_atomic;
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 pub struct ValidateOutcome {
@@ -28,9 +35,80 @@ pub fn run(input_dir: &Path, report_dir: &Path, json: Option<&Path>, templates: 
     let xlsx_path = report_dir.join("差し戻し一覧.xlsx");
     write_atomic(&xlsx_path, &validation_report::xlsx::render(&run, &config)?)?;
     written.push(xlsx_path);
+    let returns = validation_report::returns::render(&run, &config, input_dir)?;
+    let keep: Vec<String> = returns.iter().map(|r| r.path.clone()).collect();
+    for r in &returns {
+        let path = report_dir.join(&r.path);
+        write_atomic(&path, &r.bytes)?;
+        written.push(path);
+    }
+    // Each department's page, HTML and PDF, beside its marked workbook.
+    let fonts = FontSet::load(&[])?;
+    let typesetter = Typesetter::new(fonts, Templates::load(templates)?, &config.document_date())?;
+    let mut keep = keep;
+    for page in department_pages(&run, &config, template.as_deref(), &typesetter)? {
+        let page = page.map_err(|e| anyhow::anyhow!(e))?;
+        let path = report_dir.join(&page.path);
+        write_atomic(&path, &page.bytes)?;
+        written.push(path);
+        keep.push(page.path);
+    }
+    remove_stale_returns(report_dir, &keep)?;
     if let Some(json) = json {
         write_atomic(json, &validation_report::json::render(&run)?)?;
         written.push(json.to_path_buf());
     }
     Ok(ValidateOutcome { config, run, written })
+}
+
+/// A department's page of the report, ready to write.
+pub struct DepartmentPage {
+    /// department_html or department_pdf (manifest kinds).
+    pub kind: &'static str,
+    /// Relative to the report folder.
+    pub path: String,
+    pub bytes: Vec<u8>,
+    pub pages: Option<usize>,
+}
+
+/// Every department's page: the HTML from the report's template, and a
+/// PDF typeset from templates/department_report.typ. A PDF that cannot be
+/// made is an Err in its place; the others still come.
+pub fn department_pages(run: &Run, config: &PlanConfig, template: Option<&str>, typesetter: &Typesetter) -> anyhow::Result<Vec<Result<DepartmentPage, String>>> {
+    let groups = validation_report::by_department(run, config);
+    let mut pages = Vec::new();
+    for group in &groups {
+        if let Some(html) = validation_report::html::render_department(group, config, template)? {
+            pages.push(Ok(DepartmentPage { kind: "department_html", path: group.page_html.clone(), bytes: html.into_bytes(), pages: None }));
+        }
+    }
+    let pdfs: Vec<Result<DepartmentPage, String>> = groups
+        .par_iter()
+        .filter(|g| !g.page_pdf.is_empty())
+        .map(|g| {
+            let return_file = g.return_xlsx.rsplit('/').next().filter(|n| !n.is_empty());
+            let data = DepartmentReportData::new(config, &g.department, &g.files, g.items, &g.findings, return_file);
+            let compiled = typesetter.compile("department_report.typ", &data).map_err(|e| format!("{}: {e}", g.page_pdf))?;
+            let ident = format!("department-{}", g.page_pdf);
+            let bytes = typesetter.pdf(&compiled.document, &ident).map_err(|e| format!("{}: {e}", g.page_pdf))?;
+            Ok(DepartmentPage { kind: "department_pdf", path: g.page_pdf.clone(), bytes, pages: Some(compiled.document.pages().len()) })
+        })
+        .collect();
+    pages.extend(pdfs);
+    Ok(pages)
+}
+
+/// Removes files of an earlier run in 差し戻し/ that this run did not write
+/// (a department with nothing left to fix must not find an old list).
+pub fn remove_stale_returns(report_dir: &Path, keep: &[String]) -> anyhow::Result<()> {
+    let folder = report_dir.join(validation_report::returns::FOLDER);
+    let Ok(entries) = std::fs::read_dir(&folder) else { return Ok(()) };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = ["_差し戻し.xlsx", "_確認結果.html", "_確認結果.pdf"].iter().any(|s| name.ends_with(s));
+        if ours && !keep.iter().any(|k| k.rsplit('/').next() == Some(name.as_str())) {
+            std::fs::remove_file(entry.path()).map_err(|e| anyhow::anyhow!("{}: {e}", entry.path().display()))?;
+        }
+    }
+    Ok(())
 }

@@ -225,7 +225,7 @@ pub struct OpenYear {
 
 /// Excel's check for an hours / 千円 cell: a number, or a number written
 /// with △ (as departments write reductions and costs).
-fn amount_validation(cell: &str) -> anyhow::Result<DataValidation> {
+pub(crate) fn amount_validation(cell: &str) -> anyhow::Result<DataValidation> {
     let formula = format!("=OR(ISNUMBER({cell}),AND(LEFT({cell},1)=\"△\",ISNUMBER(--SUBSTITUTE(MID({cell},2,30),\",\",\"\"))))");
     Ok(DataValidation::new()
         .allow_custom(Formula::new(formula))

@@ -5,6 +5,7 @@
 
 pub mod booklet;
 pub mod comparison;
+pub mod department_report;
 pub mod items_xlsx;
 pub mod priority_xlsx;
 pub mod progress_report;

@@ -175,6 +175,15 @@ impl RawSheet {
     pub fn cell(&self, field: Field) -> Option<&str> {
         self.field_cell.get(&field).map(String::as_str)
     }
+
+    /// Labels only: no value in any field, plan row or target.
+    pub fn is_blank(&self) -> bool {
+        self.single.values().all(Vec::is_empty)
+            && self.plan_rows.is_empty()
+            && self.per_year.values().all(|row| {
+                row.years.values().all(|c| c.text.trim().is_empty()) && row.remark.text.trim().is_empty()
+            })
+    }
 }
 
 /// One row of a department's list sheet (優先順位一覧).
@@ -203,6 +212,9 @@ pub enum SheetContent {
 /// Phrases that mark a cell as an instruction to the person filling the
 /// form, not a value (e.g. a merged note over the 実績 rows at plan time).
 const INSTRUCTION_PHRASES: [&str; 3] = ["記載不要", "記入不要", "進捗管理時に記載"];
+
+/// Sheet names of the instructions in the tool's own forms (記入要領).
+const INSTRUCTION_SHEETS: [&str; 2] = ["記入要領", "記入方法"];
 
 /// Rows searched for the labels that identify a sheet's layout.
 const SCAN_ROWS: usize = 200;
@@ -234,6 +246,10 @@ pub fn read_sheet(grid: &Grid, file: &str, years: &[FiscalYear]) -> (SheetConten
         }
         return (SheetContent::Skipped, findings);
     }
+    // The instructions sheet of the tool's own forms: nothing to read.
+    if INSTRUCTION_SHEETS.contains(&nfkc(&grid.name).trim()) {
+        return (SheetContent::Skipped, findings);
+    }
     if is_example(grid) {
         findings.push(
             Finding::new(Code::SkippedSheet, file, "記入例のシートのため読み飛ばしました", "")
@@ -247,6 +263,10 @@ pub fn read_sheet(grid: &Grid, file: &str, years: &[FiscalYear]) -> (SheetConten
     }
     if let Some((row, col)) = title_at {
         let sheet = read_item(grid, file, row, col, years, &mut findings);
+        // A spare sheet of a proposal form left unfilled is not an item.
+        if sheet.is_blank() {
+            return (SheetContent::Skipped, findings);
+        }
         return (SheetContent::Item(sheet), findings);
     }
     findings.push(

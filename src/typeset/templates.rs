@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use typst::syntax::Source;
 
 /// Built-in templates by file name.
-const BUILT_IN: [(&str, &str); 10] = [
+const BUILT_IN: [(&str, &str); 11] = [
     ("common.typ", include_str!("../../templates/common.typ")),
     ("booklet.typ", include_str!("../../templates/booklet.typ")),
     ("priority_list.typ", include_str!("../../templates/priority_list.typ")),
@@ -18,6 +18,7 @@ const BUILT_IN: [(&str, &str); 10] = [
     ("agenda.typ", include_str!("../../templates/agenda.typ")),
     ("stamped.typ", include_str!("../../templates/stamped.typ")),
     ("packet.typ", include_str!("../../templates/packet.typ")),
+    ("department_report.typ", include_str!("../../templates/department_report.typ")),
 ];
 
 /// The template sources a document may import, with where each came from.

@@ -1,9 +1,12 @@
 //! Renderers of the validation result: terminal text, JSON, the HTML page a
 //! clerk forwards to departments, and the 差し戻し一覧 workbook. They read the
-//! run; none of them reads a workbook.
+//! run; only the returns (each department's own workbook sent back marked)
+//! read an input, and never write it.
 
+pub mod annotate;
 pub mod html;
 pub mod json;
+pub mod returns;
 pub mod terminal;
 pub mod xlsx;
 
@@ -23,6 +26,11 @@ pub struct DepartmentFindings<'a> {
     pub warnings: usize,
     pub infos: usize,
     pub findings: Vec<&'a Finding>,
+    /// The department's own files in the report folder (差し戻し/…), empty
+    /// when it has none: its page (HTML, PDF) and its marked workbook.
+    pub page_html: String,
+    pub page_pdf: String,
+    pub return_xlsx: String,
 }
 
 /// Groups findings by department in the organisation master's order; the
@@ -45,7 +53,13 @@ pub fn by_department<'a>(run: &'a Run, config: &PlanConfig) -> Vec<DepartmentFin
                 return None;
             }
             let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+            let prefix = returns::department_prefix(config, &name);
+            let path = |suffix: &str| prefix.as_ref().map(|p| format!("{}/{p}_{suffix}", returns::FOLDER)).unwrap_or_default();
+            let return_xlsx = if findings.is_empty() { String::new() } else { path("差し戻し.xlsx") };
             Some(DepartmentFindings {
+                page_html: path("確認結果.html"),
+                page_pdf: path("確認結果.pdf"),
+                return_xlsx,
                 department: if name.is_empty() { "全体・所属不明".to_string() } else { name },
                 files,
                 items,

@@ -1,0 +1,3 @@
+//! The 素案 round: the forms departments fill to propose their items.
+
+pub mod forms;

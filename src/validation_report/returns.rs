@@ -1,0 +1,161 @@
+//! 差し戻し: per department with findings, its own workbook sent back with
+//! every finding marked on its cell (see annotate.rs), named
+//! `差し戻し/NN_部名_差し戻し.xlsx`. A .xls or .ods cannot be edited in
+//! place, so it gets a workbook with the listing alone. Inputs are only read.
+
+use super::annotate::{Listing, annotate};
+use crate::config::PlanConfig;
+use crate::findings::{Finding, Severity};
+use crate::pipeline::Run;
+use crate::write::safe_file_name;
+use crate::xlsx::{Formats, properties};
+use rust_xlsxwriter::{Format, Workbook};
+use std::path::{Path, PathBuf};
+
+/// The folder the returns (and the per-department reports) go in.
+pub const FOLDER: &str = "差し戻し";
+/// Name of the listing sheet.
+pub const LISTING_SHEET: &str = "指摘一覧";
+
+/// One workbook to send back.
+pub struct Return {
+    pub department: String,
+    /// Relative to the report folder: `差し戻し/01_総務部_差し戻し.xlsx`.
+    pub path: String,
+    pub bytes: Vec<u8>,
+    /// The input it is a marked copy of; None for a listing alone.
+    pub source: Option<String>,
+    pub findings: usize,
+    /// Findings put as a note on their cell.
+    pub marked: usize,
+}
+
+/// `01_総務部`: how the department's files start.
+pub fn department_prefix(config: &PlanConfig, department: &str) -> Option<String> {
+    config.department(department).map(|d| safe_file_name(&format!("{}_{}", d.code, d.name)))
+}
+
+/// The returns of every department with findings, in department order.
+pub fn render(run: &Run, config: &PlanConfig, input_dir: &Path) -> anyhow::Result<Vec<Return>> {
+    let mut returns = Vec::new();
+    for department in &config.departments {
+        let findings: Vec<&Finding> = run.findings.iter().filter(|f| f.department == department.name).collect();
+        if findings.is_empty() {
+            continue;
+        }
+        let prefix = department_prefix(config, &department.name).unwrap_or_default();
+        // The department's workbooks: its submissions first, then any
+        // other workbook a finding names (a progress form).
+        let mut files: Vec<String> = run.files.iter().filter(|s| s.department == department.name).map(|s| s.file.clone()).collect();
+        for f in &findings {
+            if !files.contains(&f.file) && locate(input_dir, &f.file).is_some() {
+                files.push(f.file.clone());
+            }
+        }
+        // Findings on no workbook (plan.toml, a folder) go in the first listing.
+        let loose: Vec<&Finding> = findings.iter().copied().filter(|f| !files.contains(&f.file)).collect();
+        if files.is_empty() {
+            let path = format!("{FOLDER}/{prefix}_差し戻し.xlsx");
+            let note = "提出されたブックがないため、指摘の一覧のみです。".to_string();
+            let bytes = listing_workbook(&loose, config, &format!("{}の確認結果", department.name), &note)?;
+            returns.push(Return { department: department.name.clone(), path, bytes, source: None, findings: loose.len(), marked: 0 });
+            continue;
+        }
+        for (i, file) in files.iter().enumerate() {
+            let mut own: Vec<&Finding> = findings.iter().copied().filter(|f| f.file == *file).collect();
+            if i == 0 {
+                own.extend(&loose);
+            }
+            if own.is_empty() {
+                continue;
+            }
+            let name = if i == 0 { format!("{prefix}_差し戻し.xlsx") } else { format!("{prefix}_{}_差し戻し.xlsx", file_label(file, &prefix)) };
+            let path = format!("{FOLDER}/{name}");
+            let (bytes, source, marked) = return_for(input_dir, file, &own, config, &department.name)?;
+            returns.push(Return { department: department.name.clone(), path, bytes, source, findings: own.len(), marked });
+        }
+    }
+    Ok(returns)
+}
+
+/// `progress/R6/01_総務部_R6進捗報告.xlsx` → `R6進捗報告` (the department's
+/// prefix is already in the name).
+fn file_label(file: &str, prefix: &str) -> String {
+    let stem = Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or(file);
+    let label = stem.strip_prefix(prefix).unwrap_or(stem).trim_start_matches(['_', ' ', '-']);
+    safe_file_name(if label.is_empty() { stem } else { label })
+}
+
+/// Where a finding's file is: under submissions/, or under the input folder
+/// (progress/R6/…). Only files, never folders.
+fn locate(input_dir: &Path, file: &str) -> Option<PathBuf> {
+    [input_dir.join("submissions").join(file), input_dir.join(file)].into_iter().find(|p| p.is_file())
+}
+
+fn counts(findings: &[&Finding]) -> String {
+    let n = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    format!("エラー {}件・警告 {}件・情報 {}件", n(Severity::Error), n(Severity::Warning), n(Severity::Info))
+}
+
+/// The marked copy of `file`, or the listing alone when it cannot be marked.
+fn return_for(input_dir: &Path, file: &str, findings: &[&Finding], config: &PlanConfig, department: &str) -> anyhow::Result<(Vec<u8>, Option<String>, usize)> {
+    let title = format!("{file} の確認結果（{}）", department);
+    let path = locate(input_dir, file);
+    let ext = Path::new(file).extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let reason = match (&path, ext.as_str()) {
+        (Some(path), "xlsx" | "xlsm") => {
+            let original = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let listing = Listing {
+                sheet_name: LISTING_SHEET,
+                title: title.clone(),
+                note: format!(
+                    "{}。指摘のあるセルに色を付け、コメントに内容と修正方法を書いています（赤: エラー、黄: 警告、青: 情報）。「セル」の列から該当のセルへ移動できます。",
+                    counts(findings)
+                ),
+                author: if config.plan.office.is_empty() { "事務局" } else { config.plan.office.as_str() },
+            };
+            match annotate(&original, findings, &listing) {
+                Ok(annotated) => return Ok((annotated.bytes, Some(file.to_string()), annotated.marked)),
+                Err(e) => format!("元のブックに印を付けられなかったため（{e}）、指摘の一覧のみです。"),
+            }
+        }
+        (Some(_), _) => format!("元のファイルが .{ext} 形式のためセルに印を付けられません。指摘の一覧のみです。"),
+        (None, _) => "元のファイルが見つからないため、指摘の一覧のみです。".to_string(),
+    };
+    let note = format!("{}。{reason}", counts(findings));
+    Ok((listing_workbook(findings, config, &title, &note)?, None, 0))
+}
+
+/// A workbook with the listing alone: the same columns as the marked copy's
+/// first sheet, without links.
+pub fn listing_workbook(findings: &[&Finding], config: &PlanConfig, title: &str, note: &str) -> anyhow::Result<Vec<u8>> {
+    let mut book = Workbook::new();
+    book.set_properties(&properties(config, title)?);
+    let f = Formats::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(LISTING_SHEET)?;
+    sheet.write_with_format(0, 0, title, &f.title)?;
+    sheet.write(1, 0, note)?;
+    let columns: [(&str, f64); 7] = [("No", 5.0), ("重要度", 8.0), ("コード", 7.0), ("シート", 12.0), ("セル", 8.0), ("内容", 60.0), ("修正方法", 45.0)];
+    for (c, (h, w)) in columns.iter().enumerate() {
+        sheet.write_with_format(2, c as u16, *h, &f.header)?;
+        sheet.set_column_width(c as u16, *w)?;
+    }
+    let error = f.wrap.clone().set_font_color(rust_xlsxwriter::Color::RGB(0xC00000)).set_bold();
+    for (i, finding) in findings.iter().enumerate() {
+        let r = 3 + i as u32;
+        let severity: &Format = if finding.severity == Severity::Error { &error } else { &f.wrap };
+        sheet.write_number_with_format(r, 0, (i + 1) as f64, &f.wrap)?;
+        sheet.write_with_format(r, 1, finding.severity.label_ja(), severity)?;
+        sheet.write_with_format(r, 2, finding.code, &f.wrap)?;
+        sheet.write_with_format(r, 3, finding.sheet.as_deref().unwrap_or(""), &f.wrap)?;
+        sheet.write_with_format(r, 4, finding.cell.as_deref().unwrap_or(""), &f.wrap)?;
+        sheet.write_with_format(r, 5, &finding.message, &f.wrap)?;
+        sheet.write_with_format(r, 6, &finding.hint, &f.wrap)?;
+    }
+    sheet.set_freeze_panes(3, 0)?;
+    sheet.set_landscape();
+    sheet.set_paper_size(9);
+    sheet.set_print_fit_to_pages(1, 0);
+    Ok(book.save_to_buffer()?)
+}

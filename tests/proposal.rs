@@ -1,0 +1,212 @@
+//! The 素案 proposal forms: written per department from plan.toml, filled
+//! the way a department would (values typed into the form's own cells) and
+//! read back without a single finding.
+
+mod common;
+
+use calamine::{Data, Reader, Xlsx};
+use common::Inputs;
+use gyokaku::config::PlanConfig;
+use gyokaku::proposal::forms::{ProposalForm, SPARE_SHEETS, proposal_forms};
+use std::io::{Cursor, Read, Write};
+use std::process::Command;
+
+fn forms(inputs: &Inputs) -> Vec<ProposalForm> {
+    let config = PlanConfig::load(&inputs.path().join("plan.toml")).unwrap();
+    proposal_forms(&[], &config).unwrap()
+}
+
+/// A value typed into a cell.
+enum Typed<'a> {
+    Text(&'a str),
+    Number(f64),
+}
+
+/// Every part of an xlsx package, in order.
+fn parts(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut file = zip.by_index(i).unwrap();
+            let mut data = Vec::new();
+            file.read_to_end(&mut data).unwrap();
+            (file.name().unwrap().to_string(), data)
+        })
+        .collect()
+}
+
+fn repack(parts: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, data) in parts {
+        out.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// Types `values` into sheet number `sheet` (1-based, workbook order) of a
+/// form: each cell the form left blank (`<c r="C3" s="6"/>`) gets the value,
+/// keeping its style, as Excel saves a typed cell.
+fn type_into(bytes: &[u8], sheet: usize, values: &[(String, Typed)]) -> Vec<u8> {
+    let mut parts = parts(bytes);
+    let name = format!("xl/worksheets/sheet{sheet}.xml");
+    let part = parts.iter_mut().find(|(n, _)| *n == name).unwrap();
+    let mut xml = String::from_utf8(part.1.clone()).unwrap();
+    for (cell, value) in values {
+        let start = xml.find(&format!("<c r=\"{cell}\" ")).unwrap_or_else(|| panic!("{cell} is not a cell of the form"));
+        let end = start + xml[start..].find("/>").unwrap();
+        let open = &xml[start..end];
+        assert!(!open.contains('>'), "{cell} already holds a value");
+        let typed = match value {
+            Typed::Text(t) => format!("{open} t=\"inlineStr\"><is><t>{t}</t></is></c>"),
+            Typed::Number(n) => format!("{open}><v>{n}</v></c>"),
+        };
+        xml.replace_range(start..end + 2, &typed);
+    }
+    part.1 = xml.into_bytes();
+    repack(&parts)
+}
+
+/// Row (1-based) of each label in column B of a sheet.
+fn label_rows(bytes: &[u8], sheet: &str) -> Vec<(String, u32)> {
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
+    let range = book.worksheet_range(sheet).unwrap();
+    let mut rows = Vec::new();
+    for r in 0..range.height() as u32 {
+        if let Some(Data::String(s)) = range.get_value((r, 1)) {
+            rows.push((s.clone(), r + 1));
+        }
+    }
+    rows
+}
+
+fn row_of(rows: &[(String, u32)], label: &str) -> u32 {
+    rows.iter().find(|(l, _)| l == label).unwrap_or_else(|| panic!("no label {label}")).1
+}
+
+#[test]
+fn forms_have_instructions_list_and_blank_sheets_with_the_plans_choices() {
+    let inputs = Inputs::new();
+    let forms = forms(&inputs);
+    assert_eq!(forms.iter().map(|f| f.file_name.as_str()).collect::<Vec<_>>(), ["01_総務部_素案提出様式.xlsx", "02_都市建設部_素案提出様式.xlsx"]);
+    let form = &forms[0];
+    // 人事課 declares one proposal; spares on top.
+    assert_eq!(form.sheets, 1 + SPARE_SHEETS);
+    let book: Xlsx<_> = Xlsx::new(Cursor::new(form.bytes.clone())).unwrap();
+    let names: Vec<String> = book.sheet_names();
+    let mut expected = vec!["記入要領".to_string(), "優先順位一覧".to_string()];
+    expected.extend((1..=form.sheets).map(|n| n.to_string()));
+    assert_eq!(names, expected);
+
+    let parts = parts(&form.bytes);
+    let xml = |n: usize| String::from_utf8(parts.iter().find(|(p, _)| *p == format!("xl/worksheets/sheet{n}.xml")).unwrap().1.clone()).unwrap();
+    let strings = String::from_utf8(parts.iter().find(|(p, _)| p == "xl/sharedStrings.xml").unwrap().1.clone()).unwrap();
+    // The choices come from plan.toml: the taxonomy and the department's 課.
+    for name in ["情報・デジタル化の改革", "財政の改革", "業務の効率化", "歳出の適正化", "人事課", "契約課", "令和6年度計画", "令和8年度計画"] {
+        assert!(strings.contains(name), "{name}");
+    }
+    assert!(!strings.contains("土木建設課"), "another department's 課 is not offered");
+    // The list's drop-downs point at the choices; priorities are whole numbers.
+    let list = xml(2);
+    assert!(list.contains("<formula1>'記入要領'!$D$4:$D$5</formula1>"), "大分類");
+    assert!(list.contains("<formula1>'記入要領'!$E$4:$E$7</formula1>"), "小分類");
+    assert!(list.contains("<formula1>'記入要領'!$G$4:$G$5</formula1>"), "課");
+    assert!(list.contains("type=\"whole\""));
+    // A 個票: the same drop-downs, and targets accept numbers or △numbers.
+    let sheet = xml(3);
+    let rows = label_rows(&form.bytes, "1");
+    let workload = row_of(&rows, "業務量削減目標値（時間）");
+    assert!(sheet.contains(&format!("sqref=\"C{workload}\"><formula1>OR(ISNUMBER(C{workload}),AND(LEFT(C{workload},1)=\"△\"")));
+    assert!(sheet.contains(&format!("sqref=\"C{}\"><formula1>'記入要領'!$D$4:$D$5", row_of(&rows, "大分類"))));
+    assert!(sheet.contains("<sheetProtection"), "labels are protected");
+    assert!(sheet.contains("insertRows=\"0\""), "rows can be inserted");
+}
+
+#[test]
+fn an_unfilled_form_reads_as_no_items_and_no_layout_findings() {
+    let inputs = Inputs::new();
+    let form = &forms(&inputs)[0];
+    std::fs::write(inputs.submission("01_総務部.xlsx"), &form.bytes).unwrap();
+    let run = inputs.run();
+    assert!(run.items.is_empty());
+    // Only the organisation table's count (1 declared, 0 sent) is left.
+    let codes: Vec<&str> = run.findings.iter().map(|f| f.code).collect();
+    assert_eq!(codes, ["V209"], "{:?}", run.findings);
+}
+
+#[test]
+fn a_form_filled_correctly_reads_back_with_zero_findings() {
+    let inputs = Inputs::new();
+    let form = &forms(&inputs)[0];
+    let title = "出退勤管理の電子化";
+    // The list: one row.
+    let list = vec![
+        ("A2".to_string(), Typed::Number(1.0)),
+        ("B2".to_string(), Typed::Text(title)),
+        ("C2".to_string(), Typed::Text("人事課")),
+        ("D2".to_string(), Typed::Text("情報・デジタル化の改革")),
+        ("E2".to_string(), Typed::Text("業務の効率化")),
+    ];
+    let bytes = type_into(&form.bytes, 2, &list);
+    // Sheet 1, found by its labels as a department would.
+    let rows = label_rows(&bytes, "1");
+    let at = |label: &str, col: char| format!("{col}{}", row_of(&rows, label));
+    let plan = row_of(&rows, "年度計画") + 1;
+    let item = vec![
+        (at("取組項目名", 'C'), Typed::Text(title)),
+        (at("大分類", 'C'), Typed::Text("情報・デジタル化の改革")),
+        (at("小分類", 'C'), Typed::Text("業務の効率化")),
+        (at("主たる所管部署", 'C'), Typed::Text("人事課")),
+        (at("関係部署", 'C'), Typed::Text("契約課")),
+        (at("プラン策定時の現状及び課題認識", 'C'), Typed::Text("出退勤を紙で管理している。")),
+        (at("取組の方向性、内容", 'C'), Typed::Text("勤怠管理システムを導入する。")),
+        (at("3年後の目指す姿（最終目標）", 'C'), Typed::Text("出退勤の記録がすべて電子化されている。")),
+        (format!("B{plan}"), Typed::Text("システム導入")),
+        (format!("C{plan}"), Typed::Text("仕様検討")),
+        (format!("D{plan}"), Typed::Text("導入")),
+        (format!("E{plan}"), Typed::Text("運用")),
+        (at("各年度目標", 'C'), Typed::Text("仕様決定")),
+        (at("各年度目標", 'D'), Typed::Text("全課導入")),
+        (at("各年度目標", 'E'), Typed::Text("運用定着")),
+        (at("業務量削減目標値（時間）", 'D'), Typed::Number(480.0)),
+        (at("業務量削減目標値（時間）", 'E'), Typed::Number(1920.0)),
+        (at("財政効果目標額（千円）", 'E'), Typed::Number(300.0)),
+    ];
+    let bytes = type_into(&bytes, 3, &item);
+    std::fs::write(inputs.submission("01_総務部_素案提出様式.xlsx"), &bytes).unwrap();
+
+    let run = inputs.run();
+    assert!(run.findings.is_empty(), "{:#?}", run.findings);
+    assert_eq!(run.items.len(), 1);
+    let read = &run.items[0];
+    assert_eq!(read.title, title);
+    assert_eq!(read.department, "総務部");
+    assert_eq!(read.priority, Some(1));
+    assert_eq!(read.daibunrui, "情報・デジタル化の改革");
+    assert_eq!(read.primary_sections, ["人事課"]);
+    assert_eq!(read.related_sections, ["契約課"]);
+    assert_eq!(read.plan_rows.len(), 1);
+    assert_eq!(read.plan_rows[0].label, "システム導入");
+    assert_eq!(read.plan_rows[0].years["R7"], "導入");
+    assert_eq!(read.workload_target["R8"].value, Some(1920.0));
+    assert_eq!(read.fiscal_target["R8"].value, Some(300.0));
+    assert!(!read.fiscal_target.contains_key("R6"));
+    assert!(read.results.is_empty(), "the 実績 cells say 記入不要, not a result");
+}
+
+#[test]
+fn forms_command_takes_year_or_proposal() {
+    let inputs = Inputs::new();
+    let out = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_gyokaku")).args(args).output().unwrap();
+    let dir = inputs.path().to_string_lossy().into_owned();
+    let o = out.path().to_string_lossy().into_owned();
+    let done = run(&["forms", "--proposal", &dir, "-o", &o]);
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert!(out.path().join("01_総務部_素案提出様式.xlsx").is_file());
+    // Neither, or both: a usage error.
+    assert_eq!(run(&["forms", &dir, "-o", &o]).status.code(), Some(2));
+    let both = run(&["forms", "--proposal", "--year", "R6", &dir, "-o", &o]);
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("cannot be used with"));
+}
