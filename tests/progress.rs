@@ -417,6 +417,19 @@ fn r7_report_sums_results_and_targets_to_date() {
         checked += 1;
     }
     assert_eq!(checked, 4 + 10 + 1);
+    // The workbook's 累計 sheet carries the same sums, as numbers.
+    let bytes = gyokaku::documents::progress_report_xlsx::render(&report, &config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r7.xlsx");
+    std::fs::write(&path, bytes).unwrap();
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    assert!(book.sheet_names().contains(&"評価の変化".to_string()) && book.sheet_names().contains(&"2年度続けて未提出".to_string()));
+    let sheet = book.worksheet_range("累計").unwrap();
+    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    let header = rows.iter().find(|r| r.first().map(String::as_str) == Some("大分類")).unwrap();
+    let col = header.iter().position(|h| h == "業務量削減（時間） 累計実績").unwrap();
+    let total_row = rows.iter().find(|r| r.first().map(String::as_str) == Some("合計")).unwrap();
+    assert_eq!(total_row[col].parse::<f64>().unwrap(), report.cumulative_total.workload.result);
     // Both rounds contribute: the sums to date exceed the R7 year alone.
     assert!(report.cumulative_total.workload.result > report.total.workload_result);
     assert!(report.cumulative_total.workload.plan_total > report.cumulative_total.workload.target);
