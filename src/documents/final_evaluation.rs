@@ -80,6 +80,8 @@ pub struct FinalEvaluationData {
     pub date: String,
     /// Some round's figures are examples.
     pub sample: bool,
+    /// The plan period as tables name it: 3か年 for three plan years.
+    pub period: String,
     /// 令和6(2024)年度～令和8(2026)年度.
     pub period_label: String,
     /// Plan years as column heads (令和6年度) and codes (R6).
@@ -213,6 +215,7 @@ impl FinalEvaluationData {
             meta,
             date,
             sample: sample || years.iter().any(|y| config.progress.sample_years.contains(y)),
+            period: format!("{}か年", years.len()),
             period_label,
             year_eras: config.years.iter().map(|y| y.era.clone()).collect(),
             year_codes: years.clone(),

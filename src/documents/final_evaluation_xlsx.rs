@@ -64,8 +64,8 @@ fn groups_table(sheet: &mut Worksheet, r: u32, name: &str, rows: &[FinalGroup], 
     let mut headers: Vec<String> = [name, "項目数", "達成", "未達成", "数値目標なし", "後期への継続"].map(String::from).to_vec();
     headers.extend(data.grade_names.iter().map(|g| format!("{}評価{g}", data.year_eras.last().map(String::as_str).unwrap_or(""))));
     headers.extend(
-        ["業務量削減 3か年目標（時間）", "業務量削減 3か年実績（時間）", "業務量削減 達成率（%）", "財政効果 3か年目標（千円）", "財政効果 3か年実績（千円）", "財政効果 達成率（%）"]
-            .map(String::from),
+        ["業務量削減 {}目標（時間）", "業務量削減 {}実績（時間）", "業務量削減 達成率（%）", "財政効果 {}目標（千円）", "財政効果 {}実績（千円）", "財政効果 達成率（%）"]
+            .map(|h| h.replace("{}", &data.period)),
     );
     for (c, h) in headers.iter().enumerate() {
         sheet.write_with_format(r, c as u16, h.as_str(), &f.header)?;
@@ -99,7 +99,7 @@ fn items_sheet(sheet: &mut Worksheet, name: &str, items: &[FinalItem], data: &Fi
     headers.extend(data.year_eras.iter().map(|e| (format!("評価 {e}"), 9.0)));
     for kind in ["業務量削減（時間）", "財政効果（千円）"] {
         headers.extend(data.year_eras.iter().map(|e| (format!("{kind} {e}実績"), 12.0)));
-        headers.extend([(format!("{kind} 3か年実績"), 12.0), (format!("{kind} 3か年目標"), 12.0)]);
+        headers.extend([(format!("{kind} {}実績", data.period), 12.0), (format!("{kind} {}目標", data.period), 12.0)]);
     }
     headers.extend([("判定".to_string(), 12.0), ("後期への継続".to_string(), 9.0), ("理由".to_string(), 40.0)]);
     for (c, (h, w)) in headers.iter().enumerate() {

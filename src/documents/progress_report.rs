@@ -127,6 +127,8 @@ pub struct ProgressReportData {
     pub lines: Vec<ItemLine>,
     pub indicators: Vec<IndicatorRow>,
     pub year_labels: Vec<String>,
+    /// The plan period as tables name it: 3か年 for three plan years.
+    pub period: String,
     /// The years summed in `cumulative`, as column heads (令和6年度).
     pub cumulative_years: Vec<String>,
     /// Results to date by 大分類, by 部, and in all; empty in the first year.
@@ -308,6 +310,7 @@ impl ProgressReportData {
             lines,
             indicators: indicator_rows(config, year),
             year_labels: config.years.iter().map(|y| config.year_label(&y.code)).collect(),
+            period: format!("{}か年", config.years.len()),
             cumulative_years: if to_date.len() < 2 { Vec::new() } else { to_date.iter().filter_map(|y| config.years.iter().find(|c| &c.code == y)).map(|y| y.era.clone()).collect() },
             cumulative_by_daibunrui: cumulative_of(&daibunrui_groups),
             cumulative_by_department: cumulative_of(&department_groups),

@@ -137,7 +137,7 @@ fn cumulative_table(sheet: &mut Worksheet, r: u32, name: &str, rows: &[Cumulativ
     let mut headers = vec![name.to_string(), "項目数".into()];
     for kind in ["業務量削減（時間）", "財政効果（千円）"] {
         headers.extend(data.cumulative_years.iter().map(|y| format!("{kind} {y}実績")));
-        headers.extend(["累計実績", "累計目標", "達成率（%）", "3か年目標", "3か年目標に対する進捗率（%）"].map(|h| format!("{kind} {h}")));
+        headers.extend(["累計実績", "累計目標", "達成率（%）", "{}目標", "{}目標に対する進捗率（%）"].map(|h| format!("{kind} {}", h.replace("{}", &data.period))));
     }
     for (c, h) in headers.iter().enumerate() {
         sheet.write_with_format(r, c as u16, h.as_str(), &f.header)?;
