@@ -422,6 +422,9 @@ fn r7_report_sums_results_and_targets_to_date() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("r7.xlsx");
     std::fs::write(&path, bytes).unwrap();
+    let mut core = String::new();
+    zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap().by_name("docProps/core.xml").unwrap().read_to_string(&mut core).unwrap();
+    assert!(core.contains("2026-06-30T"), "dated by the round: {core}");
     let mut book: Xlsx<_> = open_workbook(&path).unwrap();
     assert!(book.sheet_names().contains(&"評価の変化".to_string()) && book.sheet_names().contains(&"2年度続けて未提出".to_string()));
     let sheet = book.worksheet_range("累計").unwrap();

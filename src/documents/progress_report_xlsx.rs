@@ -9,7 +9,10 @@ use rust_xlsxwriter::{Workbook, Worksheet};
 
 pub fn render(data: &ProgressReportData, config: &PlanConfig) -> anyhow::Result<Vec<u8>> {
     let mut book = Workbook::new();
-    book.set_properties(&properties(config, &data.meta.title)?);
+    // Dated like the PDF: by the round, not the plan's document date.
+    let mut dated = config.clone();
+    dated.document.date = data.date.clone();
+    book.set_properties(&properties(&dated, &data.meta.title)?);
     let f = Formats::new();
 
     let sheet = book.add_worksheet();
