@@ -522,3 +522,36 @@ fn item_sheets_show_both_rounds_side_by_side() {
     assert_eq!(evaluation[2], "", "no R8 round yet");
     assert_eq!(sheet.results[0].cells[1], item.results["R7"].goal_result);
 }
+
+#[test]
+fn a_changed_earlier_year_in_a_later_form_is_reported_the_printed_one_is_not() {
+    // The sample's R6 round, and R7 forms printed with its R6 results.
+    let input = sample_copy("R7");
+    let r6 = input.path().join("progress/R6");
+    std::fs::create_dir_all(&r6).unwrap();
+    for entry in std::fs::read_dir(sample_dir().join("progress/R6")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, r6.join(path.file_name().unwrap())).unwrap();
+    }
+    let config = config();
+    let mut run = pipeline::run(input.path(), &config).unwrap();
+    let edited = run.items.iter().find(|i| i.results.contains_key("R6")).unwrap().number;
+    for item in &mut run.items {
+        item.results.insert("R7".into(), example_result(item.number));
+        if item.number == edited {
+            item.results.get_mut("R6").unwrap().issues = "あとから書き換えた課題".into();
+        }
+    }
+    for form in department_forms(&run.items, &config, "R7").unwrap() {
+        std::fs::write(input.path().join("progress/R7").join(&form.file_name), &form.bytes).unwrap();
+    }
+    let after = pipeline::run(input.path(), &config).unwrap();
+    let other_year: Vec<_> = after.findings.iter().filter(|f| f.code == "P402").collect();
+    assert_eq!(other_year.len(), 1, "{other_year:?}");
+    assert_eq!(other_year[0].sheet.as_deref(), Some(edited.to_string().as_str()));
+    assert!(other_year[0].cell.as_deref().unwrap().starts_with('C'), "the R6 column");
+    // R6 stays as its own round gave it.
+    let item = after.items.iter().find(|i| i.number == edited).unwrap();
+    assert_ne!(item.results["R6"].issues, "あとから書き換えた課題");
+    assert_eq!(item.results["R7"].issues, format!("課題{edited}"));
+}
