@@ -555,3 +555,27 @@ fn a_changed_earlier_year_in_a_later_form_is_reported_the_printed_one_is_not() {
     assert_ne!(item.results["R6"].issues, "あとから書き換えた課題");
     assert_eq!(item.results["R7"].issues, format!("課題{edited}"));
 }
+
+#[test]
+fn r6_report_pdf_shows_the_off_scale_grade_as_written_and_counts_it_apart() {
+    use gyokaku::documents::progress_report::ProgressReportData;
+    use gyokaku::typeset::fonts::FontSet;
+    use gyokaku::typeset::templates::Templates;
+    use gyokaku::typeset::{Typesetter, page_texts};
+    let config = config();
+    let run = pipeline::run(&sample_dir(), &config).unwrap();
+    let report = ProgressReportData::new(&run.items, &config, "R6", true);
+    let typesetter = Typesetter::new(FontSet::load(&[]).unwrap(), Templates::load(None).unwrap(), "2023-08-31").unwrap();
+    let compiled = typesetter.compile("progress_report.typ", &report).unwrap();
+    let pages: Vec<String> = page_texts(&compiled.document).iter().map(|p| p.replace('\n', "")).collect();
+    // 概要: the 区分外 row with its count, and the sentence saying so.
+    assert!(pages[0].contains("区分外評価区分にない記入1"), "{}", pages[0]);
+    assert!(pages[0].contains("評価区分にない記入があった 1 項目は「区分外」として数え"));
+    assert!(pages[0].contains("令和7(2025)年6月30日"), "R6 is dated by its round");
+    // The item's line: S as written, marked.
+    let s_item = run.items.iter().find(|i| i.results.get("R6").is_some_and(|r| r.evaluation == "S")).unwrap();
+    let all = pages.concat();
+    let at = all.find(&s_item.title).expect("the S item's line");
+    let line: String = all[at..].chars().take(120).collect();
+    assert!(line.contains("S（区分外）"), "{line}");
+}
