@@ -111,4 +111,12 @@ fn main() {
     println!("progress report PDF   {:>8.3} s  ({} pages, {:.2} MB)", t + t2, report.document.pages().len(), pdf.len() as f64 / 1e6);
     let (t, xlsx) = median(runs, || progress_report_xlsx::render(&data, &config).unwrap());
     println!("progress report xlsx  {:>8.3} s  ({:.2} MB)", t, xlsx.len() as f64 / 1e6);
+    // The 最終評価 laid out on the same results (one round stands for three).
+    let data = gyokaku::documents::final_evaluation::FinalEvaluationData::new(&with_round.items, &config, true);
+    let (t, evaluation) = median(runs, || {
+        comemo::evict(0);
+        typesetter.compile("final_evaluation.typ", &data).unwrap()
+    });
+    let (t2, pdf) = median(runs, || typesetter.pdf(&evaluation.document, "final").unwrap());
+    println!("final evaluation PDF  {:>8.3} s  ({} pages, {:.2} MB)", t + t2, evaluation.document.pages().len(), pdf.len() as f64 / 1e6);
 }

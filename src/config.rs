@@ -102,6 +102,11 @@ pub struct TimelineBar {
 pub struct ProgressInfo {
     #[serde(default)]
     pub sample_years: Vec<String>,
+    /// The date each round's report carries (YYYY-MM-DD), by year code:
+    /// `dates = { R6 = "2025-05-31" }`. A round without one is dated by
+    /// [document] date.
+    #[serde(default)]
+    pub dates: std::collections::BTreeMap<String, String>,
 }
 
 /// Output file names, without extension. Japanese by default; any
@@ -119,6 +124,8 @@ pub struct OutputNames {
     /// The one-page 概要版.
     pub summary: String,
     pub validation: String,
+    /// The plan period's 最終評価 (`gyokaku report --final`).
+    pub final_evaluation: String,
 }
 
 impl Default for OutputNames {
@@ -131,6 +138,7 @@ impl Default for OutputNames {
             progress_report: "{year}進捗状況報告".into(),
             summary: "ビジョン概要版".into(),
             validation: "差し戻し一覧".into(),
+            final_evaluation: "プラン最終評価".into(),
         }
     }
 }
@@ -277,6 +285,14 @@ impl PlanConfig {
         if let Some(w) = codes.windows(2).find(|w| w[0] == w[1]) {
             return Err(format!("department code {} is used twice", w[0]));
         }
+        for (year, date) in &self.progress.dates {
+            if !self.years.iter().any(|y| &y.code == year) {
+                return Err(format!("[progress] dates: {year} is not one of the plan's years"));
+            }
+            if crate::era::era_date(date).is_none() {
+                return Err(format!("[progress] dates: {year} = {date:?} is not a date like 2025-05-31"));
+            }
+        }
         Ok(())
     }
 
@@ -293,6 +309,15 @@ impl PlanConfig {
             format!("{}-04-01", self.years.first().map(|y| y.western).unwrap_or(2000))
         } else {
             self.document.date.trim().to_string()
+        }
+    }
+
+    /// The date a round's report carries: [progress] dates, else the
+    /// document date.
+    pub fn round_date(&self, year: &str) -> String {
+        match self.progress.dates.get(year) {
+            Some(date) => date.trim().to_string(),
+            None => self.document_date(),
         }
     }
 

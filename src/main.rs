@@ -43,6 +43,26 @@ enum Command {
     /// Write a council meeting's materials: the 次第, each 資料 stamped
     /// with its number on every page, and all of them in one PDF.
     Packet(PacketArgs),
+    /// Write the plan period's 最終評価 (--final) once the last plan year's
+    /// round is in INPUT_DIR/progress/: per item the three years, achieved
+    /// or not, totals by 大分類 and 部, the 成果指標, the items proposed to
+    /// carry into the 後期 plan.
+    Report(ReportArgs),
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// The plan period's final evaluation (the only report so far).
+    #[arg(long = "final", required = true)]
+    final_evaluation: bool,
+    /// Folder holding plan.toml, submissions/ and progress/.
+    #[arg(default_value = "inputs")]
+    input_dir: PathBuf,
+    /// Folder the evaluation is written to.
+    #[arg(short, long, default_value = "reports")]
+    out: PathBuf,
+    #[command(flatten)]
+    typeset: TypesetArgs,
 }
 
 /// Options of every command that typesets.
@@ -155,6 +175,7 @@ fn main() -> ExitCode {
         Command::Forms(args) => forms(&args).map(|()| 0),
         Command::Diff(args) => diff(&args).map(|()| 0),
         Command::Packet(args) => packet(&args).map(|()| 0),
+        Command::Report(args) => report(&args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -195,6 +216,20 @@ fn diff(args: &DiffArgs) -> anyhow::Result<()> {
 
 fn packet(args: &PacketArgs) -> anyhow::Result<()> {
     let outcome = commands::packet::run(&args.input_dir, args.meeting, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
+    print_written(&args.out, &outcome.files);
+    Ok(())
+}
+
+fn report(args: &ReportArgs) -> anyhow::Result<()> {
+    let outcome = commands::report::final_evaluation(&args.input_dir, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
+    let t = &outcome.data.total;
+    println!(
+        "{} items: {} achieved, {} not achieved, {} without a numeric target; {} proposed to carry into the 後期 plan",
+        t.items, t.achieved, t.not_achieved, t.no_target, t.carried
+    );
+    for warning in &outcome.warnings {
+        eprintln!("warning: {warning}");
+    }
     print_written(&args.out, &outcome.files);
     Ok(())
 }

@@ -295,14 +295,16 @@ fn build_writes_one_progress_sheet_per_item_with_its_results() {
 mod sample_round;
 
 #[test]
-fn committed_sample_round_is_the_generators_output() {
-    let out = tempfile::tempdir().unwrap();
-    let made = sample_round::make(&sample_dir(), out.path()).unwrap();
-    assert_eq!(made.len(), 10);
-    for path in made {
-        let name = path.file_name().unwrap();
-        let committed = std::fs::read(sample_dir().join("progress/R6").join(name)).unwrap();
-        assert!(std::fs::read(&path).unwrap() == committed, "{name:?} differs: run `cargo run --example make_sample_progress`");
+fn committed_sample_rounds_are_the_generators_output() {
+    for year in sample_round::SAMPLE_YEARS {
+        let out = tempfile::tempdir().unwrap();
+        let made = sample_round::make(&sample_dir(), year, out.path()).unwrap();
+        assert_eq!(made.len(), 10);
+        for path in made {
+            let name = path.file_name().unwrap();
+            let committed = std::fs::read(sample_dir().join("progress").join(year).join(name)).unwrap();
+            assert!(std::fs::read(&path).unwrap() == committed, "{year}/{name:?} differs: run `cargo run --example make_sample_progress`");
+        }
     }
 }
 
@@ -311,7 +313,7 @@ fn report_totals_equal_sums_computed_from_the_model() {
     use gyokaku::documents::progress_report::ProgressReportData;
     let config = config();
     let run = pipeline::run(&sample_dir(), &config).unwrap();
-    assert_eq!(run.rounds.len(), 1);
+    assert_eq!(run.rounds.iter().map(|r| r.year.as_str()).collect::<Vec<_>>(), ["R6", "R7"]);
     let round = &run.rounds[0];
     assert!(round.sample, "the sample round's forms say they are examples");
     let report = ProgressReportData::new(&run.items, &config, "R6", round.sample);
@@ -339,16 +341,24 @@ fn report_totals_equal_sums_computed_from_the_model() {
     let all_fiscal: f64 = run.items.iter().map(|i| target(i, true)).sum();
     assert!(close(report.total.fiscal_target, all_fiscal));
     assert_eq!(report.by_daibunrui.iter().map(|g| g.items).sum::<u32>(), 91);
-    // Grades: counted from the results; S is not on the scale, so 未評価.
+    // Grades: counted from the results; S is not on the scale, so it counts
+    // as 区分外 (not 未評価), and the item's line shows what was written.
     let count = |g: &str| run.items.iter().filter(|i| i.results.get("R6").is_some_and(|r| r.evaluation == g)).count() as u32;
     for (k, g) in ["A", "B", "C", "D"].iter().enumerate() {
         assert_eq!(report.total.grades[k], count(g));
     }
+    assert_eq!(report.grade_names[4..], ["区分外", "未評価", "未提出"]);
     assert_eq!(report.total.grades[4], 1, "the S grade");
+    assert_eq!(report.total.grades[5], 0, "no result without a grade");
+    let s_line = report.lines.iter().find(|l| l.grade == "S").expect("the line says S");
+    assert_eq!(s_line.grade_note, "区分外");
+    assert_eq!(report.lines.iter().filter(|l| !l.grade_note.is_empty()).count() as u32, report.total.grades[4]);
     // 未提出: the two items 市民協働部 left empty, in the list and the lines.
     assert_eq!(round.missing.len(), 2);
     assert_eq!(report.missing.iter().map(|l| l.number).collect::<Vec<_>>(), round.missing);
-    assert_eq!(report.total.grades[5], 2);
+    assert_eq!(report.total.grades[6], 2);
+    // The first year has nothing to compare with.
+    assert!(report.cumulative_years.is_empty() && report.previous_year_label.is_empty());
     assert!(run.findings.iter().any(|f| f.code == "P403" && f.message.contains("約20時間")));
     assert!(run.findings.iter().any(|f| f.code == "P404" && f.message.contains("「S」")));
     assert!(run.findings.iter().any(|f| f.code == "P405"));
@@ -356,4 +366,216 @@ fn report_totals_equal_sums_computed_from_the_model() {
     let first = &report.indicators[0];
     assert_eq!((first.baseline.as_str(), first.values[0].as_str(), first.assessment.as_str()), ("6.8", "7.4", "改善"));
     assert_eq!(report.indicators[1].assessment, "悪化", "7.1 is below the 7.3 baseline");
+}
+
+/// The sample's R7 report (rounds R6 and R7 read), with the run it was made from.
+fn r7_report() -> (Run, gyokaku::documents::progress_report::ProgressReportData) {
+    use gyokaku::documents::progress_report::ProgressReportData;
+    let config = config();
+    let run = pipeline::run(&sample_dir(), &config).unwrap();
+    let round = run.rounds.iter().find(|r| r.year == "R7").expect("the sample has an R7 round");
+    let report = ProgressReportData::new(&run.items, &config, "R7", round.sample);
+    (run, report)
+}
+
+#[test]
+fn r7_report_sums_results_and_targets_to_date() {
+    let (run, report) = r7_report();
+    let config = config();
+    assert_eq!(report.cumulative_years, ["令和6年度", "令和7年度"]);
+    let years = ["R6", "R7"];
+    // Independent sums: numeric values only, results of both rounds.
+    let target = |i: &Item, fiscal: bool, ys: &[&str]| -> f64 {
+        ys.iter().map(|y| (if fiscal { &i.fiscal_target } else { &i.workload_target }).get(*y).and_then(|a| a.value).unwrap_or(0.0)).sum()
+    };
+    let result = |i: &Item, fiscal: bool, y: &str| -> f64 {
+        i.results.get(y).and_then(|r| if fiscal { r.fiscal_result.value } else { r.workload_result.value }).unwrap_or(0.0)
+    };
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-6;
+    let all_years = config.year_codes();
+    let all: Vec<&str> = all_years.iter().map(String::as_str).collect();
+    let mut checked = 0;
+    for group in report.cumulative_by_daibunrui.iter().chain(&report.cumulative_by_department).chain([&report.cumulative_total]) {
+        let members: Vec<&Item> = run
+            .items
+            .iter()
+            .filter(|i| group.name == "合計" || i.daibunrui == group.name || format!("{}{}", i.department_code, i.department) == group.name)
+            .collect();
+        assert_eq!(group.items as usize, members.len(), "{}", group.name);
+        for (fiscal, to_date) in [(false, &group.workload), (true, &group.fiscal)] {
+            for (k, y) in years.iter().enumerate() {
+                assert!(close(to_date.results[k], members.iter().map(|i| result(i, fiscal, y)).sum()), "{} {y}", group.name);
+            }
+            let sum: f64 = members.iter().map(|i| result(i, fiscal, "R6") + result(i, fiscal, "R7")).sum();
+            assert!(close(to_date.result, sum), "{}", group.name);
+            assert!(close(to_date.target, members.iter().map(|i| target(i, fiscal, &years)).sum()), "{}", group.name);
+            assert!(close(to_date.plan_total, members.iter().map(|i| target(i, fiscal, &all)).sum()), "{}", group.name);
+            if to_date.target > 0.0 {
+                assert!((to_date.rate.unwrap() - sum / to_date.target * 100.0).abs() < 0.06, "{}", group.name);
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 4 + 10 + 1);
+    // The workbook's 累計 sheet carries the same sums, as numbers.
+    let bytes = gyokaku::documents::progress_report_xlsx::render(&report, &config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r7.xlsx");
+    std::fs::write(&path, bytes).unwrap();
+    let mut core = String::new();
+    zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap().by_name("docProps/core.xml").unwrap().read_to_string(&mut core).unwrap();
+    assert!(core.contains("2026-06-30T"), "dated by the round: {core}");
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    assert!(book.sheet_names().contains(&"評価の変化".to_string()) && book.sheet_names().contains(&"2年度続けて未提出".to_string()));
+    let sheet = book.worksheet_range("累計").unwrap();
+    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    let header = rows.iter().find(|r| r.first().map(String::as_str) == Some("大分類")).unwrap();
+    let col = header.iter().position(|h| h == "業務量削減（時間） 累計実績").unwrap();
+    let total_row = rows.iter().find(|r| r.first().map(String::as_str) == Some("合計")).unwrap();
+    assert_eq!(total_row[col].parse::<f64>().unwrap(), report.cumulative_total.workload.result);
+    // Both rounds contribute: the sums to date exceed the R7 year alone.
+    assert!(report.cumulative_total.workload.result > report.total.workload_result);
+    assert!(report.cumulative_total.workload.plan_total > report.cumulative_total.workload.target);
+}
+
+#[test]
+fn r7_report_finds_grade_moves_and_two_rounds_without_a_report() {
+    let (run, report) = r7_report();
+    assert_eq!(report.previous_year_label, "令和6(2024)年度");
+    let scale = ["A", "B", "C", "D"];
+    let rank = |i: &Item, y: &str| i.results.get(y).and_then(|r| scale.iter().position(|g| *g == r.evaluation));
+    let mut rose = Vec::new();
+    let mut fell = Vec::new();
+    for item in &run.items {
+        if let (Some(a), Some(b)) = (rank(item, "R6"), rank(item, "R7")) {
+            if b < a {
+                rose.push(item.number);
+            } else if b > a {
+                fell.push(item.number);
+            }
+        }
+    }
+    assert!(!rose.is_empty() && !fell.is_empty(), "the sample has moves both ways");
+    assert_eq!(report.grades_rose.iter().map(|m| m.number).collect::<Vec<_>>(), rose);
+    assert_eq!(report.grades_fell.iter().map(|m| m.number).collect::<Vec<_>>(), fell);
+    let first = &report.grades_rose[0];
+    let item = run.items.iter().find(|i| i.number == first.number).unwrap();
+    assert_eq!((first.from.as_str(), first.to.as_str()), (item.results["R6"].evaluation.as_str(), item.results["R7"].evaluation.as_str()));
+    // The S grade of R6 is not a grade, so its item is no move either way.
+    let s_item = run.items.iter().find(|i| i.results.get("R6").is_some_and(|r| r.evaluation == "S")).unwrap();
+    assert!(!rose.contains(&s_item.number) && !fell.contains(&s_item.number));
+    assert_eq!(report.lines.iter().find(|l| l.number == s_item.number).unwrap().previous_grade, "S");
+
+    // 未提出 two rounds running: the 市民協働部 item left empty in R6 and R7;
+    // the one empty only in R7 (福祉部) and the one only in R6 are not listed.
+    let twice: Vec<u32> = run.items.iter().filter(|i| !i.results.contains_key("R6") && !i.results.contains_key("R7")).map(|i| i.number).collect();
+    assert_eq!(twice.len(), 1);
+    assert_eq!(report.missing_twice.iter().map(|l| l.number).collect::<Vec<_>>(), twice);
+    assert_eq!(report.missing_twice[0].department, "03市民協働部");
+    assert_eq!(report.missing.len(), 2, "R7: the repeated one and 福祉部's");
+    // The R7 forms print the R6 results (locked): reading them back is not
+    // a finding, and R6 is not taken again from them.
+    assert!(!run.findings.iter().any(|f| f.code == "P402"), "{:?}", run.findings.iter().filter(|f| f.code == "P402").collect::<Vec<_>>());
+    assert!(!run.findings.iter().any(|f| f.code.starts_with('P') && f.file.contains("R7") && f.code != "P407"));
+    // 成果指標: the R7 values, the latest against the baseline.
+    let first = &report.indicators[0];
+    assert_eq!(first.values[..2], ["7.4", "7.9"]);
+    assert_eq!(first.change, "+1.1");
+    assert_eq!(first.points[..3], [Some(6.8), Some(7.4), Some(7.9)]);
+    assert_eq!(first.points[3], None, "R8 not measured");
+}
+
+#[test]
+fn r7_report_pdf_carries_the_rounds_date_and_its_cumulative_page() {
+    use gyokaku::typeset::fonts::FontSet;
+    use gyokaku::typeset::templates::Templates;
+    use gyokaku::typeset::{Typesetter, page_texts};
+    let (run, report) = r7_report();
+    assert_eq!(report.date, "2026-06-30", "[progress] dates in plan.toml");
+    let typesetter = Typesetter::new(FontSet::load(&[]).unwrap(), Templates::load(None).unwrap(), "2023-08-31").unwrap();
+    let compiled = typesetter.compile("progress_report.typ", &report).unwrap();
+    let pages: Vec<String> = page_texts(&compiled.document).iter().map(|p| p.replace('\n', "")).collect();
+    assert!(pages[0].contains("令和8(2026)年6月30日"), "{}", pages[0]);
+    assert!(!pages[0].contains("令和5(2023)年8月"), "not the plan's document date");
+    // The cumulative section starts its own page, with the 合計 to date.
+    let cumulative = pages.iter().position(|p| p.contains("令和6年度から令和7年度までの累計")).expect("cumulative page");
+    assert_eq!(cumulative, 1);
+    let total = gyokaku::format::format_number(report.cumulative_total.workload.result);
+    assert!(pages[1].contains(&total), "{total} on the cumulative page");
+    let all = pages.concat();
+    assert!(all.contains("2年度続けて未提出の項目") && all.contains(&run.items.iter().find(|i| i.number == report.missing_twice[0].number).unwrap().title));
+    assert!(all.contains("評価が上がった項目") && all.contains("評価が下がった項目"));
+    // The PDF is created on the round's date too.
+    let pdf = typesetter.pdf_dated(&compiled.document, "progress-R7", &report.date).unwrap();
+    assert!(String::from_utf8_lossy(&pdf).contains("D:20260630"));
+}
+
+#[test]
+fn item_sheets_show_both_rounds_side_by_side() {
+    use gyokaku::documents::ItemSheet;
+    let config = config();
+    let run = pipeline::run(&sample_dir(), &config).unwrap();
+    let item = run.items.iter().find(|i| i.results.contains_key("R6") && i.results.contains_key("R7")).unwrap();
+    let sheet = ItemSheet::new(item, &config);
+    let evaluation = &sheet.evaluation[0].cells;
+    assert_eq!(evaluation[..2], [item.results["R6"].evaluation.clone(), item.results["R7"].evaluation.clone()]);
+    assert_eq!(evaluation[2], "", "no R8 round yet");
+    assert_eq!(sheet.results[0].cells[1], item.results["R7"].goal_result);
+}
+
+#[test]
+fn a_changed_earlier_year_in_a_later_form_is_reported_the_printed_one_is_not() {
+    // The sample's R6 round, and R7 forms printed with its R6 results.
+    let input = sample_copy("R7");
+    let r6 = input.path().join("progress/R6");
+    std::fs::create_dir_all(&r6).unwrap();
+    for entry in std::fs::read_dir(sample_dir().join("progress/R6")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, r6.join(path.file_name().unwrap())).unwrap();
+    }
+    let config = config();
+    let mut run = pipeline::run(input.path(), &config).unwrap();
+    let edited = run.items.iter().find(|i| i.results.contains_key("R6")).unwrap().number;
+    for item in &mut run.items {
+        item.results.insert("R7".into(), example_result(item.number));
+        if item.number == edited {
+            item.results.get_mut("R6").unwrap().issues = "あとから書き換えた課題".into();
+        }
+    }
+    for form in department_forms(&run.items, &config, "R7").unwrap() {
+        std::fs::write(input.path().join("progress/R7").join(&form.file_name), &form.bytes).unwrap();
+    }
+    let after = pipeline::run(input.path(), &config).unwrap();
+    let other_year: Vec<_> = after.findings.iter().filter(|f| f.code == "P402").collect();
+    assert_eq!(other_year.len(), 1, "{other_year:?}");
+    assert_eq!(other_year[0].sheet.as_deref(), Some(edited.to_string().as_str()));
+    assert!(other_year[0].cell.as_deref().unwrap().starts_with('C'), "the R6 column");
+    // R6 stays as its own round gave it.
+    let item = after.items.iter().find(|i| i.number == edited).unwrap();
+    assert_ne!(item.results["R6"].issues, "あとから書き換えた課題");
+    assert_eq!(item.results["R7"].issues, format!("課題{edited}"));
+}
+
+#[test]
+fn r6_report_pdf_shows_the_off_scale_grade_as_written_and_counts_it_apart() {
+    use gyokaku::documents::progress_report::ProgressReportData;
+    use gyokaku::typeset::fonts::FontSet;
+    use gyokaku::typeset::templates::Templates;
+    use gyokaku::typeset::{Typesetter, page_texts};
+    let config = config();
+    let run = pipeline::run(&sample_dir(), &config).unwrap();
+    let report = ProgressReportData::new(&run.items, &config, "R6", true);
+    let typesetter = Typesetter::new(FontSet::load(&[]).unwrap(), Templates::load(None).unwrap(), "2023-08-31").unwrap();
+    let compiled = typesetter.compile("progress_report.typ", &report).unwrap();
+    let pages: Vec<String> = page_texts(&compiled.document).iter().map(|p| p.replace('\n', "")).collect();
+    // 概要: the 区分外 row with its count, and the sentence saying so.
+    assert!(pages[0].contains("区分外評価区分にない記入1"), "{}", pages[0]);
+    assert!(pages[0].contains("評価区分にない記入があった 1 項目は「区分外」として数え"));
+    assert!(pages[0].contains("令和7(2025)年6月30日"), "R6 is dated by its round");
+    // The item's line: S as written, marked.
+    let s_item = run.items.iter().find(|i| i.results.get("R6").is_some_and(|r| r.evaluation == "S")).unwrap();
+    let all = pages.concat();
+    let at = all.find(&s_item.title).expect("the S item's line");
+    let line: String = all[at..].chars().take(120).collect();
+    assert!(line.contains("S（区分外）"), "{line}");
 }

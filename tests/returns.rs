@@ -260,8 +260,8 @@ fn each_department_has_a_page_to_forward_html_and_pdf() {
     let data = DepartmentReportData::new(&config, &group.department, &group.files, group.items, &group.findings, Some("07_都市建設部_差し戻し.xlsx"));
     let compiled = typesetter.compile("department_report.typ", &data).unwrap();
     let texts = page_texts(&compiled.document);
-    assert_eq!(texts.len(), 1, "a department of the sample fits one page");
-    let page = squash(&texts[0]);
+    assert!(texts.len() <= 2, "a department of the sample fits a page or two: {}", texts.len());
+    let page: String = texts.iter().map(|t| squash(t)).collect();
     assert!(page.contains("都市建設部提出内容の確認結果"));
     assert!(page.contains("07_都市建設部_差し戻し.xlsx"));
     for f in &group.findings {

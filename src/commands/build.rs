@@ -267,7 +267,7 @@ impl Job {
                 let year = &run.rounds[round].year;
                 let data = ProgressReportData::new(items, &unstamped, year, run.rounds[round].sample);
                 let compiled = typesetter.compile("progress_report.typ", &data).map_err(|e| e.to_string())?;
-                let bytes = typesetter.pdf(&compiled.document, &format!("progress-{year}")).map_err(|e| e.to_string())?;
+                let bytes = typesetter.pdf_dated(&compiled.document, &format!("progress-{year}"), &data.date).map_err(|e| e.to_string())?;
                 let name = names.progress_report.replace("{year}", year);
                 Ok((vec![pdf_output("progress_report_pdf", &name, bytes, &compiled)], compiled.warnings))
             }

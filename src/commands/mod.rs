@@ -5,4 +5,5 @@ pub mod build;
 pub mod diff;
 pub mod forms;
 pub mod packet;
+pub mod report;
 pub mod validate;

@@ -6,6 +6,8 @@
 pub mod booklet;
 pub mod comparison;
 pub mod department_report;
+pub mod final_evaluation;
+pub mod final_evaluation_xlsx;
 pub mod items_xlsx;
 pub mod priority_xlsx;
 pub mod progress_report;

@@ -1,7 +1,7 @@
 //! The annual progress report as a workbook: the same figures as the PDF
-//! (概要, 項目別, 未提出, 成果指標), numbers as numbers.
+//! (概要, 累計, 評価の変化, 項目別, 未提出, 成果指標), numbers as numbers.
 
-use super::progress_report::{ItemLine, ProgressReportData, Totals};
+use super::progress_report::{Cumulative, GradeMove, ItemLine, ProgressReportData, Totals};
 use crate::xlsx::Formats;
 use crate::config::PlanConfig;
 use crate::xlsx::properties;
@@ -9,7 +9,10 @@ use rust_xlsxwriter::{Workbook, Worksheet};
 
 pub fn render(data: &ProgressReportData, config: &PlanConfig) -> anyhow::Result<Vec<u8>> {
     let mut book = Workbook::new();
-    book.set_properties(&properties(config, &data.meta.title)?);
+    // Dated like the PDF: by the round, not the plan's document date.
+    let mut dated = config.clone();
+    dated.document.date = data.date.clone();
+    book.set_properties(&properties(&dated, &data.meta.title)?);
     let f = Formats::new();
 
     let sheet = book.add_worksheet();
@@ -29,8 +32,51 @@ pub fn render(data: &ProgressReportData, config: &PlanConfig) -> anyhow::Result<
     sheet.set_paper_size(9);
     sheet.set_print_fit_to_pages(1, 0);
 
+    if !data.cumulative_years.is_empty() {
+        let sheet = book.add_worksheet();
+        sheet.set_name("累計")?;
+        sheet.write_with_format(0, 0, format!("{}から{}までの累計", data.cumulative_years[0], data.cumulative_years[data.cumulative_years.len() - 1]), &f.title)?;
+        let mut r = 2;
+        r = cumulative_table(sheet, r, "大分類", &data.cumulative_by_daibunrui, data, &f)?;
+        cumulative_table(sheet, r + 1, "部", &data.cumulative_by_department, data, &f)?;
+        sheet.set_column_width(0, 26.0)?;
+        for c in 1..30 {
+            sheet.set_column_width(c, 12.0)?;
+        }
+        sheet.set_freeze_panes(0, 1)?;
+        sheet.set_landscape();
+        sheet.set_paper_size(9);
+        sheet.set_print_fit_to_pages(1, 0);
+    }
+    if !data.previous_year_label.is_empty() {
+        let sheet = book.add_worksheet();
+        sheet.set_name("評価の変化")?;
+        let headers = [("番号", 7.0), ("部", 16.0), ("取組項目名", 60.0), (data.previous_era.as_str(), 10.0), (data.year_era.as_str(), 10.0), ("変化", 8.0)];
+        for (c, (h, w)) in headers.iter().enumerate() {
+            sheet.write_with_format(0, c as u16, *h, &f.header)?;
+            sheet.set_column_width(c as u16, *w)?;
+        }
+        let moves: Vec<&GradeMove> = data.grades_rose.iter().chain(&data.grades_fell).collect();
+        for (i, m) in moves.iter().enumerate() {
+            let r = 1 + i as u32;
+            sheet.write_number_with_format(r, 0, m.number as f64, &f.center)?;
+            sheet.write_with_format(r, 1, m.department.as_str(), &f.cell)?;
+            sheet.write_with_format(r, 2, m.title.as_str(), &f.wrap)?;
+            sheet.write_with_format(r, 3, m.from.as_str(), &f.center)?;
+            sheet.write_with_format(r, 4, m.to.as_str(), &f.center)?;
+            sheet.write_with_format(r, 5, if m.rose { "上昇" } else { "低下" }, &f.center)?;
+        }
+        sheet.autofilter(0, 0, moves.len().max(1) as u32, headers.len() as u16 - 1)?;
+        sheet.set_freeze_panes(1, 0)?;
+        sheet.set_paper_size(9);
+        sheet.set_print_fit_to_pages(1, 0);
+    }
+
     lines_sheet(book.add_worksheet(), "項目別", &data.lines, &f)?;
     lines_sheet(book.add_worksheet(), "未提出", &data.missing, &f)?;
+    if !data.previous_year_label.is_empty() {
+        lines_sheet(book.add_worksheet(), "2年度続けて未提出", &data.missing_twice, &f)?;
+    }
 
     let sheet = book.add_worksheet();
     sheet.set_name("成果指標")?;
@@ -89,9 +135,44 @@ fn totals_table(sheet: &mut Worksheet, r: u32, name: &str, rows: &[Totals], data
     Ok(row)
 }
 
+/// Results to date of each group, then 合計; returns the first row after it.
+fn cumulative_table(sheet: &mut Worksheet, r: u32, name: &str, rows: &[Cumulative], data: &ProgressReportData, f: &Formats) -> anyhow::Result<u32> {
+    let mut headers = vec![name.to_string(), "項目数".into()];
+    for kind in ["業務量削減（時間）", "財政効果（千円）"] {
+        headers.extend(data.cumulative_years.iter().map(|y| format!("{kind} {y}実績")));
+        headers.extend(["累計実績", "累計目標", "達成率（%）", "{}目標", "{}目標に対する進捗率（%）"].map(|h| format!("{kind} {}", h.replace("{}", &data.period))));
+    }
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_with_format(r, c as u16, h.as_str(), &f.header)?;
+    }
+    sheet.set_row_height(r, 45.0)?;
+    let mut row = r + 1;
+    for t in rows.iter().chain(std::iter::once(&data.cumulative_total)) {
+        sheet.write_with_format(row, 0, t.name.as_str(), &f.cell)?;
+        sheet.write_number_with_format(row, 1, t.items as f64, &f.number)?;
+        let mut c = 2;
+        for k in [&t.workload, &t.fiscal] {
+            for n in k.results.iter().chain([&k.result, &k.target]) {
+                sheet.write_number_with_format(row, c, *n, f.for_number(*n))?;
+                c += 1;
+            }
+            let cells = [k.rate, Some(k.plan_total), k.of_plan];
+            for (i, v) in cells.iter().enumerate() {
+                match v {
+                    Some(n) => sheet.write_number_with_format(row, c, *n, if i == 1 { f.for_number(*n) } else { &f.decimal })?,
+                    None => sheet.write_with_format(row, c, "—", &f.center)?,
+                };
+                c += 1;
+            }
+        }
+        row += 1;
+    }
+    Ok(row)
+}
+
 fn lines_sheet(sheet: &mut Worksheet, name: &str, lines: &[ItemLine], f: &Formats) -> anyhow::Result<()> {
     sheet.set_name(name)?;
-    let headers = [("番号", 7.0), ("部", 16.0), ("取組項目名", 50.0), ("所管課", 20.0), ("評価", 8.0), ("業務量（時間） 実績 / 目標", 20.0), ("財政効果（千円） 実績 / 目標", 20.0), ("課題", 40.0)];
+    let headers = [("番号", 7.0), ("部", 16.0), ("取組項目名", 50.0), ("所管課", 20.0), ("前回評価", 8.0), ("評価", 8.0), ("評価の注記", 10.0), ("業務量（時間） 実績 / 目標", 20.0), ("財政効果（千円） 実績 / 目標", 20.0), ("課題", 40.0)];
     for (c, (h, w)) in headers.iter().enumerate() {
         sheet.write_with_format(0, c as u16, *h, &f.header)?;
         sheet.set_column_width(c as u16, *w)?;
@@ -99,7 +180,7 @@ fn lines_sheet(sheet: &mut Worksheet, name: &str, lines: &[ItemLine], f: &Format
     for (i, l) in lines.iter().enumerate() {
         let r = 1 + i as u32;
         sheet.write_number_with_format(r, 0, l.number as f64, &f.center)?;
-        for (c, text) in [&l.department, &l.title, &l.section, &l.grade, &l.workload, &l.fiscal, &l.issues].iter().enumerate() {
+        for (c, text) in [&l.department, &l.title, &l.section, &l.previous_grade, &l.grade, &l.grade_note, &l.workload, &l.fiscal, &l.issues].iter().enumerate() {
             sheet.write_with_format(r, 1 + c as u16, text.as_str(), &f.cell)?;
         }
     }

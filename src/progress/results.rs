@@ -175,10 +175,13 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
             findings.push(with_department(place(Code::ProgressPlanEdited, f.1.as_deref(), f.0, "プランの変更はこの様式では受け付けません。担当課に連絡してください")));
         }
         // Results written for years other than the round's are not taken.
+        // Earlier rounds' results the form was printed with are not news.
         for field in [Field::GoalResult, Field::WorkloadResult, Field::FiscalResult, Field::Evaluation, Field::Issues, Field::Improvements] {
             if let Some(row) = sheet.raw.per_year.get(&field) {
                 for (other, cell) in &row.years {
-                    if other != year && !cell.text.trim().is_empty() {
+                    let recorded = items[index].results.get(other);
+                    let prefilled = recorded.is_some() && field_value(form_item.results.get(other), field) == field_value(recorded, field);
+                    if other != year && !cell.text.trim().is_empty() && !prefilled {
                         findings.push(with_department(place(
                             Code::ProgressYearNotOpen,
                             Some(&cell.cell),
@@ -242,6 +245,21 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
         }
     }
     Round { year: year.to_string(), matched, missing, sample }
+}
+
+/// One result field as compared between a form and the model: the
+/// number for hours and 千円, else the text.
+fn field_value(result: Option<&crate::model::YearResult>, field: Field) -> (Option<i64>, String) {
+    let Some(r) = result else { return (None, String::new()) };
+    let amount = |a: &crate::model::Amount| (a.value.map(|v| (v * 100.0).round() as i64), if a.value.is_some() { String::new() } else { name_key(&a.raw) });
+    match field {
+        Field::WorkloadResult => amount(&r.workload_result),
+        Field::FiscalResult => amount(&r.fiscal_result),
+        Field::GoalResult => (None, name_key(&r.goal_result)),
+        Field::Evaluation => (None, name_key(&r.evaluation)),
+        Field::Issues => (None, name_key(&r.issues)),
+        _ => (None, name_key(&r.improvements)),
+    }
 }
 
 /// The text right of a label cell (e.g. <項目番号> | 6), with its address.

@@ -88,21 +88,28 @@ impl Typesetter {
     /// Exports a tagged PDF (PDF/UA-1) with a stable identifier and the
     /// document date as its creation date, so the bytes are reproducible.
     pub fn pdf(&self, document: &PagedDocument, ident: &str) -> anyhow::Result<Vec<u8>> {
-        self.export(document, ident, true)
+        self.export(document, ident, true, self.date)
+    }
+
+    /// Like `pdf`, created on `date` (YYYY-MM-DD) instead of the document
+    /// date: a progress round's report carries the round's own date.
+    pub fn pdf_dated(&self, document: &PagedDocument, ident: &str, date: &str) -> anyhow::Result<Vec<u8>> {
+        let date = parse_date(date).ok_or_else(|| anyhow::anyhow!("{date:?} is not a date like 2025-05-31"))?;
+        self.export(document, ident, true, date)
     }
 
     /// A PDF that embeds other PDFs (a meeting packet): Typst cannot embed
     /// PDFs under PDF/UA-1, so this one is tagged but claims no standard.
     pub fn pdf_embedding(&self, document: &PagedDocument, ident: &str) -> anyhow::Result<Vec<u8>> {
-        self.export(document, ident, false)
+        self.export(document, ident, false, self.date)
     }
 
-    fn export(&self, document: &PagedDocument, ident: &str, ua: bool) -> anyhow::Result<Vec<u8>> {
+    fn export(&self, document: &PagedDocument, ident: &str, ua: bool, date: Datetime) -> anyhow::Result<Vec<u8>> {
         let standards = if ua { PdfStandards::new(&[PdfStandard::Ua_1]).map_err(|e| anyhow::anyhow!("{}", e.message()))? } else { PdfStandards::default() };
         let options = PdfOptions {
             ident: Smart::Custom(ident.to_string()),
             creator: Smart::Custom(Some(format!("gyokaku {}", env!("CARGO_PKG_VERSION")))),
-            timestamp: Some(Timestamp::new_utc(self.date)),
+            timestamp: Some(Timestamp::new_utc(date)),
             standards,
             ..PdfOptions::default()
         };

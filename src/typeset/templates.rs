@@ -7,12 +7,14 @@ use std::path::{Path, PathBuf};
 use typst::syntax::Source;
 
 /// Built-in templates by file name.
-const BUILT_IN: [(&str, &str); 11] = [
+const BUILT_IN: [(&str, &str); 13] = [
     ("common.typ", include_str!("../../templates/common.typ")),
     ("booklet.typ", include_str!("../../templates/booklet.typ")),
     ("priority_list.typ", include_str!("../../templates/priority_list.typ")),
     ("item_sheets.typ", include_str!("../../templates/item_sheets.typ")),
     ("progress_report.typ", include_str!("../../templates/progress_report.typ")),
+    ("progress_common.typ", include_str!("../../templates/progress_common.typ")),
+    ("final_evaluation.typ", include_str!("../../templates/final_evaluation.typ")),
     ("summary.typ", include_str!("../../templates/summary.typ")),
     ("comparison.typ", include_str!("../../templates/comparison.typ")),
     ("agenda.typ", include_str!("../../templates/agenda.typ")),
