@@ -65,7 +65,14 @@ fn revise(dept: &mut inputs::Department) {
 pub fn make(root: &Path, out: &Path) -> Vec<PathBuf> {
     let submissions = out.join("submissions");
     std::fs::create_dir_all(&submissions).unwrap();
-    std::fs::copy(root.join("inputs/plan.toml"), out.join("plan.toml")).unwrap();
+    // The same plan, dated after the 4th meeting whose minutes ask for the
+    // changes, so the 新旧対照表 tells the two versions apart by date.
+    let plan = std::fs::read_to_string(root.join("inputs/plan.toml")).unwrap();
+    let revised = plan
+        .replacen("date = \"2023-08-31\"", "date = \"2023-10-31\"", 1)
+        .replacen("date_label = \"令和5年8月\"", "date_label = \"令和5年10月\"", 1);
+    assert_ne!(plan, revised, "inputs/plan.toml's [document] date moved: update the revision's date");
+    std::fs::write(out.join("plan.toml"), revised).unwrap();
     let mut sources: Vec<PathBuf> = std::fs::read_dir(root.join("samples/transcription"))
         .unwrap()
         .map(|e| e.unwrap().path())

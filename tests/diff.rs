@@ -94,6 +94,11 @@ fn sample_revisions_are_the_generators_output_and_diff_shows_them() {
     let kinds: Vec<&str> = outcome.files.iter().map(|f| f.kind).collect();
     assert_eq!(kinds, ["comparison_pdf", "comparison_xlsx"]);
     assert!(std::fs::read(report.path().join("新旧対照表.pdf")).unwrap().starts_with(b"%PDF-"));
+    // The versions are named by their plan.toml (stage and date), not by folder.
+    let old_config = gyokaku::config::PlanConfig::load(&root.join("inputs/plan.toml")).unwrap();
+    let new_config = gyokaku::config::PlanConfig::load(&root.join("inputs/revisions/plan.toml")).unwrap();
+    use gyokaku::documents::comparison::version_label;
+    assert_eq!((version_label(&old_config).as_str(), version_label(&new_config).as_str()), ("素案 令和5(2023)年8月", "素案 令和5(2023)年10月"));
     // The workbook: one row per changed field, new and old side by side.
     use calamine::{Reader, Xlsx, open_workbook};
     let mut book: Xlsx<_> = open_workbook(report.path().join("新旧対照表.xlsx")).unwrap();

@@ -316,9 +316,28 @@ fn item_sheet_pdf(typesetter: &Typesetter, item: &Item, config: &PlanConfig, fol
     let data = ItemSheetsData::new(std::slice::from_ref(item), config);
     let compiled = typesetter.compile("item_sheets.typ", &data).map_err(|e| e.to_string())?;
     let bytes = typesetter.pdf(&compiled.document, &format!("item-{}", item.number)).map_err(|e| e.to_string())?;
-    let short: String = item.title.chars().take(30).collect();
-    let file_name = format!("{}/{}.pdf", safe_file_name(folder), safe_file_name(&format!("{:03}_{short}", item.number)));
+    let file_name = format!("{}/{}.pdf", safe_file_name(folder), safe_file_name(&format!("{:03}_{}", item.number, short_title(&item.title))));
     Ok((Output { kind: "item_sheet_pdf", file_name, bytes, pages: Some(compiled.document.pages().len()) }, compiled.warnings))
+}
+
+/// Longest title a file name carries whole (every seed title fits).
+const FILE_TITLE_CHARS: usize = 60;
+
+/// The title for a file name: whole when it fits, else cut where a word
+/// ends — before a bracket, after 、 or a space, or where a run of kanji or
+/// katakana meets the particle after it — never inside a word.
+pub fn short_title(title: &str) -> String {
+    let chars: Vec<char> = title.chars().collect();
+    if chars.len() <= FILE_TITLE_CHARS {
+        return title.to_string();
+    }
+    let is_hiragana = |c: char| ('\u{3041}'..='\u{309F}').contains(&c);
+    let ends_word = |i: usize| {
+        let (before, next) = (chars[i - 1], chars[i]);
+        matches!(next, '（' | '(' | '「') || matches!(before, '、' | ' ' | '\u{3000}' | '）' | ')') || (!is_hiragana(before) && is_hiragana(next))
+    };
+    let cut = (FILE_TITLE_CHARS / 2..=FILE_TITLE_CHARS).rev().find(|&i| ends_word(i)).unwrap_or(FILE_TITLE_CHARS);
+    chars[..cut].iter().collect::<String>().trim_end_matches(['、', ' ', '\u{3000}']).to_string() + "…"
 }
 
 fn pdf_output(kind: &'static str, name: &str, bytes: Vec<u8>, compiled: &Compiled) -> Output {
@@ -397,4 +416,23 @@ pub fn glyph_findings(items: &[Item], fonts: &FontSet) -> Vec<Finding> {
         }
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_title;
+
+    #[test]
+    fn file_titles_are_whole_or_cut_where_a_word_ends() {
+        let seed = "システム標準化に伴う業務運用方法の見直しによる関連業務の効率化";
+        assert_eq!(short_title(seed), seed);
+        let long = "職員の意識改革に係る各種研修の実施③（タイムマネジメントの徹底に向けた意識改革及び環境整備）".repeat(2);
+        let short = short_title(&long);
+        assert!(short.chars().count() <= 61, "{short}");
+        let kept = short.trim_end_matches('…');
+        let next = long[kept.len()..].chars().next().unwrap();
+        let last = kept.chars().last().unwrap();
+        // Cut before a bracket or a particle, or after a closing bracket.
+        assert!(matches!(next, '（' | 'の' | 'に' | 'を' | 'と' | 'へ' | 'が') || last == '）', "{kept} | {next}");
+    }
 }

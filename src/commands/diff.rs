@@ -27,7 +27,7 @@ pub fn run(old_dir: &Path, new_dir: &Path, out_dir: &Path, templates: Option<&Pa
     let (old, new) = rayon::join(|| pipeline::run(old_dir, &old_config), || pipeline::run(new_dir, &config));
     let (old, new) = (old?, new?);
     let result = crate::compare::compare(&old.items, &new.items);
-    let data = ComparisonData::new(result.clone(), &config, &old_dir.display().to_string(), &new_dir.display().to_string());
+    let data = ComparisonData::new(result.clone(), &config, &comparison::version_label(&old_config), &comparison::version_label(&config));
     let typesetter = Typesetter::new(FontSet::load(font_paths)?, Templates::load(templates)?, &config.document_date())?;
     let compiled = typesetter.compile("comparison.typ", &data).map_err(|e| anyhow::anyhow!("{e}"))?;
     let pdf = typesetter.pdf(&compiled.document, "comparison")?;

@@ -73,7 +73,7 @@ pub fn run(input_dir: &Path, meeting: u32, out_dir: &Path, templates: Option<&Pa
                     let old_config = PlanConfig::load(&old_dir.join("plan.toml"))?;
                     let old = pipeline::run(&old_dir, &old_config)?;
                     let result = crate::compare::compare(&old.items, &run.items);
-                    let data = ComparisonData::new(result, &stamped, &m.old, &input_dir.display().to_string());
+                    let data = ComparisonData::new(result, &stamped, &crate::documents::comparison::version_label(&old_config), &crate::documents::comparison::version_label(&stamped));
                     typesetter.compile("comparison.typ", &data)
                 }
                 "file" => {

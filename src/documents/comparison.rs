@@ -18,6 +18,13 @@ pub struct ComparisonData {
     pub comparison: Comparison,
 }
 
+/// How the 新旧対照表 names one version of the inputs: its plan.toml's
+/// stage and document date (素案 令和5(2023)年8月), never a folder path.
+pub fn version_label(config: &PlanConfig) -> String {
+    let date = crate::era::era_date(&config.document_date()).map(|d| d.month).unwrap_or_else(|| config.document.date_label.clone());
+    [config.plan.stage.as_str(), date.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ")
+}
+
 impl ComparisonData {
     pub fn new(comparison: Comparison, config: &PlanConfig, old_label: &str, new_label: &str) -> ComparisonData {
         let title = format!("{} 新旧対照表", super::booklet::booklet_title(config));
