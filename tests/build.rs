@@ -85,6 +85,10 @@ fn booklet_pages_are_front_matter_list_and_one_sheet_per_item() {
     let org_pages = s.texts.iter().filter(|t| t.contains("所属課") && t.contains("提案件数")).count();
     let list_pages = s.texts.iter().filter(|t| squash(t).contains("ページ番号部局名優先順位")).count();
     assert!(org_pages >= 1 && list_pages >= 2, "org {org_pages}, list {list_pages}");
+    // A 部 whose sections run onto the next page is named again there.
+    for page in s.texts.iter().filter(|t| t.contains("所属課") && t.contains("提案件数")).skip(1) {
+        assert!(squash(page).contains("（続き）"), "continued 組織一覧 page: {page}");
+    }
     // Every sample item fits one page.
     let items = s.outcome.run.items.len();
     assert_eq!(items, 91);
