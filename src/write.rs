@@ -23,12 +23,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 /// A file name safe on Windows, macOS and Linux: characters any of them
-/// forbids (`\\ / : * ? " < > |`, control characters) become `_`, trailing
+/// forbids (`\\ / : * ? " < > |`, control characters) become `_`, bidi
+/// controls and invisible format characters are dropped (U+202E would show
+/// `fdp.exe` as `exe.pdf`), trailing
 /// dots and spaces go, reserved device names get a `_`, and the name is cut
 /// to 80 characters (well under every system's 255-byte limit in UTF-8).
 pub fn safe_file_name(name: &str) -> String {
     let mut safe: String = name
         .chars()
+        .filter(|c| !is_invisible_format(*c))
         .map(|c| if c.is_control() || matches!(c, '\\' | '/' | ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c })
         .take(80)
         .collect();
@@ -46,9 +49,23 @@ pub fn safe_file_name(name: &str) -> String {
     if reserved { format!("_{safe}") } else { safe }
 }
 
+/// Bidi embedding, override and isolate controls, marks, zero-width
+/// characters and the byte order mark: they change how a name looks, not
+/// what it says.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_file_name;
+
+    #[test]
+    fn bidi_controls_never_reach_a_file_name() {
+        assert_eq!(safe_file_name("申請\u{202E}fdp.exe"), "申請fdp.exe");
+        assert_eq!(safe_file_name("\u{2067}名前\u{2069}\u{200F}\u{FEFF}"), "名前");
+        assert_eq!(safe_file_name("\u{202E}"), "_");
+    }
 
     #[test]
     fn file_names_are_safe_everywhere() {
