@@ -361,3 +361,14 @@ fn typst_code_in_a_cell_prints_literally_and_reads_no_file() {
     assert!(text.contains("#image(\"/etc/passwd\")#include\"/etc/hostname\""), "prose prints as written");
     assert!(!text.contains("root:x:0:0"), "/etc/passwd was read into the document");
 }
+
+/// Writes the corpus as input folders, one per case, into
+/// `$GYOKAKU_CORPUS_DIR` (fuzzing seeds, manual runs):
+/// `GYOKAKU_CORPUS_DIR=/tmp/corpus cargo test --release --test hostile -- --ignored write_corpus`
+#[test]
+#[ignore]
+fn write_corpus() {
+    let dir = PathBuf::from(std::env::var("GYOKAKU_CORPUS_DIR").expect("set GYOKAKU_CORPUS_DIR"));
+    std::fs::create_dir_all(&dir).unwrap();
+    corpus::make_corpus(&dir);
+}
