@@ -372,3 +372,47 @@ fn write_corpus() {
     std::fs::create_dir_all(&dir).unwrap();
     corpus::make_corpus(&dir);
 }
+
+/// Results of 1e308 and 1e999 in a progress round: findings at their
+/// cells (P403), and the progress report is still typeset.
+#[test]
+fn extreme_results_in_a_progress_round_still_make_the_report() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs");
+    let input = tempfile::tempdir().unwrap();
+    std::fs::copy(sample.join("plan.toml"), input.path().join("plan.toml")).unwrap();
+    let status = std::process::Command::new("cp").arg("-r").arg(sample.join("submissions")).arg(input.path()).status().unwrap();
+    assert!(status.success());
+    let round = input.path().join("progress/R6");
+    std::fs::create_dir_all(&round).unwrap();
+    let config = gyokaku::config::PlanConfig::load(&sample.join("plan.toml")).unwrap();
+    let mut run = gyokaku::pipeline::run(&sample, &config).unwrap();
+    let amount = |raw: &str, value: Option<f64>| gyokaku::model::Amount { value, note: String::new(), raw: raw.into() };
+    for item in &mut run.items {
+        item.results.clear();
+        let (workload, fiscal) = match item.number % 3 {
+            0 => (amount("1e308", Some(1e308)), amount("-1.7e308", Some(-1.7e308))),
+            1 => (amount("1e999", None), amount("9e15", Some(9e15))),
+            _ => (amount("120", Some(120.0)), amount("△30", Some(-30.0))),
+        };
+        let result = gyokaku::model::YearResult { workload_result: workload, fiscal_result: fiscal, evaluation: "A".into(), ..Default::default() };
+        item.results.insert("R6".into(), result);
+    }
+    for form in gyokaku::progress::forms::department_forms(&run.items, &config, "R6").unwrap() {
+        std::fs::write(round.join(&form.file_name), &form.bytes).unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let (input_dir, target) = (input.path().to_path_buf(), out.path().to_path_buf());
+    let (outcome, took) = within_limit("progress round", move || build_into(&input_dir, &target));
+    eprintln!("progress round with extreme results: {took:?}");
+    assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
+    assert!(outcome.files.iter().any(|f| f.kind == "progress_report_pdf"));
+    let p403 = outcome.run.findings.iter().filter(|f| f.code == "P403").count();
+    assert!(p403 >= run.items.len() * 2 / 3, "{p403} P403 findings");
+    for item in &outcome.run.items {
+        if let Some(r) = item.results.get("R6") {
+            for a in [&r.workload_result, &r.fiscal_result] {
+                assert!(a.value.is_none_or(|v| v.abs() <= 1e12), "item {}: {:?}", item.number, a);
+            }
+        }
+    }
+}
