@@ -186,7 +186,7 @@ fn build_into(input: &Path, out: &Path) -> Outcome {
         out_dir: out.to_path_buf(),
         templates: None,
         font_paths: Vec::new(),
-        strict: false,
+        handout: false,
     };
     build::build(&options, &ProgressBar::hidden()).unwrap()
 }
@@ -386,7 +386,7 @@ fn extreme_results_in_a_progress_round_still_make_the_report() {
     std::fs::create_dir_all(&round).unwrap();
     let config = gyokaku::config::PlanConfig::load(&sample.join("plan.toml")).unwrap();
     let mut run = gyokaku::pipeline::run(&sample, &config).unwrap();
-    let amount = |raw: &str, value: Option<f64>| gyokaku::model::Amount { value, note: String::new(), raw: raw.into() };
+    let amount = |raw: &str, value: Option<f64>| gyokaku::model::Amount { value, note: String::new(), raw: raw.into(), number_cell: value.is_some() };
     for item in &mut run.items {
         item.results.clear();
         let (workload, fiscal) = match item.number % 3 {
