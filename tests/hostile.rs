@@ -82,6 +82,10 @@ fn check(name: &str) -> Run {
             "{name}: expected {code} at {place}, found {found:?}"
         );
     }
+    // A case with no finding to give is read like any workbook.
+    if case.expect.is_empty() {
+        assert!(run.items.iter().any(|i| i.source.file == corpus::BAD), "{name}: the workbook was not read: {found:?}");
+    }
     // The good workbook beside it is read as if the bad one were not there.
     assert!(run.items.iter().any(|i| i.title == "ドローンの配備" && i.department == "都市建設部"), "{name}: neighbour lost");
     assert!(
@@ -171,6 +175,16 @@ fn far_cells_leave_the_rest_of_the_sheet_read() {
     let run = check("far_cells_everywhere");
     let finding = run.findings.iter().find(|f| f.code == "R016").unwrap();
     assert!(finding.message.contains("ほか199個"), "{}", finding.message);
+}
+
+#[test]
+fn escape_sequences_in_sheet_names_do_not_reach_the_terminal() {
+    let run = check("emoji_and_controls_in_names");
+    let config: gyokaku::config::PlanConfig = toml::from_str(common::PLAN).unwrap();
+    let text = gyokaku::validation_report::terminal::render(&run, &config, false);
+    assert!(run.findings.iter().any(|f| f.sheet.as_deref().is_some_and(|s| s.contains('\u{1b}'))), "the sheet is named in a finding");
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{202E}'), "{text}");
+    assert!(text.contains("\\u{1B}cシート\\u{7}"), "{text}");
 }
 
 #[test]
