@@ -40,7 +40,43 @@ pub struct PlanConfig {
     /// Council meetings and their materials (`gyokaku packet --meeting N`).
     #[serde(default)]
     pub meetings: Vec<Meeting>,
+    /// How large a submitted file may be before it is skipped.
+    #[serde(default)]
+    pub limits: Limits,
 }
+
+/// Size limits on submitted files, so one damaged or hostile file cannot
+/// exhaust an office PC's memory. A file past a limit is skipped with a
+/// finding (R014, R015); the other workbooks are still read.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Largest workbook file read, in MB (10^6 bytes).
+    pub file_mb: u64,
+    /// Largest total of the XML parts inside one .xlsx / .ods once
+    /// unpacked, in MB: a few kB can unpack to gigabytes (a zip bomb).
+    pub unpacked_mb: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { file_mb: 50, unpacked_mb: 200 }
+    }
+}
+
+impl Limits {
+    pub fn file_bytes(&self) -> u64 {
+        self.file_mb.saturating_mul(1_000_000)
+    }
+
+    pub fn unpacked_bytes(&self) -> u64 {
+        self.unpacked_mb.saturating_mul(1_000_000)
+    }
+}
+
+/// plan.toml is a hand-edited text of a few kB; anything past this is a
+/// wrong file and is refused before it is read.
+pub const PLAN_FILE_LIMIT: u64 = 1_000_000;
 
 /// A council meeting: its 次第 and the materials handed out.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -262,8 +298,7 @@ impl PlanConfig {
 
     /// Reads and checks `plan.toml`. Errors name the file and say what is wrong.
     pub fn load(path: &Path) -> anyhow::Result<PlanConfig> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("{}: cannot read plan configuration: {e}", path.display()))?;
+        let text = read_plan_text(path)?;
         let config: PlanConfig = toml::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         config.check().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -292,6 +327,20 @@ impl PlanConfig {
             if crate::era::era_date(date).is_none() {
                 return Err(format!("[progress] dates: {year} = {date:?} is not a date like 2025-05-31"));
             }
+        }
+        // Indicator values go into the documents as numbers; one Typst
+        // cannot lay out would stop the 概要版 and the progress report.
+        for indicator in &self.indicators {
+            let values = std::iter::once(("baseline".to_string(), indicator.baseline))
+                .chain(indicator.measured.iter().map(|(y, v)| (format!("measured.{y}"), *v)));
+            for (key, value) in values {
+                if !value.is_finite() || value.abs() > 1e12 {
+                    return Err(format!("[[indicators]] {}: {key} = {value} is out of range (at most ±10^12)", indicator.name));
+                }
+            }
+        }
+        if self.limits.file_mb == 0 || self.limits.unpacked_mb == 0 {
+            return Err("[limits] file_mb and unpacked_mb must be at least 1".into());
         }
         Ok(())
     }
@@ -334,6 +383,44 @@ impl PlanConfig {
 
     pub fn department(&self, name: &str) -> Option<&Department> {
         self.departments.iter().find(|d| d.name == name)
+    }
+}
+
+/// Reads plan.toml as text, refusing what cannot be a plan configuration
+/// before reading it whole: not a regular file (a FIFO would block), over
+/// [`PLAN_FILE_LIMIT`], or not UTF-8 (Shift_JIS from an old editor).
+fn read_plan_text(path: &Path) -> anyhow::Result<String> {
+    use std::io::Read;
+    let fail = |what: String| anyhow::anyhow!("{}: {what}", path.display());
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read plan configuration: {e}")))?;
+    if !meta.is_file() {
+        return Err(fail("cannot read plan configuration: not a regular file".into()));
+    }
+    if meta.len() > PLAN_FILE_LIMIT {
+        return Err(fail(format!(
+            "is {} bytes; a plan configuration is at most {PLAN_FILE_LIMIT} bytes (is this the right file?)",
+            meta.len()
+        )));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(PLAN_FILE_LIMIT + 1).read_to_end(&mut bytes))
+        .map_err(|e| fail(format!("cannot read plan configuration: {e}")))?;
+    if bytes.len() as u64 > PLAN_FILE_LIMIT {
+        return Err(fail(format!("is over {PLAN_FILE_LIMIT} bytes; a plan configuration is at most that")));
+    }
+    // Windows editors often start UTF-8 with a byte order mark.
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
+    match std::str::from_utf8(body) {
+        Ok(text) => Ok(text.to_string()),
+        Err(e) => {
+            let upto = &body[..e.valid_up_to()];
+            let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
+            Err(fail(format!(
+                "line {line}: not UTF-8 text (byte {} of the file); save plan.toml as UTF-8 (it may be Shift_JIS)",
+                e.valid_up_to() + 1
+            )))
+        }
     }
 }
 

@@ -59,6 +59,14 @@ pub enum Code {
     YearColumnsGuessed,
     /// R012 the workbook's department could not be told from its name or items.
     UnknownDepartment,
+    /// R013 not a regular file (a FIFO, a device) or a link leading out of the folder.
+    NotARegularFile,
+    /// R014 a file over the size limit; not read.
+    FileTooLarge,
+    /// R015 a workbook that unpacks past the limit (a zip bomb); not read.
+    UnpackedTooLarge,
+    /// R016 values outside the area read (far cells); not read.
+    CellsOutOfBounds,
     /// N101 a target is not a number.
     NotANumber,
     /// N102 a target is an expression, kept as text.
@@ -169,6 +177,10 @@ impl Code {
             MissingLabel => "R010",
             YearColumnsGuessed => "R011",
             UnknownDepartment => "R012",
+            NotARegularFile => "R013",
+            FileTooLarge => "R014",
+            UnpackedTooLarge => "R015",
+            CellsOutOfBounds => "R016",
             NotANumber => "N101",
             Expression => "N102",
             SignConverted => "N103",
@@ -224,14 +236,15 @@ impl Code {
             Unreadable | PasswordProtected | CellTooLong | FormulaError | TaxonomyUnknown
             | SheetNotInList | ListRowWithoutSheet | DaibunruiMismatch | ShobunruiMismatch
             | RequiredEmpty | SectionUnknown | BadPriority | ProgressUnknownItem | ProgressBadGrade
-            | ProgressWrongYear | RowsShifted => Severity::Error,
+            | ProgressWrongYear | RowsShifted | FileTooLarge | UnpackedTooLarge => Severity::Error,
             EmptyWorkbook | UnknownLayout | UnknownDepartment | HiddenItemSheet | MissingLabel | YearColumnsGuessed
             | NotANumber | Expression | MixedSigns | SectionApproximate
             | SectionOtherDepartment | TitleMismatch | NoListSheet | NoQuantifiedTarget
             | ProposalCountMismatch | DuplicatePriority | DuplicateItem | Misspelling
             | LabelAsValue | SectionMismatch | MissingGlyph | ProgressYearNotOpen | ProgressNotANumber
             | ProgressPlanEdited | ProgressMissing | ProgressDuplicate | NumberWithNote | TargetUndecided
-            | RelatedUnknown | NoPlanRows | YearlyGoalsEmpty | TargetColumnOff | ImplausibleFiscalEffect => Severity::Warning,
+            | RelatedUnknown | NoPlanRows | YearlyGoalsEmpty | TargetColumnOff | ImplausibleFiscalEffect
+            | NotARegularFile | CellsOutOfBounds => Severity::Warning,
             SkippedSheet | NotAWorkbook | SignConverted | TaxonomyAlias | SectionSpelling | ProgressMatched
             | DashLookalike | RelatedEmpty | YearlyGoalsPartly => {
                 Severity::Info

@@ -16,8 +16,9 @@ pub fn as_written(amount: &Amount) -> String {
 
 /// 1920 → "1,920", -480 → "△480", 0.5 → "0.5".
 pub fn format_number(value: f64) -> String {
-    let sign = if value < 0.0 { "△" } else { "" };
-    let magnitude = value.abs();
+    // Rounded to the two decimals printed first, so 5.999 prints 6, not "51.".
+    let magnitude = (value.abs() * 100.0).round() / 100.0;
+    let sign = if value < 0.0 && magnitude > 0.0 { "△" } else { "" };
     let whole = magnitude.trunc() as u64;
     let digits = whole.to_string();
     let mut grouped = String::new();
@@ -47,6 +48,9 @@ mod tests {
         assert_eq!(format_number(1234567.0), "1,234,567");
         assert_eq!(format_number(0.5), "0.5");
         assert_eq!(format_number(0.0), "0");
+        assert_eq!(format_number(5.999), "6");
+        assert_eq!(format_number(-0.001), "0");
+        assert_eq!(format_number(1.25), "1.25");
     }
 
     #[test]

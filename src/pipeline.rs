@@ -10,7 +10,7 @@ use crate::text::nfkc;
 use crate::check::sections::check_related;
 use crate::check::targets::{check_plausibility, check_targets};
 use crate::check::validate::{DepartmentSubmission, ProposalCounts, check_duplicates, check_item, check_proposal_counts, match_list};
-use crate::ingest::workbook::{WORKBOOK_EXTENSIONS, read_workbook};
+use crate::ingest::workbook::{WORKBOOK_EXTENSIONS, read_workbook_limited};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -59,11 +59,12 @@ pub fn run(input_dir: &Path, config: &PlanConfig) -> anyhow::Result<Run> {
     if !submissions.is_dir() {
         anyhow::bail!("{}: folder not found (department workbooks go in INPUT_DIR/submissions)", submissions.display());
     }
-    let files = list_files(&submissions)?;
-    let reads: Vec<WorkbookRead> = files
+    let (files, skipped) = list_files(&submissions)?;
+    let mut reads: Vec<WorkbookRead> = files
         .par_iter()
         .map(|path| read_one(path, &submissions, config))
         .collect();
+    reads.extend(skipped.into_iter().map(|f| WorkbookRead { file: f.file.clone(), findings: vec![f], ..Default::default() }));
     let mut run = assemble(reads, config);
     if input_dir.join("progress").is_dir() {
         run.rounds = crate::progress::results::read_rounds(input_dir, config, &mut run.items, &mut run.findings);
@@ -73,18 +74,50 @@ pub fn run(input_dir: &Path, config: &PlanConfig) -> anyhow::Result<Run> {
     Ok(run)
 }
 
-/// Every file under `dir`, sorted by path, so runs are deterministic.
-fn list_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// Every file under `dir`, sorted by path, so runs are deterministic, and
+/// a finding for each entry that is not read: a link leading out of the
+/// folder (or to a folder, which could loop), and a folder named like a
+/// workbook (its contents are read like any subfolder's).
+fn list_files(dir: &Path) -> anyhow::Result<(Vec<PathBuf>, Vec<Finding>)> {
+    let root = dir.canonicalize().map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let display = |path: &Path| path.strip_prefix(dir).unwrap_or(path).to_string_lossy().replace('\\', "/");
     let mut out = Vec::new();
+    let mut skipped = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d).map_err(|e| anyhow::anyhow!("{}: {e}", d.display()))? {
-            let path = entry?.path();
+            let entry = entry?;
+            let path = entry.path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if name.starts_with('.') {
                 continue;
             }
-            if path.is_dir() {
+            // file_type() does not follow links, so a link to a parent
+            // folder cannot send the walk round in circles.
+            let kind = entry.file_type()?;
+            if kind.is_symlink() {
+                let target = path.canonicalize().ok();
+                let inside = target.as_ref().is_some_and(|t| t.starts_with(&root) && t.is_file());
+                if inside {
+                    out.push(path);
+                } else {
+                    skipped.push(Finding::new(
+                        Code::NotARegularFile,
+                        &display(&path),
+                        "提出フォルダの外（またはフォルダ）を指すリンクのため読み飛ばしました",
+                        "リンクではなくブックそのものを提出フォルダに置いてください",
+                    ));
+                }
+            } else if kind.is_dir() {
+                let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+                if WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
+                    skipped.push(Finding::new(
+                        Code::NotAWorkbook,
+                        &display(&path),
+                        "ブックの名前を持つフォルダです（ブックではありません）。中のファイルは通常のフォルダとして読みました",
+                        "ブックそのものを提出フォルダに置いてください",
+                    ));
+                }
                 stack.push(path);
             } else {
                 out.push(path);
@@ -92,7 +125,8 @@ fn list_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         }
     }
     out.sort();
-    Ok(out)
+    skipped.sort_by(|a, b| a.file.cmp(&b.file));
+    Ok((out, skipped))
 }
 
 fn read_one(path: &Path, root: &Path, config: &PlanConfig) -> WorkbookRead {
@@ -118,7 +152,7 @@ fn read_one(path: &Path, root: &Path, config: &PlanConfig) -> WorkbookRead {
         ));
         return read;
     }
-    let (workbook, findings) = read_workbook(path, &display);
+    let (workbook, findings) = read_workbook_limited(path, &display, &config.limits);
     read.findings = findings;
     let Some(workbook) = workbook else { return read };
     for grid in &workbook.sheets {

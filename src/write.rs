@@ -1,15 +1,75 @@
 //! Writing output files atomically: a reader never sees half a file, and a
-//! failed run leaves the previous output in place.
+//! failed or killed run leaves the previous output in place.
 
 use std::io::Write;
 use std::path::Path;
 
+/// Temporary files start with this; a run killed while writing leaves
+/// them behind (hidden), and the next [`write_set`] removes them.
+pub const TEMP_PREFIX: &str = ".gyokaku-tmp-";
+
 /// Writes `bytes` to `path` through a temporary file in the same folder,
 /// then renames it into place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    staged(path, bytes)?.persist(path).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+    Ok(())
+}
+
+/// Writes a build's files and its manifest so that a manifest present
+/// always describes the files beside it, wherever the run is stopped:
+/// every file is first written in full beside its place (nothing visible
+/// changes, so a run killed then leaves the previous outputs and manifest
+/// as they were); then the old manifest is removed, the files are renamed
+/// into place, and the new manifest is renamed in last. A run killed
+/// during the renames (milliseconds) leaves no manifest.json, which says
+/// the folder is mid-update; once it is there, the new outputs are complete.
+pub fn write_set(dir: &Path, files: &[(&str, &[u8])], manifest_name: &str, manifest: &[u8]) -> anyhow::Result<()> {
+    remove_stale_temps(dir, 3);
+    let mut staged_files = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        staged_files.push((staged(&path, bytes)?, path));
+    }
+    let manifest_path = dir.join(manifest_name);
+    let staged_manifest = staged(&manifest_path, manifest)?;
+    match std::fs::remove_file(&manifest_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            anyhow::bail!("{}: cannot replace: {e}", manifest_path.display())
+        }
+        _ => {}
+    }
+    for (tmp, path) in staged_files {
+        tmp.persist(&path).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+    }
+    staged_manifest
+        .persist(&manifest_path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", manifest_path.display()))?;
+    Ok(())
+}
+
+/// Removes temporary files a killed run left in `dir` and its subfolders
+/// (down to `depth`). Only names with [`TEMP_PREFIX`] are touched.
+fn remove_stale_temps(dir: &Path, depth: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else { continue };
+        let name = entry.file_name();
+        if kind.is_file() && name.to_string_lossy().starts_with(TEMP_PREFIX) {
+            let _ = std::fs::remove_file(entry.path());
+        } else if kind.is_dir() && depth > 0 {
+            remove_stale_temps(&entry.path(), depth - 1);
+        }
+    }
+}
+
+/// `bytes` written and flushed to disk in a temporary file beside `path`.
+fn staged(path: &Path, bytes: &[u8]) -> anyhow::Result<tempfile::NamedTempFile> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: cannot create folder: {e}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(dir)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     // Temporary files are private (0600); outputs are ordinary documents.
@@ -18,17 +78,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
-    tmp.persist(path).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
-    Ok(())
+    Ok(tmp)
 }
 
 /// A file name safe on Windows, macOS and Linux: characters any of them
-/// forbids (`\\ / : * ? " < > |`, control characters) become `_`, trailing
+/// forbids (`\\ / : * ? " < > |`, control characters) become `_`, bidi
+/// controls and invisible format characters are dropped (U+202E would show
+/// `fdp.exe` as `exe.pdf`), trailing
 /// dots and spaces go, reserved device names get a `_`, and the name is cut
 /// to 80 characters (well under every system's 255-byte limit in UTF-8).
 pub fn safe_file_name(name: &str) -> String {
     let mut safe: String = name
         .chars()
+        .filter(|c| !is_invisible_format(*c))
         .map(|c| if c.is_control() || matches!(c, '\\' | '/' | ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c })
         .take(80)
         .collect();
@@ -46,9 +108,23 @@ pub fn safe_file_name(name: &str) -> String {
     if reserved { format!("_{safe}") } else { safe }
 }
 
+/// Bidi embedding, override and isolate controls, marks, zero-width
+/// characters and the byte order mark: they change how a name looks, not
+/// what it says.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_file_name;
+
+    #[test]
+    fn bidi_controls_never_reach_a_file_name() {
+        assert_eq!(safe_file_name("申請\u{202E}fdp.exe"), "申請fdp.exe");
+        assert_eq!(safe_file_name("\u{2067}名前\u{2069}\u{200F}\u{FEFF}"), "名前");
+        assert_eq!(safe_file_name("\u{202E}"), "_");
+    }
 
     #[test]
     fn file_names_are_safe_everywhere() {

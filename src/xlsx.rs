@@ -18,6 +18,22 @@ pub fn properties(config: &PlanConfig, title: &str) -> anyhow::Result<DocPropert
         .set_creation_datetime(&date))
 }
 
+/// Excel's limit on the characters of one cell.
+pub const CELL_LIMIT: usize = 32_767;
+
+/// `text` as a cell can hold it: whole when it fits, else cut with a note
+/// saying so (a department's 40,000-character 現状 is read whole and
+/// printed whole in the booklet; a workbook cell cannot take it, and the
+/// writer refuses the cell — the whole workbook would be lost).
+pub fn cell_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= CELL_LIMIT || text.chars().count() <= CELL_LIMIT {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    const CUT: &str = "…（Excelの上限を超えるため以下省略。全文はプラン素案のPDFにあります）";
+    let keep = CELL_LIMIT - CUT.chars().count();
+    std::borrow::Cow::Owned(text.chars().take(keep).collect::<String>() + CUT)
+}
+
 /// The workbook's bytes, every sheet printing its page number and count in
 /// the footer (a printed sheet of many pages must say where it is).
 pub fn save(book: &mut Workbook) -> anyhow::Result<Vec<u8>> {

@@ -14,7 +14,7 @@ use crate::validation_report;
 use crate::typeset::fonts::FontSet;
 use crate::typeset::templates::Templates;
 use crate::typeset::{Compiled, TemplateError, Typesetter};
-use crate::write::{safe_file_name, write_atomic};
+use crate::write::{safe_file_name, write_set};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -168,19 +168,15 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     }
 
     progress.set_message("writing");
-    let mut files = Vec::new();
-    for output in &outputs {
-        let path = options.out_dir.join(&output.file_name);
-        write_atomic(&path, &output.bytes)?;
-        files.push(ManifestEntry {
+    let mut files: Vec<ManifestEntry> = outputs
+        .iter()
+        .map(|output| ManifestEntry {
             kind: output.kind,
             path: output.file_name.clone(),
             pages: output.pages,
             sha256: sha256_hex(&output.bytes),
-        });
-    }
-    let returns: Vec<String> = files.iter().filter(|f| matches!(f.kind, "return_xlsx" | "department_html" | "department_pdf")).map(|f| f.path.clone()).collect();
-    crate::commands::validate::remove_stale_returns(&options.out_dir, &returns)?;
+        })
+        .collect();
     let manifest = Manifest {
         plan: config.plan.name.clone(),
         document_date: config.document_date(),
@@ -191,7 +187,11 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     };
     let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)?;
     manifest_bytes.push(b'\n');
-    write_atomic(&options.out_dir.join("manifest.json"), &manifest_bytes)?;
+    // All or nothing, so manifest.json always matches the files beside it.
+    let set: Vec<(&str, &[u8])> = outputs.iter().map(|o| (o.file_name.as_str(), o.bytes.as_slice())).collect();
+    write_set(&options.out_dir, &set, "manifest.json", &manifest_bytes)?;
+    let returns: Vec<String> = files.iter().filter(|f| matches!(f.kind, "return_xlsx" | "department_html" | "department_pdf")).map(|f| f.path.clone()).collect();
+    crate::commands::validate::remove_stale_returns(&options.out_dir, &returns)?;
     files.push(ManifestEntry {
         kind: "manifest",
         path: "manifest.json".into(),

@@ -191,7 +191,7 @@ fn write_flat(sheet: &mut Worksheet, items: &[Item], config: &PlanConfig, f: &Fo
         for (c, (_, _, get)) in columns.iter().enumerate() {
             match get(item) {
                 Value::Number(n) => sheet.write_number_with_format(r, c as u16, n, f.for_number(n))?,
-                Value::Text(t) => sheet.write_with_format(r, c as u16, t.as_str(), &f.cell)?,
+                Value::Text(t) => sheet.write_with_format(r, c as u16, crate::xlsx::cell_text(&t).as_ref(), &f.cell)?,
             };
         }
     }
@@ -281,7 +281,7 @@ pub fn write_item_sheet(sheet: &mut Worksheet, item: &ItemSheet, eras: &[String]
     let mut r: u32 = 2;
     let wide_row = |sheet: &mut Worksheet, r: &mut u32, label: &str, value: &str| -> anyhow::Result<()> {
         sheet.write_with_format(*r, 1, label, &f.label)?;
-        sheet.merge_range(*r, 2, *r, last_col, value, &f.wrap)?;
+        sheet.merge_range(*r, 2, *r, last_col, &crate::xlsx::cell_text(value), &f.wrap)?;
         sheet.set_row_height(*r, row_height([(value, wide_width), (label, LABEL_WIDTH)]))?;
         *r += 1;
         Ok(())
@@ -294,10 +294,10 @@ pub fn write_item_sheet(sheet: &mut Worksheet, item: &ItemSheet, eras: &[String]
         for (c, text) in cells.iter().enumerate() {
             match plain_number(text).filter(|_| numeric) {
                 Some(n) => sheet.write_number_with_format(*r, 2 + c as u16, n, f.for_number(n))?,
-                None => sheet.write_with_format(*r, 2 + c as u16, text.as_str(), cell_format)?,
+                None => sheet.write_with_format(*r, 2 + c as u16, crate::xlsx::cell_text(text).as_ref(), cell_format)?,
             };
         }
-        sheet.write_with_format(*r, last_col, note, cell_format)?;
+        sheet.write_with_format(*r, last_col, crate::xlsx::cell_text(note).as_ref(), cell_format)?;
         let mut sizes: Vec<(&str, f64)> = cells.iter().map(|t| (t.as_str(), YEAR_WIDTH)).collect();
         sizes.push((note, NOTE_WIDTH));
         sizes.push((label, LABEL_WIDTH));

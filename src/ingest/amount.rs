@@ -36,6 +36,10 @@ pub fn parse_amount(raw: &str, number: Option<f64>, unit: Unit) -> (Amount, Kind
     let raw_trimmed = raw.trim();
     let mut amount = Amount { value: None, note: String::new(), raw: raw.to_string(), number_cell: false };
     if let Some(n) = number {
+        if !in_range(n) {
+            amount.note = OUT_OF_RANGE.to_string();
+            return (amount, Kind::Text);
+        }
         amount.value = Some(n);
         amount.number_cell = true;
         return (amount, Kind::Number);
@@ -59,6 +63,10 @@ pub fn parse_amount(raw: &str, number: Option<f64>, unit: Unit) -> (Amount, Kind
         return (amount, Kind::Placeholder);
     }
     match leading_number(text) {
+        Some((value, _)) if !in_range(value) => {
+            amount.note = OUT_OF_RANGE.to_string();
+            (amount, Kind::Text)
+        }
         Some((value, rest)) if !is_expression(&outside_brackets(rest)) => {
             amount.value = Some(value);
             amount.note = note_from_rest(rest, unit);
@@ -77,6 +85,16 @@ pub fn parse_amount(raw: &str, number: Option<f64>, unit: Unit) -> (Amount, Kind
             (amount, Kind::Text)
         }
     }
+}
+
+/// The largest amount read as a number: far beyond any city's hours or
+/// 千円, and small enough that sums of them print and lay out exactly.
+pub const AMOUNT_LIMIT: f64 = 1e12;
+
+const OUT_OF_RANGE: &str = "数値が大きすぎます（±10^12まで）";
+
+fn in_range(value: f64) -> bool {
+    value.is_finite() && value.abs() <= AMOUNT_LIMIT
 }
 
 /// Characters used on their own as "no value": dashes, and 一 / ー typed as one.
@@ -147,9 +165,41 @@ fn leading_number(text: &str) -> Option<(f64, &str)> {
     if digits.is_empty() {
         return None;
     }
+    let mut rest = &text[end.unwrap_or(text.len())..];
+    // 1e999, 1.5E+3: the exponent is part of the number, read whole.
+    if let Some(exponent) = exponent_len(rest) {
+        digits.push_str(&rest[..exponent]);
+        rest = &rest[exponent..];
+    }
+    // The number goes on in a way we do not read (1.2.3, 1/2, 12:30,
+    // 2024/4/1, 100-200, 1 000): not a number, rather than its first part.
+    if continues_number(rest) {
+        return None;
+    }
     let value: f64 = digits.parse().ok()?;
-    let rest = &text[end.unwrap_or(text.len())..];
     Some((if negative { -value } else { value }, rest))
+}
+
+/// Length of an exponent (`e5`, `E+3`, `e-2`) at the start of `rest`.
+fn exponent_len(rest: &str) -> Option<usize> {
+    let bytes = rest.as_bytes();
+    if !matches!(bytes.first(), Some(b'e' | b'E')) {
+        return None;
+    }
+    let sign = usize::from(matches!(bytes.get(1), Some(b'+' | b'-')));
+    let digits = bytes[1 + sign..].iter().take_while(|b| b.is_ascii_digit()).count();
+    (digits > 0).then_some(1 + sign + digits)
+}
+
+/// True when `rest` carries on the number just read: a separator followed
+/// by a digit (`.3`, `/2`, `:30`, `-04`, `~200`), or more digits after a space.
+fn continues_number(rest: &str) -> bool {
+    let mut chars = rest.chars();
+    match chars.next() {
+        Some('.' | ',' | '/' | ':' | '-' | '−' | '~' | '〜') => chars.next().is_some_and(|c| c.is_ascii_digit()),
+        Some(c) if c.is_whitespace() => rest.trim_start().starts_with(|c: char| c.is_ascii_digit()),
+        _ => false,
+    }
 }
 
 /// The text with bracketed parts removed: a calculation given in brackets
@@ -277,6 +327,32 @@ mod tests {
     fn numeric_cells_keep_their_value_and_raw() {
         let (a, k) = parse_amount("198", Some(198.0), Unit::Hours);
         assert_eq!((a.value, a.raw.as_str(), k), (Some(198.0), "198", Kind::Number));
+    }
+
+    #[test]
+    fn a_number_is_read_whole_or_not_at_all() {
+        assert_eq!(value("1e3", Unit::Hours).0, Some(1000.0));
+        assert_eq!(value("1.5E+3時間", Unit::Hours), (Some(1500.0), String::new(), Kind::Number));
+        // Out of range: no number, and never 1 with a note "e999".
+        assert_eq!(value("1e999", Unit::Hours), (None, OUT_OF_RANGE.to_string(), Kind::Text));
+        assert_eq!(value("2,000,000,000,000", Unit::ThousandYen).2, Kind::Text);
+        assert_eq!(value("1,000,000,000,000", Unit::ThousandYen).0, Some(1e12));
+        for text in ["1.2.3", "1/2", "12:30", "2024/4/1", "100-200", "100〜200", "1 000", "△5.5.5"] {
+            let (v, _, kind) = value(text, Unit::Hours);
+            assert_eq!(v, None, "{text}");
+            assert_ne!(kind, Kind::Number, "{text}");
+        }
+        // Units and notes after the number are still read as before.
+        assert_eq!(value("20 時間", Unit::Hours).0, Some(20.0));
+        assert_eq!(value("△2,240時間 (28時間/日 ×80日)", Unit::Hours).0, Some(-2240.0));
+    }
+
+    #[test]
+    fn numeric_cells_out_of_range_are_no_number() {
+        for n in [1e308, -1e13, f64::INFINITY, f64::NAN] {
+            let (a, k) = parse_amount("x", Some(n), Unit::Hours);
+            assert_eq!((a.value, k), (None, Kind::Text), "{n}");
+        }
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! The only module that talks to calamine; it never fails loudly: a file that
 //! cannot be read becomes one finding and the run goes on.
 
+use crate::config::Limits;
 use crate::findings::{Code, Finding};
-use calamine::{Data, Reader, SheetVisible, open_workbook_auto};
+use calamine::{Data, Reader, SheetVisible, Sheets, open_workbook_auto};
 use std::path::Path;
 
 /// Workbook formats the reader understands.
@@ -71,18 +72,54 @@ pub fn a1(row: usize, col: usize) -> String {
 pub fn number_text(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)
+    } else if n.abs() >= 1e15 {
+        // As Excel shows it (1E+308), not 309 digits.
+        format!("{n:E}")
     } else {
         format!("{n}")
     }
 }
 
+/// A date or time cell as Japanese Excel shows it by default: 2024/4/1,
+/// 2024/4/1 9:30, or 9:30 for a time or duration. Never the serial number,
+/// so a date typed where a number belongs cannot pass for one (45383).
+pub fn date_text(dt: &calamine::ExcelDateTime) -> String {
+    let serial = dt.as_f64();
+    if dt.is_duration() || (0.0..1.0).contains(&serial) {
+        let minutes = (serial * 24.0 * 60.0).round() as i64;
+        return format!("{}:{:02}", minutes / 60, minutes % 60);
+    }
+    let (y, m, d, hh, mm, _, _) = dt.to_ymd_hms_milli();
+    if hh == 0 && mm == 0 { format!("{y}/{m}/{d}") } else { format!("{y}/{m}/{d} {hh}:{mm:02}") }
+}
+
 /// OLE compound files start with this; an .xlsx in one is encrypted.
 const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
+/// Zip archives (.xlsx, .xlsm, .ods) start with this.
+const ZIP_MAGIC: [u8; 4] = [b'P', b'K', 0x03, 0x04];
+
+/// The area of a sheet that is read: rows 1–10000, columns A–IV. A 個票 or
+/// a list fits many times over; a value far outside (XFD1048576) would
+/// otherwise make the grid as large as the sheet claims to be.
+pub const MAX_ROWS: usize = 10_000;
+pub const MAX_COLS: usize = 256;
+
+/// Reads every sheet of `path` with the default [`Limits`].
+pub fn read_workbook(path: &Path, display: &str) -> (Option<Workbook>, Vec<Finding>) {
+    read_workbook_limited(path, display, &Limits::default())
+}
+
 /// Reads every sheet of `path`. `display` names the file in findings.
 /// Returns what could be read plus findings; `None` when nothing could.
-pub fn read_workbook(path: &Path, display: &str) -> (Option<Workbook>, Vec<Finding>) {
+/// A file is skipped with a finding before anything inflates it when it is
+/// not a regular file, is larger than `limits` allow, or unpacks past them.
+pub fn read_workbook_limited(path: &Path, display: &str, limits: &Limits) -> (Option<Workbook>, Vec<Finding>) {
     let mut findings = Vec::new();
+    if let Some(finding) = check_file(path, display, limits) {
+        findings.push(finding);
+        return (None, findings);
+    }
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -107,6 +144,12 @@ pub fn read_workbook(path: &Path, display: &str) -> (Option<Workbook>, Vec<Findi
         ));
         return (None, findings);
     }
+    if head.starts_with(&ZIP_MAGIC) {
+        if let Some(finding) = check_unpacked_size(path, display, limits) {
+            findings.push(finding);
+            return (None, findings);
+        }
+    }
     let mut book = match open_workbook_auto(path) {
         Ok(book) => book,
         Err(e) => {
@@ -117,40 +160,78 @@ pub fn read_workbook(path: &Path, display: &str) -> (Option<Workbook>, Vec<Findi
     let metadata = book.sheets_metadata().to_vec();
     let mut workbook = Workbook::default();
     for sheet in metadata {
-        let range = match book.worksheet_range(&sheet.name) {
-            Ok(range) => range,
-            Err(e) => {
-                // Chart sheets and macro sheets have no cells; anything else is worth saying.
-                if matches!(sheet.typ, calamine::SheetType::WorkSheet) {
-                    findings.push(
-                        Finding::new(
-                            Code::Unreadable,
-                            display,
-                            format!("シートを読み込めません: {e}"),
-                            "シートを新しいブックにコピーして保存し直してください",
-                        )
-                        .at(&sheet.name, None),
-                    );
-                }
-                continue;
-            }
-        };
         let mut grid = Grid {
             name: sheet.name.clone(),
             hidden: !matches!(sheet.visible, SheetVisible::Visible),
             rows: Vec::new(),
         };
-        if let Some((r0, c0)) = range.start() {
-            let (r0, c0) = (r0 as usize, c0 as usize);
-            grid.rows = vec![Vec::new(); r0 + range.height()];
-            for (dr, row) in range.rows().enumerate() {
-                let target = &mut grid.rows[r0 + dr];
-                target.resize(c0 + row.len(), Cell::default());
-                for (dc, data) in row.iter().enumerate() {
-                    let (r, c) = (r0 + dr, c0 + dc);
-                    target[c] = convert(data, display, &sheet.name, r, c, &mut findings);
-                }
+        let mut far = FarCells::default();
+        let mut place = |r: usize, c: usize, data: &Data, findings: &mut Vec<Finding>| {
+            if matches!(data, Data::Empty) {
+                return;
             }
+            if r >= MAX_ROWS || c >= MAX_COLS {
+                far.note(r, c);
+                return;
+            }
+            let cell = convert(data, display, &sheet.name, r, c, findings);
+            if grid.rows.len() <= r {
+                grid.rows.resize(r + 1, Vec::new());
+            }
+            let row = &mut grid.rows[r];
+            if row.len() <= c {
+                row.resize(c + 1, Cell::default());
+            }
+            row[c] = cell;
+        };
+        // An .xlsx sheet is streamed cell by cell: calamine's own range is
+        // dense over the used area, so A1 plus XFD1048576 would need 17
+        // billion cells. .xls (65536 × 256 at most) and .ods come as ranges.
+        let read: Result<(), String> = match &mut book {
+            Sheets::Xlsx(xlsx) => match xlsx.worksheet_cells_reader(&sheet.name) {
+                Ok(mut cells) => loop {
+                    match cells.next_cell() {
+                        Ok(Some(cell)) => {
+                            let (r, c) = cell.get_position();
+                            let data: Data = cell.get_value().clone().into();
+                            place(r as usize, c as usize, &data, &mut findings);
+                        }
+                        Ok(None) => break Ok(()),
+                        Err(e) => break Err(e.to_string()),
+                    }
+                },
+                Err(e) => Err(e.to_string()),
+            },
+            other => match other.worksheet_range(&sheet.name) {
+                Ok(range) => {
+                    let (r0, c0) = range.start().unwrap_or((0, 0));
+                    for (dr, dc, data) in range.used_cells() {
+                        place(r0 as usize + dr, c0 as usize + dc, data, &mut findings);
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(e.to_string()),
+            },
+        };
+        if let Err(e) = read {
+            // Chart sheets and macro sheets have no cells; anything else is worth saying.
+            if matches!(sheet.typ, calamine::SheetType::WorkSheet) {
+                findings.push(
+                    Finding::new(
+                        Code::Unreadable,
+                        display,
+                        format!("シートを読み込めません: {e}"),
+                        "シートを新しいブックにコピーして保存し直してください",
+                    )
+                    .at(&sheet.name, None),
+                );
+            }
+            if grid.rows.is_empty() {
+                continue;
+            }
+        }
+        if let Some(finding) = far.finding(display, &sheet.name) {
+            findings.push(finding);
         }
         workbook.sheets.push(grid);
     }
@@ -158,6 +239,126 @@ pub fn read_workbook(path: &Path, display: &str) -> (Option<Workbook>, Vec<Findi
         return (None, findings);
     }
     (Some(workbook), findings)
+}
+
+/// Values outside the area read, reported once per sheet.
+#[derive(Default)]
+struct FarCells {
+    first: Option<(usize, usize)>,
+    count: usize,
+}
+
+impl FarCells {
+    fn note(&mut self, row: usize, col: usize) {
+        self.count += 1;
+        if self.first.is_none_or(|f| (row, col) < f) {
+            self.first = Some((row, col));
+        }
+    }
+
+    fn finding(&self, file: &str, sheet: &str) -> Option<Finding> {
+        let (row, col) = self.first?;
+        let others = if self.count > 1 { format!("ほか{}個のセル", self.count - 1) } else { String::new() };
+        Some(
+            Finding::new(
+                Code::CellsOutOfBounds,
+                file,
+                format!(
+                    "セル{}{others}に値がありますが、読み取る範囲（{}まで）の外にあるため読み込みませんでした",
+                    a1(row, col),
+                    a1(MAX_ROWS - 1, MAX_COLS - 1)
+                ),
+                "離れたセルの値を消すか、必要なら個票の欄の中に移してください",
+            )
+            .at(sheet, Some(&a1(row, col))),
+        )
+    }
+}
+
+/// Non-regular files (a FIFO would block the read forever, a device never
+/// ends) and files over the size limit are skipped before they are opened.
+fn check_file(path: &Path, display: &str, limits: &Limits) -> Option<Finding> {
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) => {
+            return Some(Finding::new(
+                Code::Unreadable,
+                display,
+                format!("ファイルを開けません: {e}"),
+                "ファイルの置き場所と読み取り権限を確認してください",
+            ));
+        }
+    };
+    if !meta.is_file() {
+        return Some(Finding::new(
+            Code::NotARegularFile,
+            display,
+            "通常のファイルではない（名前付きパイプ・デバイスなど）ため読み飛ばしました",
+            "ブックを通常のファイルとして保存し直して提出してください",
+        ));
+    }
+    if meta.len() > limits.file_bytes() {
+        return Some(Finding::new(
+            Code::FileTooLarge,
+            display,
+            format!(
+                "ファイルが{:.1}MBあり、上限（{}MB）を超えるため読み込みませんでした",
+                meta.len() as f64 / 1e6,
+                limits.file_mb
+            ),
+            "画像や不要なシートを削除して保存し直してください（上限は plan.toml の [limits] file_mb で変えられます）",
+        ));
+    }
+    None
+}
+
+/// Checks what a zip-based workbook unpacks to before calamine inflates it:
+/// first the sizes its directory declares, then the bytes each XML part
+/// really inflates to, read through a capped reader (a declared size can
+/// lie). Only XML parts count: calamine reads nothing else (images are
+/// never inflated). A zip that cannot be opened is left to calamine, which
+/// reports it as unreadable.
+fn check_unpacked_size(path: &Path, display: &str, limits: &Limits) -> Option<Finding> {
+    use std::io::Read;
+    let cap = limits.unpacked_bytes();
+    let file = std::fs::File::open(path).ok()?;
+    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).ok()?;
+    let is_xml = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        name.ends_with(".xml") || name.ends_with(".rels")
+    };
+    let too_large = |what: &str| {
+        Finding::new(
+            Code::UnpackedTooLarge,
+            display,
+            format!("展開すると{what}、上限（{}MB）を超えるため読み込みませんでした（破損または不正なファイルの可能性があります）", limits.unpacked_mb),
+            "Excelで開けるか確認し、新しいブックにコピーして保存し直してください（上限は plan.toml の [limits] unpacked_mb で変えられます）",
+        )
+    };
+    let mut declared: u64 = 0;
+    for i in 0..archive.len() {
+        let Ok(entry) = archive.by_index_raw(i) else { continue };
+        if entry.name().is_ok_and(|n| is_xml(&n)) {
+            declared = declared.saturating_add(entry.size());
+        }
+    }
+    if declared > cap {
+        return Some(too_large(&format!("{:.0}MBになると記録されており", declared as f64 / 1e6)));
+    }
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let Ok(entry) = archive.by_index(i) else { continue };
+        if !entry.name().is_ok_and(|n| is_xml(&n)) {
+            continue;
+        }
+        let mut capped = entry.take(cap - total + 1);
+        let n = std::io::copy(&mut capped, &mut std::io::sink()).unwrap_or(0);
+        total += n;
+        if total > cap {
+            return Some(too_large(&format!("{}MBを超える大きさになり", limits.unpacked_mb)));
+        }
+    }
+    None
 }
 
 fn password_error(findings: &[Finding]) -> bool {
@@ -213,8 +414,8 @@ fn convert(data: &Data, file: &str, sheet: &str, row: usize, col: usize, finding
         Data::Float(f) => Cell { text: number_text(*f), number: Some(*f) },
         Data::Int(i) => Cell { text: i.to_string(), number: Some(*i as f64) },
         Data::Bool(b) => Cell { text: if *b { "TRUE".into() } else { "FALSE".into() }, number: None },
-        // Dates are not expected in a 個票; keep Excel's serial so nothing is lost.
-        Data::DateTime(dt) => Cell { text: number_text(dt.as_f64()), number: None },
+        // Dates are not expected in a 個票; printed as a date, never as a number.
+        Data::DateTime(dt) => Cell { text: date_text(dt), number: None },
         Data::DateTimeIso(s) | Data::DurationIso(s) => Cell { text: s.clone(), number: None },
         Data::Error(e) => {
             findings.push(

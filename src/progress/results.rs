@@ -12,7 +12,7 @@ use crate::ingest::normalize::Normalizer;
 use crate::ingest::workbook::WORKBOOK_EXTENSIONS;
 use crate::ingest::reader::{Field, RawSheet, SheetContent, read_sheet, year_of};
 use crate::text::{name_key, nfkc, similarity, title_key};
-use crate::ingest::workbook::{Grid, a1, read_workbook};
+use crate::ingest::workbook::{Grid, a1, read_workbook_limited};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -94,7 +94,7 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
             continue;
         }
         let display = format!("progress/{year}/{name}");
-        let (workbook, read_findings) = read_workbook(&path, &display);
+        let (workbook, read_findings) = read_workbook_limited(&path, &display, &config.limits);
         findings.extend(read_findings);
         let Some(workbook) = workbook else { continue };
         for grid in &workbook.sheets {

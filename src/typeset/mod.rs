@@ -69,7 +69,9 @@ impl Typesetter {
         if self.templates.source(template).is_none() {
             return Err(TemplateError { messages: vec![format!("template {template} not found")] });
         }
-        let json = serde_json::to_vec(data).expect("document data serialises");
+        let mut value = serde_json::to_value(data).expect("document data serialises");
+        printable(&mut value, &self.fonts, &mut std::collections::HashMap::new());
+        let json = serde_json::to_vec(&value).expect("document data serialises");
         let world = DocWorld::new(&self.fonts, &self.templates, template, json, self.date).with_files(files);
         let result = typst::compile::<PagedDocument>(&world);
         let warnings = result.warnings.iter().map(|d| self.describe(&world, d)).collect();
@@ -195,4 +197,37 @@ pub fn labelled_metadata(document: &PagedDocument, label: &str) -> Vec<(Value, u
             Some((value, page.get()))
         })
         .collect()
+}
+
+/// Makes every string of a document's data exportable under PDF/UA-1,
+/// which refuses text no font can draw: control characters (but line
+/// breaks and tabs) and bidi controls are dropped, and a character no font
+/// has becomes 〓, as Japanese print marks a missing character. Such
+/// characters are reported at their cell (T301) before this, so nothing
+/// goes unsaid; without it one emoji in a title would stop the booklet.
+/// `covered` remembers each character's answer: a font's coverage is a
+/// list scanned from the start, and a booklet holds many thousands.
+fn printable(value: &mut serde_json::Value, fonts: &FontSet, covered: &mut std::collections::HashMap<char, bool>) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => {
+            let needs = text.chars().any(|c| (c.is_control() && !matches!(c, '\n' | '\t')) || !c.is_ascii());
+            if !needs {
+                return;
+            }
+            let substitute = if *covered.entry('〓').or_insert_with(|| fonts.covers('〓')) { '〓' } else { '?' };
+            let mut fixed = String::with_capacity(text.len());
+            for c in text.chars() {
+                if (c.is_control() && !matches!(c, '\n' | '\t')) || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200F}' | '\u{FEFF}') {
+                    continue;
+                }
+                let drawn = c.is_ascii() || *covered.entry(c).or_insert_with(|| fonts.covers(c));
+                fixed.push(if drawn { c } else { substitute });
+            }
+            *text = fixed;
+        }
+        Value::Array(values) => values.iter_mut().for_each(|v| printable(v, fonts, covered)),
+        Value::Object(map) => map.values_mut().for_each(|v| printable(v, fonts, covered)),
+        _ => {}
+    }
 }

@@ -95,6 +95,11 @@ fn file_label(file: &str, prefix: &str) -> String {
 /// Where a finding's file is: under submissions/, or under the input folder
 /// (progress/R6/…). Only files, never folders.
 fn locate(input_dir: &Path, file: &str) -> Option<PathBuf> {
+    // plan.toml is a file under the input folder too, but no workbook.
+    let ext = Path::new(file).extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if !crate::ingest::workbook::WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
+        return None;
+    }
     [input_dir.join("submissions").join(file), input_dir.join(file)].into_iter().find(|p| p.is_file())
 }
 

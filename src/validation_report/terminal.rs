@@ -18,10 +18,10 @@ pub fn render(run: &Run, config: &PlanConfig, quiet_info: bool) -> String {
         let _ = writeln!(
             out,
             "== {} ({}件の個票; エラー {} / 警告 {} / 情報 {})",
-            group.department, group.items, group.errors, group.warnings, group.infos
+            visible(&group.department), group.items, group.errors, group.warnings, group.infos
         );
         for f in shown {
-            let _ = writeln!(out, "{f}");
+            let _ = writeln!(out, "{}", visible(&f.to_string()));
         }
         out.push('\n');
     }
@@ -49,4 +49,27 @@ pub fn render(run: &Run, config: &PlanConfig, quiet_info: bool) -> String {
         );
     }
     out
+}
+
+/// Text from a workbook (sheet names, cell text in messages) with control
+/// and bidi characters shown as `\u{1B}`: an escape sequence in a sheet
+/// name must not clear or rewrite the clerk's terminal.
+fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if (c.is_control() && c != '\n') || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+                format!("\\u{{{:X}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escape_sequences_are_shown_not_sent() {
+        assert_eq!(super::visible("a\u{1b}[2Jb\u{202E}c\nd"), "a\\u{1B}[2Jb\\u{202E}c\nd");
+    }
 }
