@@ -48,13 +48,7 @@ pub fn render(run: &Run, config: &PlanConfig, input_dir: &Path) -> anyhow::Resul
         // other workbook a finding names (a progress form).
         let mut files: Vec<String> = run.files.iter().filter(|s| s.department == department.name).map(|s| s.file.clone()).collect();
         for f in &findings {
-            let is_workbook = std::path::Path::new(&f.file)
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| crate::ingest::workbook::WORKBOOK_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-            // plan.toml and folders are no workbook to mark: their findings
-            // go in the listing.
-            if !files.contains(&f.file) && is_workbook && locate(input_dir, &f.file).is_some() {
+            if !files.contains(&f.file) && locate(input_dir, &f.file).is_some() {
                 files.push(f.file.clone());
             }
         }
