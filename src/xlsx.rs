@@ -34,6 +34,16 @@ pub fn cell_text(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(text.chars().take(keep).collect::<String>() + CUT)
 }
 
+/// A new workbook whose properties carry `date` (a round's date) instead of
+/// the plan's document date, so it is dated like the PDF beside it.
+pub fn dated_workbook(config: &PlanConfig, title: &str, date: &str) -> anyhow::Result<Workbook> {
+    let mut dated = config.clone();
+    dated.document.date = date.to_string();
+    let mut book = Workbook::new();
+    book.set_properties(&properties(&dated, title)?);
+    Ok(book)
+}
+
 /// The workbook's bytes, every sheet printing its page number and count in
 /// the footer (a printed sheet of many pages must say where it is).
 pub fn save(book: &mut Workbook) -> anyhow::Result<Vec<u8>> {

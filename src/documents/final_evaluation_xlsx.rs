@@ -3,15 +3,11 @@
 
 use super::final_evaluation::{FinalEvaluationData, FinalGroup, FinalItem};
 use crate::config::PlanConfig;
-use crate::xlsx::{Formats, properties};
-use rust_xlsxwriter::{Workbook, Worksheet};
+use crate::xlsx::{Formats, dated_workbook};
+use rust_xlsxwriter::Worksheet;
 
 pub fn render(data: &FinalEvaluationData, config: &PlanConfig) -> anyhow::Result<Vec<u8>> {
-    let mut book = Workbook::new();
-    // Dated like the PDF: by the round, not the plan's document date.
-    let mut dated = config.clone();
-    dated.document.date = data.date.clone();
-    book.set_properties(&properties(&dated, &data.meta.title)?);
+    let mut book = dated_workbook(config, &data.meta.title, &data.date)?;
     let f = Formats::new();
 
     let sheet = book.add_worksheet();

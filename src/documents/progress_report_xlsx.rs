@@ -2,17 +2,12 @@
 //! (概要, 累計, 評価の変化, 項目別, 未提出, 成果指標), numbers as numbers.
 
 use super::progress_report::{Cumulative, GradeMove, ItemLine, ProgressReportData, Totals};
-use crate::xlsx::Formats;
 use crate::config::PlanConfig;
-use crate::xlsx::properties;
-use rust_xlsxwriter::{Workbook, Worksheet};
+use crate::xlsx::{Formats, dated_workbook};
+use rust_xlsxwriter::Worksheet;
 
 pub fn render(data: &ProgressReportData, config: &PlanConfig) -> anyhow::Result<Vec<u8>> {
-    let mut book = Workbook::new();
-    // Dated like the PDF: by the round, not the plan's document date.
-    let mut dated = config.clone();
-    dated.document.date = data.date.clone();
-    book.set_properties(&properties(&dated, &data.meta.title)?);
+    let mut book = dated_workbook(config, &data.meta.title, &data.date)?;
     let f = Formats::new();
 
     let sheet = book.add_worksheet();
