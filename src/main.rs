@@ -115,6 +115,12 @@ struct FormsArgs {
     /// with drop-downs from plan.toml.
     #[arg(long)]
     proposal: bool,
+    /// With --proposal: prefill the forms with the items the final
+    /// evaluation of the plan in this folder carries into the new plan
+    /// (its last year's round must be in DIR/progress/). INPUT_DIR's
+    /// plan.toml gives the new plan's years and departments.
+    #[arg(long, value_name = "DIR", requires = "proposal")]
+    carry_from: Option<PathBuf>,
     /// Folder holding plan.toml and submissions/.
     #[arg(default_value = "inputs")]
     input_dir: PathBuf,
@@ -239,6 +245,15 @@ fn forms(args: &FormsArgs) -> anyhow::Result<()> {
         Some(year) => {
             for (path, items) in commands::forms::run(&args.input_dir, year, &args.out)? {
                 println!("wrote {} ({items} items)", path.display());
+            }
+        }
+        None if args.carry_from.is_some() => {
+            let outcome = commands::forms::run_carry(args.carry_from.as_deref().unwrap_or(Path::new("")), &args.input_dir, &args.out)?;
+            for (path, sheets, carried) in &outcome.files {
+                println!("wrote {} ({carried} carried items, {} blank sheets)", path.display(), sheets - carried);
+            }
+            for item in &outcome.left_out {
+                eprintln!("warning: not carried, its department is not in the new plan.toml: {item}");
             }
         }
         None => {

@@ -20,13 +20,9 @@ pub struct ReportOutcome {
     pub warnings: Vec<String>,
 }
 
-/// Writes the 最終評価 into `out_dir`. Refuses when the last plan year has
-/// no round: an evaluation of the period needs its last year.
-pub fn final_evaluation(input_dir: &Path, out_dir: &Path, templates: Option<&Path>, font_paths: &[PathBuf]) -> anyhow::Result<ReportOutcome> {
-    let mut config = PlanConfig::load_input(input_dir)?;
-    // On its own the evaluation is no meeting's 資料.
-    config.document.material_number.clear();
-    let run = pipeline::run(input_dir, &config)?;
+/// Refuses, naming the missing folder, when the plan's last year has no
+/// round in `input_dir`: the period is judged on its last year.
+pub fn require_last_round(run: &Run, config: &PlanConfig, input_dir: &Path) -> anyhow::Result<()> {
     let last = config.years.last().map(|y| y.code.clone()).unwrap_or_default();
     if !run.rounds.iter().any(|r| r.year == last) {
         let read: Vec<&str> = run.rounds.iter().map(|r| r.year.as_str()).collect();
@@ -36,6 +32,17 @@ pub fn final_evaluation(input_dir: &Path, out_dir: &Path, templates: Option<&Pat
             if read.is_empty() { "none".to_string() } else { read.join(", ") }
         );
     }
+    Ok(())
+}
+
+/// Writes the 最終評価 into `out_dir`. Refuses when the last plan year has
+/// no round: an evaluation of the period needs its last year.
+pub fn final_evaluation(input_dir: &Path, out_dir: &Path, templates: Option<&Path>, font_paths: &[PathBuf]) -> anyhow::Result<ReportOutcome> {
+    let mut config = PlanConfig::load_input(input_dir)?;
+    // On its own the evaluation is no meeting's 資料.
+    config.document.material_number.clear();
+    let run = pipeline::run(input_dir, &config)?;
+    require_last_round(&run, &config, input_dir)?;
     let sample = run.rounds.iter().any(|r| r.sample);
     let data = FinalEvaluationData::new(&run.items, &config, sample);
     let typesetter = Typesetter::new(FontSet::load(font_paths)?, Templates::load(templates)?, &config.document_date())?;

@@ -44,7 +44,7 @@ pub fn render(items: &[Item], config: &PlanConfig, title: &str) -> anyhow::Resul
 
 /// "1,920" → 1920, "△480" → -480; None for anything but a plain number
 /// as format_number prints it.
-fn plain_number(text: &str) -> Option<f64> {
+pub(crate) fn plain_number(text: &str) -> Option<f64> {
     let (sign, digits) = match text.strip_prefix('△') {
         Some(rest) => (-1.0, rest),
         None => (1.0, text),

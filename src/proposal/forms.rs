@@ -3,9 +3,12 @@
 //! inventing their own. A 記入要領 sheet (which also holds the drop-down
 //! lists), the department's 優先順位一覧 and blank 個票 sheets, with the
 //! plan's years, drop-downs from plan.toml and number checks on the targets.
+//! Items carried from the previous plan (`carry_forms`) come prefilled, with
+//! their 前期 history in a locked block below the sheet.
 
 use crate::config::PlanConfig;
-use crate::documents::items_xlsx::amount_validation;
+use crate::documents::ItemSheet;
+use crate::documents::items_xlsx::{amount_validation, plain_number};
 use crate::ingest::reader::Field;
 use crate::model::Item;
 use crate::write::safe_file_name;
@@ -20,8 +23,10 @@ use rust_xlsxwriter::{
 pub struct ProposalForm {
     pub department: String,
     pub file_name: String,
-    /// Blank 個票 sheets in it.
+    /// 個票 sheets in it, prefilled and blank.
     pub sheets: usize,
+    /// Sheets prefilled with an item carried from the previous plan.
+    pub carried: usize,
     pub bytes: Vec<u8>,
 }
 
@@ -42,22 +47,48 @@ const LABEL_WIDTH: f64 = 24.0;
 const YEAR_WIDTH: f64 = 26.0;
 const NOTE_WIDTH: f64 = 14.0;
 
+/// An item the previous plan's 最終評価 proposes to carry into this one.
+pub struct Carry<'a> {
+    pub item: &'a Item,
+    /// Its 個票 in the previous plan, for the history rows.
+    pub history: ItemSheet,
+    /// The previous plan's years as column heads (令和6年度 …).
+    pub eras: Vec<String>,
+    /// Why it is carried, as the 最終評価 says.
+    pub reasons: Vec<String>,
+}
+
 /// The forms for every department of plan.toml, in department order. Each
 /// gets as many 個票 sheets as it sent last time (its items in `items`, or
 /// else the 提案件数 the organisation table declares) plus spares.
 pub fn proposal_forms(items: &[Item], config: &PlanConfig) -> anyhow::Result<Vec<ProposalForm>> {
-    let mut forms = Vec::new();
-    for (index, department) in config.departments.iter().enumerate() {
+    forms(config, &[], |department| {
         let submitted = items.iter().filter(|i| i.department == department.name).count();
         let declared: u32 = department.sections.iter().filter_map(|s| s.declared).sum();
-        let sheets = submitted.max(declared as usize) + SPARE_SHEETS;
+        submitted.max(declared as usize)
+    })
+}
+
+/// The forms of a new plan (`config`) with the carried items prefilled in
+/// their department's form, in the previous plan's order, plus spares.
+/// Items of a department `config` no longer has are left out.
+pub fn carry_forms(carried: &[Carry], config: &PlanConfig) -> anyhow::Result<Vec<ProposalForm>> {
+    forms(config, carried, |_| 0)
+}
+
+fn forms(config: &PlanConfig, carried: &[Carry], last_count: impl Fn(&crate::config::Department) -> usize) -> anyhow::Result<Vec<ProposalForm>> {
+    let mut forms = Vec::new();
+    for (index, department) in config.departments.iter().enumerate() {
+        let mine: Vec<&Carry> = carried.iter().filter(|c| c.item.department == department.name).collect();
+        let sheets = mine.len().max(last_count(department)) + SPARE_SHEETS;
         let stage = if config.plan.stage.is_empty() { "素案" } else { config.plan.stage.as_str() };
         let title = format!("{}{} {}提出様式（{}）", department.code, department.name, stage, config.plan.name);
-        let bytes = department_form(config, index, sheets, &title)?;
+        let bytes = department_form(config, index, sheets, &title, &mine)?;
         forms.push(ProposalForm {
             department: department.name.clone(),
             file_name: format!("{}.xlsx", safe_file_name(&format!("{}_{}_{stage}提出様式", department.code, department.name))),
             sheets,
+            carried: mine.len(),
             bytes,
         });
     }
@@ -91,16 +122,16 @@ fn protection() -> ProtectionOptions {
     ProtectionOptions { insert_rows: true, delete_rows: true, format_rows: true, format_columns: true, ..ProtectionOptions::new() }
 }
 
-fn department_form(config: &PlanConfig, index: usize, sheets: usize, title: &str) -> anyhow::Result<Vec<u8>> {
+fn department_form(config: &PlanConfig, index: usize, sheets: usize, title: &str, carried: &[&Carry]) -> anyhow::Result<Vec<u8>> {
     let mut book = Workbook::new();
     book.set_properties(&properties(config, title)?);
     let f = FormFormats::new();
-    let choices = write_instructions(&mut book, config, index, title, sheets, &f.base)?;
-    write_list(book.add_worksheet(), sheets, &choices, &f)?;
+    let choices = write_instructions(&mut book, config, index, title, sheets, !carried.is_empty(), &f.base)?;
+    write_list(book.add_worksheet(), sheets, &choices, &f, carried)?;
     for n in 1..=sheets {
         let sheet = book.add_worksheet();
         sheet.set_name(n.to_string())?;
-        write_blank_item(sheet, config, &choices, &f)?;
+        write_blank_item(sheet, config, &choices, &f, carried.get(n - 1).copied())?;
     }
     Ok(book.save_to_buffer()?)
 }
@@ -113,7 +144,7 @@ struct Choices {
 }
 
 /// 記入要領: what to fill and how, and the lists the drop-downs offer.
-fn write_instructions(book: &mut Workbook, config: &PlanConfig, index: usize, title: &str, sheets: usize, f: &Formats) -> anyhow::Result<Choices> {
+fn write_instructions(book: &mut Workbook, config: &PlanConfig, index: usize, title: &str, sheets: usize, carried: bool, f: &Formats) -> anyhow::Result<Choices> {
     let department = &config.departments[index];
     let sheet = book.add_worksheet();
     sheet.set_name(INSTRUCTIONS)?;
@@ -123,7 +154,7 @@ fn write_instructions(book: &mut Workbook, config: &PlanConfig, index: usize, ti
     sheet.write_with_format(0, 1, title, &f.title)?;
     let text = Format::new().set_text_wrap().set_align(FormatAlign::Top).set_font_name("BIZ UDPゴシック").set_font_size(10);
     let eras: Vec<&str> = config.years.iter().map(|y| y.era.as_str()).collect();
-    let lines = [
+    let mut lines = vec![
         format!(
             "この様式は{}（{}）の取組項目の提出用です。取組ごとに個票シート（1〜{sheets}）を1枚ずつ使い、黄色のセルに記入してください。使わないシートは空欄のままで構いません（読み込みません）。足りない場合は個票シートをコピーしてください。",
             config.plan.name, config.plan.stage
@@ -138,6 +169,12 @@ fn write_instructions(book: &mut Workbook, config: &PlanConfig, index: usize, ti
             department.code, department.name
         ),
     ];
+    if carried {
+        lines.push(
+            "前期から継続する取組は、個票と優先順位一覧に前期の内容を記入してあります。後期の内容に見直して修正し、年度計画と目標値を記入してください。個票の下の「前期の経過」（目標・実績・評価）は参考で、変更できません。"
+                .to_string(),
+        );
+    }
     for (i, line) in lines.iter().enumerate() {
         let r = 2 + i as u32 * 2;
         sheet.write_with_format(r, 0, format!("{}.", i + 1), &text)?;
@@ -203,7 +240,7 @@ fn list_validation(range: &str, title: &str, strict: bool) -> anyhow::Result<Dat
 }
 
 /// 優先順位一覧: one blank row per 個票 sheet.
-fn write_list(sheet: &mut Worksheet, rows: usize, choices: &Choices, f: &FormFormats) -> anyhow::Result<()> {
+fn write_list(sheet: &mut Worksheet, rows: usize, choices: &Choices, f: &FormFormats, carried: &[&Carry]) -> anyhow::Result<()> {
     sheet.set_name(LIST_SHEET)?;
     let headers = [("優先順位", 9.0), ("取組項目名", 60.0), ("主たる所管部署", 24.0), ("大分類", 24.0), ("小分類", 18.0), ("備考", 24.0)];
     for (c, (h, w)) in headers.iter().enumerate() {
@@ -217,6 +254,19 @@ fn write_list(sheet: &mut Worksheet, rows: usize, choices: &Choices, f: &FormFor
             sheet.write_blank(r, c, &f.fill)?;
         }
         sheet.set_row_height(r, 30.0)?;
+    }
+    // Carried items first, numbered in the previous plan's order; the
+    // department reorders them as it sees fit.
+    for (i, carry) in carried.iter().enumerate() {
+        let r = 1 + i as u32;
+        let item = carry.item;
+        sheet.write_number_with_format(r, 0, (i + 1) as f64, &f.fill_number)?;
+        // The list names one 課, the first 主たる所管部署, as the master
+        // names it, so the row reads back cleanly (V214 compares the two).
+        let sections = item.primary_resolved.first().map_or_else(|| item.written.primary.clone(), |s| s.section.clone());
+        for (c, value) in [(1, &item.title), (2, &sections), (3, &item.daibunrui), (4, &item.shobunrui)] {
+            sheet.write_with_format(r, c, value.as_str(), &f.fill)?;
+        }
     }
     let priority = DataValidation::new()
         .allow_whole_number(DataValidationRule::GreaterThanOrEqualTo(1))
@@ -239,7 +289,9 @@ fn write_list(sheet: &mut Worksheet, rows: usize, choices: &Choices, f: &FormFor
 /// A blank 個票 in the layout the reader understands: column A the section,
 /// B the labels, the value merged across C:備考 or one cell per plan year
 /// with 備考 last.
-fn write_blank_item(sheet: &mut Worksheet, config: &PlanConfig, choices: &Choices, f: &FormFormats) -> anyhow::Result<()> {
+/// With `carry`, the sheet is prefilled with the carried item and ends with
+/// its 前期 history, locked.
+fn write_blank_item(sheet: &mut Worksheet, config: &PlanConfig, choices: &Choices, f: &FormFormats, carry: Option<&Carry>) -> anyhow::Result<()> {
     let n = config.years.len() as u16;
     let last_col = 2 + n; // 備考
     sheet.set_column_width(0, SECTION_WIDTH)?;
@@ -265,7 +317,8 @@ fn write_blank_item(sheet: &mut Worksheet, config: &PlanConfig, choices: &Choice
     // A label with one value merged across the year and 備考 columns.
     let wide = |sheet: &mut Worksheet, r: &mut u32, field: Field, height: f64, validation: Option<DataValidation>| -> anyhow::Result<()> {
         sheet.write_with_format(*r, 1, field.label(), &b.label)?;
-        sheet.merge_range(*r, 2, *r, last_col, "", &f.fill)?;
+        let value = carry.map(|c| prefill(c.item, field)).unwrap_or_default();
+        sheet.merge_range(*r, 2, *r, last_col, &crate::xlsx::cell_text(value), &f.fill)?;
         if let Some(v) = validation {
             sheet.add_data_validation(*r, 2, *r, 2, &v)?;
         }
@@ -340,6 +393,9 @@ fn write_blank_item(sheet: &mut Worksheet, config: &PlanConfig, choices: &Choice
     let start = r;
     later_rows(sheet, &mut r, &[Field::Evaluation, Field::Issues, Field::Improvements])?;
     section_label(sheet, start, r - 1, "評価")?;
+    if let Some(carry) = carry {
+        r = write_history(sheet, r + 1, carry, b)?;
+    }
 
     sheet.set_paper_size(9);
     sheet.set_portrait();
@@ -348,3 +404,58 @@ fn write_blank_item(sheet: &mut Worksheet, config: &PlanConfig, choices: &Choice
     sheet.protect_with_options(&protection());
     Ok(())
 }
+
+/// What a carried item's sheet starts with: the previous plan's text, for
+/// the department to revise.
+fn prefill(item: &Item, field: Field) -> &str {
+    match field {
+        Field::Title => &item.title,
+        Field::Daibunrui => &item.daibunrui,
+        Field::Shobunrui => &item.shobunrui,
+        Field::Primary => &item.written.primary,
+        Field::Related => &item.written.related,
+        Field::Situation => &item.situation,
+        Field::Approach => &item.approach,
+        Field::References => &item.references,
+        Field::Goal => &item.goal,
+        _ => "",
+    }
+}
+
+/// The 前期 history below a carried sheet, from row `r`: each previous
+/// year's targets, results and grades, and why the item is carried. Locked
+/// (the sheet is protected), and labelled 前期… so the reader never takes
+/// them for this plan's fields. Returns the row after the block.
+fn write_history(sheet: &mut Worksheet, mut r: u32, carry: &Carry, b: &Formats) -> anyhow::Result<u32> {
+    let start = r;
+    let span = 1 + carry.eras.len().max(2) as u16;
+    sheet.write_with_format(r, 1, HISTORY_HEADER, &b.header)?;
+    for (c, era) in carry.eras.iter().enumerate() {
+        sheet.write_with_format(r, 2 + c as u16, era.as_str(), &b.header)?;
+    }
+    r += 1;
+    let h = &carry.history;
+    // 各年度目標 and the result text are prose; the other rows are amounts.
+    let rows = [(&h.targets[..], true), (&h.results[..], true), (&h.evaluation[..], false)];
+    for (group, amounts) in rows {
+        for (i, row) in group.iter().enumerate() {
+            sheet.write_with_format(r, 1, format!("前期{}", row.label), &b.label)?;
+            for (c, text) in row.cells.iter().enumerate() {
+                let col = 2 + c as u16;
+                match plain_number(text).filter(|_| amounts && i > 0) {
+                    Some(n) => sheet.write_number_with_format(r, col, n, b.for_number(n))?,
+                    None => sheet.write_with_format(r, col, crate::xlsx::cell_text(text).as_ref(), &b.wrap)?,
+                };
+            }
+            r += 1;
+        }
+    }
+    sheet.write_with_format(r, 1, "継続の理由", &b.label)?;
+    sheet.merge_range(r, 2, r, span, &carry.reasons.join("、"), &b.wrap)?;
+    let section = b.header.clone().set_rotation(270).set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter);
+    sheet.merge_range(start, 0, r, 0, "前期", &section)?;
+    Ok(r + 1)
+}
+
+/// The label heading the 前期 history block.
+pub const HISTORY_HEADER: &str = "前期の経過";
