@@ -250,7 +250,7 @@ fn forms(args: &FormsArgs) -> anyhow::Result<()> {
         None if args.carry_from.is_some() => {
             let outcome = commands::forms::run_carry(args.carry_from.as_deref().unwrap_or(Path::new("")), &args.input_dir, &args.out)?;
             for (path, sheets, carried) in &outcome.files {
-                println!("wrote {} ({carried} carried items, {} blank sheets)", path.display(), sheets - carried);
+                println!("wrote {} ({carried} carried, {} blank sheets)", path.display(), sheets - carried);
             }
             for item in &outcome.left_out {
                 eprintln!("warning: not carried, its department is not in the new plan.toml: {item}");
