@@ -142,12 +142,12 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         for round in 0..run.rounds.len() {
             jobs.extend([Job::ProgressReportPdf(round), Job::ProgressReportXlsx(round)]);
         }
-        jobs.extend((0..run.items.len()).map(Job::ItemSheet));
+        jobs.extend((0..run.items.len()).step_by(ITEM_BATCH).map(|start| Job::ItemSheets(start, (start + ITEM_BATCH).min(run.items.len()))));
         let results: Vec<(Job, Result<(Vec<Output>, Vec<String>), String>)> = jobs
             .par_iter()
             .map(|job| {
                 let result = job.render(&run, &config, &typesetter, &booklet);
-                progress.inc(1);
+                progress.inc(job.steps());
                 (*job, result)
             })
             .collect();
@@ -208,8 +208,9 @@ enum Job {
     Booklet,
     /// The 概要版.
     Summary,
-    /// The per-item 進捗管理表 of the item at this index.
-    ItemSheet(usize),
+    /// The per-item 進捗管理表 of the items at these indices (start..end),
+    /// laid out together.
+    ItemSheets(usize, usize),
     /// The progress report of the round at this index, PDF and workbook.
     ProgressReportPdf(usize),
     ProgressReportXlsx(usize),
@@ -225,11 +226,19 @@ pub fn progress_steps(items: usize, rounds: usize) -> u64 {
 }
 
 impl Job {
+    /// Progress steps the job accounts for: one per document or item.
+    fn steps(self) -> u64 {
+        match self {
+            Job::ItemSheets(start, end) => (end - start) as u64,
+            _ => 1,
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Job::Booklet => "booklet",
             Job::Summary => "概要版",
-            Job::ItemSheet(_) => "per-item sheet",
+            Job::ItemSheets(..) => "per-item sheets",
             Job::ProgressReportPdf(_) => "progress report (PDF)",
             Job::ProgressReportXlsx(_) => "progress report (xlsx)",
             Job::PriorityListPdf => "priority list (PDF)",
@@ -278,10 +287,7 @@ impl Job {
                 let name = names.progress_report.replace("{year}", year);
                 Ok((vec![xlsx_output("progress_report_xlsx", &name, bytes)], Vec::new()))
             }
-            Job::ItemSheet(index) => {
-                let (output, warnings) = item_sheet_pdf(typesetter, &items[index], config, &names.item_sheets)?;
-                Ok((vec![output], warnings))
-            }
+            Job::ItemSheets(start, end) => item_sheet_pdfs(typesetter, &items[start..end], config, &names.item_sheets),
             Job::PriorityListPdf => {
                 let compiled = typesetter
                     .compile("priority_list.typ", &PriorityListData::new(items, &unstamped))
@@ -308,16 +314,36 @@ pub fn typeset_booklet(typesetter: &Typesetter, items: &[Item], config: &PlanCon
     typesetter.compile("booklet.typ", &BookletData::new(items, config))
 }
 
-/// An item's own 進捗管理表, named `FOLDER/006_title.pdf`. Each is compiled
-/// on its own: exporting page ranges of one layout would be cheaper, but
-/// Typst cannot tag a page range, and these PDFs must be accessible too.
-/// Table layouts are memoised from the booklet, so this is mostly export.
-fn item_sheet_pdf(typesetter: &Typesetter, item: &Item, config: &PlanConfig, folder: &str) -> Result<(Output, Vec<String>), String> {
-    let data = ItemSheetsData::new(std::slice::from_ref(item), config);
+/// Items laid out together for their 進捗管理表: enough to share the
+/// template's evaluation and the table layouts, few enough that Typst's
+/// memo cache, emptied after each batch, stays small at any scale.
+const ITEM_BATCH: usize = 100;
+
+/// Each item's own 進捗管理表, named `FOLDER/006_title.pdf`: the items are
+/// laid out as one document, which is split into one tagged PDF per item
+/// (exported in parallel). Typst's memo cache is then evicted, so memory
+/// does not grow with the number of batches.
+fn item_sheet_pdfs(typesetter: &Typesetter, items: &[Item], config: &PlanConfig, folder: &str) -> Result<(Vec<Output>, Vec<String>), String> {
+    let data = ItemSheetsData::new(items, config);
     let compiled = typesetter.compile("item_sheets.typ", &data).map_err(|e| e.to_string())?;
-    let bytes = typesetter.pdf(&compiled.document, &format!("item-{}", item.number)).map_err(|e| e.to_string())?;
-    let file_name = format!("{}/{}.pdf", safe_file_name(folder), safe_file_name(&format!("{:03}_{}", item.number, short_title(&item.title))));
-    Ok((Output { kind: "item_sheet_pdf", file_name, bytes, pages: Some(compiled.document.pages().len()) }, compiled.warnings))
+    let parts = crate::typeset::split_at(&compiled.document, "item-start");
+    if parts.len() != items.len() {
+        return Err(format!("{} items laid out as {} sheets", items.len(), parts.len()));
+    }
+    let outputs = parts
+        .into_par_iter()
+        .zip(items.par_iter().zip(&data.items))
+        .map(|((_, mut document), (item, page))| {
+            document.info_mut().title = Some(page.pdf_title.as_str().into());
+            let bytes = typesetter.pdf(&document, &format!("item-{}", item.number)).map_err(|e| e.to_string())?;
+            let file_name = format!("{}/{}.pdf", safe_file_name(folder), safe_file_name(&format!("{:03}_{}", item.number, short_title(&item.title))));
+            Ok(Output { kind: "item_sheet_pdf", file_name, bytes, pages: Some(document.pages().len()) })
+        })
+        .collect::<Result<Vec<Output>, String>>()?;
+    let warnings = compiled.warnings;
+    drop(compiled.document);
+    comemo::evict(0);
+    Ok((outputs, warnings))
 }
 
 /// Longest title a file name carries whole (every seed title fits).

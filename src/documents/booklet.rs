@@ -194,12 +194,26 @@ impl PriorityListData {
     }
 }
 
-/// Everything the per-item 進捗管理表 template prints.
+/// Everything the per-item 進捗管理表 template prints. Many items are laid
+/// out as one document and split into one PDF per item (`build`), so what
+/// a PDF says of its own item alone (its title, the 確認用 notice, the
+/// サンプル mark) is carried per item.
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemSheetsData {
     pub meta: DocumentMeta,
-    pub items: Vec<ItemSheet>,
-    /// Some results printed are examples (a sample round): every page says so.
+    pub items: Vec<ItemSheetPage>,
+}
+
+/// One item's 進捗管理表 as its own PDF prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemSheetPage {
+    #[serde(flatten)]
+    pub sheet: ItemSheet,
+    /// The PDF's title: 項目6 入札参加資格申請のオンライン化（取組項目個票・進捗管理表）.
+    pub pdf_title: String,
+    /// 確認用 when this item has errors (see `review_notice`).
+    pub review: String,
+    /// Some results printed are examples (a sample round): its pages say so.
     pub sample: bool,
 }
 
@@ -207,10 +221,22 @@ impl ItemSheetsData {
     /// For one item, the title names it: 項目6 入札参加資格申請のオンライン化（進捗管理表）.
     pub fn new(items: &[Item], config: &PlanConfig) -> ItemSheetsData {
         let title = match items {
-            [item] => format!("項目{} {}（取組項目個票・進捗管理表）", item.number, item.title),
+            [item] => item_pdf_title(item),
             _ => format!("取組項目個票（兼進捗管理表）（{}）", config.plan.name),
         };
-        let sample = items.iter().any(|i| i.results.keys().any(|y| config.progress.sample_years.contains(y)));
-        ItemSheetsData { meta: DocumentMeta::for_items(config, title, items), items: items.iter().map(|i| ItemSheet::new(i, config)).collect(), sample }
+        let pages = items
+            .iter()
+            .map(|item| ItemSheetPage {
+                sheet: ItemSheet::new(item, config),
+                pdf_title: item_pdf_title(item),
+                review: review_notice(std::slice::from_ref(item)),
+                sample: item.results.keys().any(|y| config.progress.sample_years.contains(y)),
+            })
+            .collect();
+        ItemSheetsData { meta: DocumentMeta::for_items(config, title, items), items: pages }
     }
+}
+
+fn item_pdf_title(item: &Item) -> String {
+    format!("項目{} {}（取組項目個票・進捗管理表）", item.number, item.title)
 }

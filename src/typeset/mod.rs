@@ -199,6 +199,28 @@ pub fn labelled_metadata(document: &PagedDocument, label: &str) -> Vec<(Value, u
         .collect()
 }
 
+/// Splits a laid-out document at each `[#metadata(..) <label>]`: one
+/// document per mark, holding the pages from the mark's page up to the
+/// next mark's, with the mark's value. Laying many items out at once and
+/// exporting each one's pages is far cheaper than a compile per item, and
+/// unlike a page range a document of its own can be tagged. Each mark must
+/// start a page (the template breaks the page before it).
+pub fn split_at(document: &PagedDocument, label: &str) -> Vec<(Value, PagedDocument)> {
+    use typst::model::Document as _;
+    let marks = labelled_metadata(document, label);
+    let pages = document.pages();
+    marks
+        .iter()
+        .enumerate()
+        .map(|(k, (value, page))| {
+            let start = page - 1;
+            let end = marks.get(k + 1).map_or(pages.len(), |(_, next)| next - 1).max(start);
+            let part = PagedDocument::new(pages[start..end].iter().cloned().collect(), document.info().clone());
+            (value.clone(), part)
+        })
+        .collect()
+}
+
 /// Makes every string of a document's data exportable under PDF/UA-1,
 /// which refuses text no font can draw: control characters (but line
 /// breaks and tabs) and bidi controls are dropped, and a character no font
