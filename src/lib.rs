@@ -8,6 +8,7 @@
 //! middle; the foundation below everything is model, config, findings,
 //! text, era and write.
 
+pub mod cache;
 pub mod check;
 pub mod commands;
 pub mod compare;

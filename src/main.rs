@@ -145,6 +145,11 @@ struct BuildArgs {
     /// documents says 確認用 (the office copy).
     #[arg(long = "final", alias = "strict")]
     handout: bool,
+    /// Make every document again. Without it, a document whose data,
+    /// templates, fonts and tool are unchanged since the last build into
+    /// the folder, and whose file is untouched, is kept as it is.
+    #[arg(long)]
+    clean: bool,
     /// Leave info findings out of the terminal output (reports keep them).
     #[arg(long, short)]
     quiet: bool,
@@ -192,16 +197,20 @@ fn main() -> ExitCode {
     }
 }
 
-/// One line per file written, with its pages; per-item sheets as one line.
-fn print_written(out: &Path, files: &[commands::build::ManifestEntry]) {
+/// One line per file written or kept unchanged, with its pages; per-item
+/// sheets as one line.
+fn print_written(out: &Path, files: &[commands::build::ManifestEntry], kept: &std::collections::HashSet<String>) {
     for file in files.iter().filter(|f| f.kind != "item_sheet_pdf") {
         let pages = file.pages.map(|p| format!(" ({p} pages)")).unwrap_or_default();
-        println!("wrote {}{pages}", out.join(&file.path).display());
+        let verb = if kept.contains(&file.path) { "kept (unchanged)" } else { "wrote" };
+        println!("{verb} {}{pages}", out.join(&file.path).display());
     }
     let sheets: Vec<_> = files.iter().filter(|f| f.kind == "item_sheet_pdf").collect();
     if let Some(first) = sheets.first() {
         let folder = Path::new(&first.path).parent().unwrap_or(Path::new(""));
-        println!("wrote {} ({} item sheets, listed in manifest.json)", out.join(folder).display(), sheets.len());
+        let unchanged = sheets.iter().filter(|f| kept.contains(&f.path)).count();
+        let note = if unchanged > 0 { format!(", {unchanged} kept unchanged") } else { String::new() };
+        println!("wrote {} ({} item sheets{note}, listed in manifest.json)", out.join(folder).display(), sheets.len());
     }
 }
 
@@ -216,13 +225,13 @@ fn diff(args: &DiffArgs) -> anyhow::Result<()> {
         c.changed().count(),
         c.matched.iter().filter(|m| m.method != gyokaku::compare::MatchMethod::Title).count()
     );
-    print_written(&args.out, &outcome.files);
+    print_written(&args.out, &outcome.files, &Default::default());
     Ok(())
 }
 
 fn packet(args: &PacketArgs) -> anyhow::Result<()> {
     let outcome = commands::packet::run(&args.input_dir, args.meeting, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
-    print_written(&args.out, &outcome.files);
+    print_written(&args.out, &outcome.files, &Default::default());
     Ok(())
 }
 
@@ -236,7 +245,7 @@ fn report(args: &ReportArgs) -> anyhow::Result<()> {
     for warning in &outcome.warnings {
         eprintln!("warning: {warning}");
     }
-    print_written(&args.out, &outcome.files);
+    print_written(&args.out, &outcome.files, &Default::default());
     Ok(())
 }
 
@@ -272,6 +281,7 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
         templates: args.typeset.templates.clone(),
         font_paths: args.typeset.font_paths.clone(),
         handout: args.handout,
+        clean: args.clean,
     };
     let progress = progress_bar::Progress::start(1);
     let outcome = commands::build::build(&options, &progress.bar);
@@ -281,7 +291,7 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
     for warning in &outcome.warnings {
         eprintln!("warning: {warning}");
     }
-    print_written(&args.out, &outcome.files);
+    print_written(&args.out, &outcome.files, &outcome.kept);
     if outcome.refused {
         eprintln!(
             "error: --final: {} error(s) found; documents not built (see the validation report)",

@@ -24,27 +24,58 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// during the renames (milliseconds) leaves no manifest.json, which says
 /// the folder is mid-update; once it is there, the new outputs are complete.
 pub fn write_set(dir: &Path, files: &[(&str, &[u8])], manifest_name: &str, manifest: &[u8]) -> anyhow::Result<()> {
-    remove_stale_temps(dir, 3);
-    let mut staged_files = Vec::with_capacity(files.len());
+    let staging = Staging::new(dir);
     for (name, bytes) in files {
-        let path = dir.join(name);
-        staged_files.push((staged(&path, bytes)?, path));
+        staging.stage(name, bytes)?;
     }
-    let manifest_path = dir.join(manifest_name);
-    let staged_manifest = staged(&manifest_path, manifest)?;
-    match std::fs::remove_file(&manifest_path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            anyhow::bail!("{}: cannot replace: {e}", manifest_path.display())
+    staging.commit(manifest_name, manifest)
+}
+
+/// A build's files, each written beside its place as soon as it is made
+/// (so memory holds one document at a time, not all of them) and renamed
+/// into place together by [`Staging::commit`], with the same guarantees
+/// as [`write_set`]. Dropped without a commit, the staged files vanish.
+pub struct Staging {
+    dir: std::path::PathBuf,
+    staged: std::sync::Mutex<Vec<(tempfile::TempPath, std::path::PathBuf)>>,
+}
+
+impl Staging {
+    /// Starts staging into `dir`, removing what a killed run left there.
+    pub fn new(dir: &Path) -> Staging {
+        remove_stale_temps(dir, 3);
+        Staging { dir: dir.to_path_buf(), staged: Default::default() }
+    }
+
+    /// Writes `bytes` in full beside `name` (relative to the folder);
+    /// nothing visible changes until the commit. The file is closed at
+    /// once, so thousands of staged files hold no descriptors.
+    pub fn stage(&self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        let path = self.dir.join(name);
+        let tmp = staged(&path, bytes)?.into_temp_path();
+        self.staged.lock().expect("no writer panicked").push((tmp, path));
+        Ok(())
+    }
+
+    /// Removes the old manifest, renames every staged file into place in
+    /// the order staged, then renames the new manifest in last.
+    pub fn commit(self, manifest_name: &str, manifest: &[u8]) -> anyhow::Result<()> {
+        let manifest_path = self.dir.join(manifest_name);
+        let staged_manifest = staged(&manifest_path, manifest)?;
+        match std::fs::remove_file(&manifest_path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                anyhow::bail!("{}: cannot replace: {e}", manifest_path.display())
+            }
+            _ => {}
         }
-        _ => {}
+        for (tmp, path) in self.staged.into_inner().expect("no writer panicked") {
+            tmp.persist(&path).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+        }
+        staged_manifest
+            .persist(&manifest_path)
+            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", manifest_path.display()))?;
+        Ok(())
     }
-    for (tmp, path) in staged_files {
-        tmp.persist(&path).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
-    }
-    staged_manifest
-        .persist(&manifest_path)
-        .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", manifest_path.display()))?;
-    Ok(())
 }
 
 /// Removes temporary files a killed run left in `dir` and its subfolders

@@ -31,6 +31,7 @@ fn build_into(input: &Path, out: &Path) -> Outcome {
         templates: None,
         font_paths: Vec::new(),
         handout: false,
+        clean: false,
     };
     build::build(&options, &ProgressBar::hidden()).unwrap()
 }

@@ -201,6 +201,7 @@ fn build_into(input: &Path, out: &Path) -> Outcome {
         templates: None,
         font_paths: Vec::new(),
         handout: false,
+        clean: false,
     };
     build::build(&options, &ProgressBar::hidden()).unwrap()
 }

@@ -24,6 +24,7 @@ fn inputs_with_supplied_pdf() -> tempfile::TempDir {
             templates: None,
             font_paths: Vec::new(),
             handout: false,
+            clean: false,
         },
         &indicatif::ProgressBar::hidden(),
     )

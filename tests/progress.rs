@@ -254,6 +254,7 @@ fn build_writes_one_progress_sheet_per_item_with_its_results() {
         templates: None,
         font_paths: Vec::new(),
         handout: false,
+        clean: false,
     };
     let outcome = build(&options, &indicatif::ProgressBar::hidden()).unwrap();
     assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);

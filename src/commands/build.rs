@@ -1,20 +1,25 @@
 //! `gyokaku build`: validate, then write every council document and a
-//! manifest. Documents are typeset in parallel; each file is written
-//! atomically, and a document that fails does not stop the others.
+//! manifest. Every document is a job, and the jobs run in parallel, the
+//! largest first. Each finished file is staged beside its place at once
+//! (memory holds the documents being made, not all of them) and the set
+//! is renamed in together with the manifest. A document whose content key
+//! is unchanged since the last build into the folder is kept as it is
+//! (see cache.rs); a document that fails does not stop the others.
 
+use crate::cache::BuildCache;
 use crate::config::PlanConfig;
-use crate::documents::booklet::{BookletData, ItemSheetsData, PriorityListData, booklet_title};
+use crate::documents::booklet::{BookletData, DocumentMeta, ItemSheetsData, PriorityListData, booklet_title};
 use crate::documents::progress_report::ProgressReportData;
 use crate::documents::summary::SummaryData;
 use crate::documents::{items_xlsx, priority_xlsx, progress_report_xlsx};
 use crate::findings::{Code, Finding, Severity, sort_findings};
 use crate::model::Item;
 use crate::pipeline::{self, Run};
-use crate::validation_report;
 use crate::typeset::fonts::FontSet;
 use crate::typeset::templates::Templates;
 use crate::typeset::{Compiled, TemplateError, Typesetter};
-use crate::write::{safe_file_name, write_set};
+use crate::validation_report;
+use crate::write::{Staging, safe_file_name};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -33,6 +38,9 @@ pub struct BuildOptions {
     /// `--final`: the handout. Refuse to build documents while validation
     /// finds errors, so none carries a 要確認 mark or the 確認用 notice.
     pub handout: bool,
+    /// `--clean`: make every document again, ignoring what the last build
+    /// into the folder recorded.
+    pub clean: bool,
 }
 
 /// One file `build` wrote, as manifest.json lists it.
@@ -62,6 +70,8 @@ pub struct Outcome {
     pub config: PlanConfig,
     /// Files written, in manifest order (manifest.json itself last).
     pub files: Vec<ManifestEntry>,
+    /// Paths of `files` kept from the last build, unchanged.
+    pub kept: std::collections::HashSet<String>,
     /// Documents that could not be made, with the reason.
     pub failures: Vec<String>,
     /// Template warnings (a city's override using a font it lacks, …).
@@ -70,12 +80,72 @@ pub struct Outcome {
     pub refused: bool,
 }
 
-/// A finished document before it is written.
-struct Output {
-    kind: &'static str,
-    file_name: String,
-    bytes: Vec<u8>,
-    pages: Option<usize>,
+/// A file of this build: its manifest entry, its content key, and whether
+/// it was kept from the last build rather than written.
+struct Placed {
+    entry: ManifestEntry,
+    key: String,
+    reused: bool,
+}
+
+/// What a job gave: its files, template warnings, and the documents of
+/// it that could not be made.
+#[derive(Default)]
+struct Done {
+    files: Vec<Placed>,
+    warnings: Vec<String>,
+    failures: Vec<String>,
+}
+
+/// What every job reads, and where its files go.
+struct Context<'a> {
+    run: &'a Run,
+    config: &'a PlanConfig,
+    typesetter: &'a Typesetter,
+    cache: &'a BuildCache,
+    staging: &'a Staging,
+    input_dir: &'a Path,
+    templates_dir: Option<&'a Path>,
+}
+
+impl Context<'_> {
+    /// A typeset document: kept when the last build made it with `key`,
+    /// else made by `make` (bytes, pages, warnings) and staged.
+    fn typeset(
+        &self,
+        kind: &'static str,
+        path: String,
+        key: String,
+        make: impl FnOnce() -> Result<(Vec<u8>, Option<usize>, Vec<String>), String>,
+    ) -> Result<(Placed, Vec<String>), String> {
+        if let Some(cached) = self.cache.reuse(&path, &key) {
+            let entry = ManifestEntry { kind, path, pages: cached.pages, sha256: cached.sha256.clone() };
+            return Ok((Placed { entry, key, reused: true }, Vec::new()));
+        }
+        let (bytes, pages, warnings) = make()?;
+        Ok((self.place(kind, path, key, &bytes, pages)?, warnings))
+    }
+
+    /// A cheap document, made every time: written only when its bytes
+    /// differ from the file the last build left.
+    fn written(&self, kind: &'static str, path: String, bytes: &[u8]) -> Result<Placed, String> {
+        let sha256 = sha256_hex(bytes);
+        if self.cache.holds(&path, &sha256) {
+            return Ok(Placed { entry: ManifestEntry { kind, path, pages: None, sha256: sha256.clone() }, key: sha256, reused: true });
+        }
+        self.place(kind, path, sha256, bytes, None)
+    }
+
+    fn place(&self, kind: &'static str, path: String, key: String, bytes: &[u8], pages: Option<usize>) -> Result<Placed, String> {
+        self.staging.stage(&path, bytes).map_err(|e| e.to_string())?;
+        Ok(Placed { entry: ManifestEntry { kind, path, pages, sha256: sha256_hex(bytes) }, key, reused: false })
+    }
+
+    /// A content key over a document's kind, file and data.
+    fn key(&self, path: &str, data: &impl Serialize) -> String {
+        let json = serde_json::to_vec(data).expect("document data serialises");
+        self.cache.key(&[path.as_bytes(), &json])
+    }
 }
 
 pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<Outcome> {
@@ -100,83 +170,62 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     let order = |d: &str| config.departments.iter().position(|x| x.name == d).unwrap_or(usize::MAX);
     sort_findings(&mut run.findings, &order);
 
-    let names = &config.outputs;
-    let mut outputs: Vec<Output> = vec![
-        Output {
-            kind: "validation_html",
-            file_name: "validation.html".into(),
-            bytes: validation_report::html::render(&run, &config, read_override(options.templates.as_deref(), "validation.html")?.as_deref())?
-                .into_bytes(),
-            pages: None,
-        },
-        Output {
-            kind: "validation_xlsx",
-            file_name: format!("{}.xlsx", safe_file_name(&names.validation)),
-            bytes: validation_report::xlsx::render(&run, &config)?,
-            pages: None,
-        },
-    ];
-    // Each department's own workbook, marked (差し戻し/).
-    for r in validation_report::returns::render(&run, &config, &options.input_dir)? {
-        outputs.push(Output { kind: "return_xlsx", file_name: r.path, bytes: r.bytes, pages: None });
-    }
-    let mut failures = Vec::new();
-    // Each department's page of the report, HTML and PDF (差し戻し/).
-    let template = read_override(options.templates.as_deref(), "validation.html")?;
-    for page in crate::commands::validate::department_pages(&run, &config, template.as_deref(), &typesetter)? {
-        match page {
-            Ok(page) => outputs.push(Output { kind: page.kind, file_name: page.path, bytes: page.bytes, pages: page.pages }),
-            Err(message) => failures.push(format!("department page: {message}")),
-        }
-    }
-    let mut warnings = Vec::new();
+    let cache = BuildCache::load(&options.out_dir, &typesetter.fingerprint(), !options.clean);
+    let staging = Staging::new(&options.out_dir);
+    let context = Context {
+        run: &run,
+        config: &config,
+        typesetter: &typesetter,
+        cache: &cache,
+        staging: &staging,
+        input_dir: &options.input_dir,
+        templates_dir: options.templates.as_deref(),
+    };
     let refused = options.handout && run.count(Severity::Error) > 0;
+    let mut jobs = vec![Job::ValidationHtml, Job::ValidationXlsx, Job::Returns, Job::DepartmentHtml, Job::DepartmentPdf];
     if !refused {
-        // The booklet is laid out first (Typst spreads its pages over the
-        // cores); the per-item sheets then reuse its memoised table layouts.
-        let booklet = typeset_booklet(&typesetter, &run.items, &config).map_err(|e| e.to_string());
-        progress.inc(1);
-        // One flat list of tasks (each item's sheet is its own task): nested
-        // parallel loops here would queue behind each other.
-        let mut jobs = vec![Job::Booklet, Job::Summary, Job::PriorityListPdf, Job::PriorityListXlsx, Job::ItemsXlsx];
+        jobs.extend([Job::Booklet, Job::Summary, Job::PriorityListPdf, Job::PriorityListXlsx, Job::ItemsXlsx]);
         for round in 0..run.rounds.len() {
             jobs.extend([Job::ProgressReportPdf(round), Job::ProgressReportXlsx(round)]);
         }
         jobs.extend((0..run.items.len()).step_by(ITEM_BATCH).map(|start| Job::ItemSheets(start, (start + ITEM_BATCH).min(run.items.len()))));
-        let results: Vec<(Job, Result<(Vec<Output>, Vec<String>), String>)> = jobs
-            .par_iter()
-            .map(|job| {
-                let result = job.render(&run, &config, &typesetter, &booklet);
-                progress.inc(job.steps());
-                (*job, result)
-            })
-            .collect();
-        for (job, result) in results {
-            match result {
-                Ok((job_outputs, job_warnings)) => {
-                    outputs.extend(job_outputs);
-                    // Per-item sheets repeat a template's warning; say it once.
-                    for w in job_warnings {
-                        if !warnings.contains(&w) {
-                            warnings.push(w);
-                        }
+    }
+    // The largest jobs start first and the small ones fill in around them;
+    // the files keep the list's order in the manifest.
+    let mut by_size: Vec<usize> = (0..jobs.len()).collect();
+    by_size.sort_by_key(|&i| std::cmp::Reverse(jobs[i].weight()));
+    let mut results: Vec<(usize, Result<Done, String>)> = by_size
+        .par_iter()
+        .with_max_len(1)
+        .map(|&i| {
+            let result = jobs[i].run(&context);
+            progress.inc(jobs[i].steps());
+            (i, result)
+        })
+        .collect();
+    results.sort_by_key(|(i, _)| *i);
+
+    let mut placed = Vec::new();
+    let mut failures = Vec::new();
+    let mut warnings = Vec::new();
+    for (i, result) in results {
+        match result {
+            Ok(done) => {
+                placed.extend(done.files);
+                failures.extend(done.failures.into_iter().map(|f| format!("{}: {f}", jobs[i].describe())));
+                // Per-item sheets repeat a template's warning; say it once.
+                for w in done.warnings {
+                    if !warnings.contains(&w) {
+                        warnings.push(w);
                     }
                 }
-                Err(message) => failures.push(format!("{}: {message}", job.describe())),
             }
+            Err(message) => failures.push(format!("{}: {message}", jobs[i].describe())),
         }
     }
 
     progress.set_message("writing");
-    let mut files: Vec<ManifestEntry> = outputs
-        .iter()
-        .map(|output| ManifestEntry {
-            kind: output.kind,
-            path: output.file_name.clone(),
-            pages: output.pages,
-            sha256: sha256_hex(&output.bytes),
-        })
-        .collect();
+    let mut files: Vec<ManifestEntry> = placed.iter().map(|p| p.entry.clone()).collect();
     let manifest = Manifest {
         plan: config.plan.name.clone(),
         document_date: config.document_date(),
@@ -187,11 +236,14 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     };
     let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)?;
     manifest_bytes.push(b'\n');
-    // All or nothing, so manifest.json always matches the files beside it.
-    let set: Vec<(&str, &[u8])> = outputs.iter().map(|o| (o.file_name.as_str(), o.bytes.as_slice())).collect();
-    write_set(&options.out_dir, &set, "manifest.json", &manifest_bytes)?;
-    let returns: Vec<String> = files.iter().filter(|f| matches!(f.kind, "return_xlsx" | "department_html" | "department_pdf")).map(|f| f.path.clone()).collect();
-    crate::commands::validate::remove_stale_returns(&options.out_dir, &returns)?;
+    // The record goes first and comes back last, so it never claims a file
+    // this build replaced; manifest.json always matches the files beside it.
+    cache.invalidate()?;
+    staging.commit("manifest.json", &manifest_bytes)?;
+    remove_left_over(&options.out_dir, &cache, &files)?;
+    let record: Vec<(String, String, String, Option<usize>)> =
+        placed.iter().map(|p| (p.entry.path.clone(), p.key.clone(), p.entry.sha256.clone(), p.entry.pages)).collect();
+    cache.save(&record)?;
     files.push(ManifestEntry {
         kind: "manifest",
         path: "manifest.json".into(),
@@ -199,12 +251,33 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         sha256: sha256_hex(&manifest_bytes),
     });
     progress.inc(1);
-    Ok(Outcome { run, config, files, failures, warnings, refused })
+    let kept = placed.iter().filter(|p| p.reused).map(|p| p.entry.path.clone()).collect();
+    Ok(Outcome { run, config, files, kept, failures, warnings, refused })
 }
 
-/// The documents `build` typesets or writes, besides the validation report.
+/// Removes the files the last build wrote that this one did not (the
+/// 進捗管理表 of an item since withdrawn, a department's return once it has
+/// nothing left to fix), and any stale file of ours in 差し戻し/.
+fn remove_left_over(out_dir: &Path, cache: &BuildCache, files: &[ManifestEntry]) -> anyhow::Result<()> {
+    let kept: std::collections::HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    for path in cache.previous_paths().filter(|p| !kept.contains(p)) {
+        let _ = std::fs::remove_file(out_dir.join(path));
+    }
+    let returns: Vec<String> = files.iter().filter(|f| matches!(f.kind, "return_xlsx" | "department_html" | "department_pdf")).map(|f| f.path.clone()).collect();
+    crate::commands::validate::remove_stale_returns(out_dir, &returns)
+}
+
+/// The files `build` writes, one job each (the per-item sheets in batches).
 #[derive(Debug, Clone, Copy)]
 enum Job {
+    ValidationHtml,
+    /// 差し戻し一覧.
+    ValidationXlsx,
+    /// Each department's own workbook, marked (差し戻し/).
+    Returns,
+    /// Each department's page of the report, HTML and PDF (差し戻し/).
+    DepartmentHtml,
+    DepartmentPdf,
     Booklet,
     /// The 概要版.
     Summary,
@@ -219,10 +292,10 @@ enum Job {
     ItemsXlsx,
 }
 
-/// How many progress steps a build of `items` takes (reading, the booklet,
-/// each document and item sheet, writing).
+/// How many progress steps a build of `items` takes (reading, each
+/// document and item sheet, writing).
 pub fn progress_steps(items: usize, rounds: usize) -> u64 {
-    7 + items as u64 + 2 * rounds as u64
+    12 + items as u64 + 2 * rounds as u64
 }
 
 impl Job {
@@ -234,8 +307,25 @@ impl Job {
         }
     }
 
+    /// Roughly how long the job takes, to start the long ones first.
+    fn weight(self) -> usize {
+        match self {
+            Job::Booklet => 1000,
+            Job::ItemSheets(start, end) => 7 * (end - start),
+            Job::ProgressReportPdf(_) => 100,
+            Job::DepartmentPdf => 90,
+            Job::PriorityListPdf => 50,
+            Job::ValidationHtml | Job::ValidationXlsx | Job::ItemsXlsx | Job::Summary => 30,
+            _ => 10,
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
+            Job::ValidationHtml => "validation report (HTML)",
+            Job::ValidationXlsx => "validation report (xlsx)",
+            Job::Returns => "marked workbooks",
+            Job::DepartmentHtml | Job::DepartmentPdf => "department page",
             Job::Booklet => "booklet",
             Job::Summary => "概要版",
             Job::ItemSheets(..) => "per-item sheets",
@@ -247,13 +337,8 @@ impl Job {
         }
     }
 
-    fn render(
-        self,
-        run: &Run,
-        config: &PlanConfig,
-        typesetter: &Typesetter,
-        booklet: &Result<Compiled, String>,
-    ) -> Result<(Vec<Output>, Vec<String>), String> {
+    fn run(self, cx: &Context) -> Result<Done, String> {
+        let (run, config, typesetter) = (cx.run, cx.config, cx.typesetter);
         let items = &run.items;
         let names = &config.outputs;
         // [document] material_number is the booklet's 資料番号; every other
@@ -261,57 +346,121 @@ impl Job {
         let mut unstamped = config.clone();
         unstamped.document.material_number.clear();
         let list_title = format!("取組項目及び優先順位一覧（{}）", booklet_title(config));
+        let one = |(placed, warnings): (Placed, Vec<String>)| Done { files: vec![placed], warnings, ..Done::default() };
+        let error = |e: anyhow::Error| e.to_string();
         match self {
+            Job::ValidationHtml => {
+                let template = read_override(cx.templates_dir, "validation.html").map_err(error)?;
+                let html = validation_report::html::render(run, config, template.as_deref()).map_err(error)?;
+                Ok(one((cx.written("validation_html", "validation.html".into(), html.as_bytes())?, Vec::new())))
+            }
+            Job::ValidationXlsx => {
+                let bytes = validation_report::xlsx::render(run, config).map_err(error)?;
+                Ok(one((cx.written("validation_xlsx", format!("{}.xlsx", safe_file_name(&names.validation)), &bytes)?, Vec::new())))
+            }
+            Job::Returns => {
+                let mut done = Done::default();
+                for r in validation_report::returns::render(run, config, cx.input_dir).map_err(error)? {
+                    done.files.push(cx.written("return_xlsx", r.path, &r.bytes)?);
+                }
+                Ok(done)
+            }
+            Job::DepartmentHtml => {
+                let template = read_override(cx.templates_dir, "validation.html").map_err(error)?;
+                let mut done = Done::default();
+                for group in validation_report::by_department(run, config) {
+                    if let Some(html) = validation_report::html::render_department(&group, config, template.as_deref()).map_err(error)? {
+                        done.files.push(cx.written("department_html", group.page_html.clone(), html.as_bytes())?);
+                    }
+                }
+                Ok(done)
+            }
+            Job::DepartmentPdf => {
+                let pages: Vec<Result<(Placed, Vec<String>), String>> = crate::commands::validate::department_pdf_data(run, config)
+                    .into_par_iter()
+                    .map(|(path, data)| {
+                        let key = cx.key(&path, &data);
+                        cx.typeset("department_pdf", path.clone(), key, || {
+                            let page = crate::commands::validate::department_pdf(typesetter, &path, &data)?;
+                            Ok((page.bytes, page.pages, Vec::new()))
+                        })
+                    })
+                    .collect();
+                let mut done = Done::default();
+                for page in pages {
+                    match page {
+                        Ok((placed, _)) => done.files.push(placed),
+                        Err(message) => done.failures.push(message),
+                    }
+                }
+                Ok(done)
+            }
             Job::Booklet => {
-                let compiled = booklet.as_ref().map_err(|e| e.clone())?;
-                let bytes = typesetter.pdf(&compiled.document, "booklet").map_err(|e| e.to_string())?;
-                Ok((vec![pdf_output("booklet", &names.booklet, bytes, compiled)], compiled.warnings.clone()))
+                let data = BookletData::new(items, config);
+                let path = pdf_name(&names.booklet);
+                Ok(one(cx.typeset("booklet", path.clone(), cx.key(&path, &data), || {
+                    let compiled = typesetter.compile("booklet.typ", &data).map_err(|e| e.to_string())?;
+                    pdf(typesetter.pdf(&compiled.document, "booklet"), compiled)
+                })?))
             }
             Job::Summary => {
-                let compiled = typesetter.compile("summary.typ", &SummaryData::new(items, &unstamped)).map_err(|e| e.to_string())?;
-                let bytes = typesetter.pdf(&compiled.document, "summary").map_err(|e| e.to_string())?;
-                Ok((vec![pdf_output("summary_pdf", &names.summary, bytes, &compiled)], compiled.warnings))
+                let data = SummaryData::new(items, &unstamped);
+                let path = pdf_name(&names.summary);
+                Ok(one(cx.typeset("summary_pdf", path.clone(), cx.key(&path, &data), || {
+                    let compiled = typesetter.compile("summary.typ", &data).map_err(|e| e.to_string())?;
+                    pdf(typesetter.pdf(&compiled.document, "summary"), compiled)
+                })?))
             }
             Job::ProgressReportPdf(round) => {
                 let year = &run.rounds[round].year;
                 let data = ProgressReportData::new(items, &unstamped, year, run.rounds[round].sample);
-                let compiled = typesetter.compile("progress_report.typ", &data).map_err(|e| e.to_string())?;
-                let bytes = typesetter.pdf_dated(&compiled.document, &format!("progress-{year}"), &data.date).map_err(|e| e.to_string())?;
-                let name = names.progress_report.replace("{year}", year);
-                Ok((vec![pdf_output("progress_report_pdf", &name, bytes, &compiled)], compiled.warnings))
+                let path = pdf_name(&names.progress_report.replace("{year}", year));
+                Ok(one(cx.typeset("progress_report_pdf", path.clone(), cx.key(&path, &data), || {
+                    let compiled = typesetter.compile("progress_report.typ", &data).map_err(|e| e.to_string())?;
+                    pdf(typesetter.pdf_dated(&compiled.document, &format!("progress-{year}"), &data.date), compiled)
+                })?))
             }
             Job::ProgressReportXlsx(round) => {
                 let year = &run.rounds[round].year;
                 let data = ProgressReportData::new(items, config, year, run.rounds[round].sample);
-                let bytes = progress_report_xlsx::render(&data, config).map_err(|e| e.to_string())?;
-                let name = names.progress_report.replace("{year}", year);
-                Ok((vec![xlsx_output("progress_report_xlsx", &name, bytes)], Vec::new()))
+                let bytes = progress_report_xlsx::render(&data, config).map_err(error)?;
+                let path = xlsx_name(&names.progress_report.replace("{year}", year));
+                Ok(one((cx.written("progress_report_xlsx", path, &bytes)?, Vec::new())))
             }
-            Job::ItemSheets(start, end) => item_sheet_pdfs(typesetter, &items[start..end], config, &names.item_sheets),
+            Job::ItemSheets(start, end) => item_sheet_pdfs(cx, &items[start..end]),
             Job::PriorityListPdf => {
-                let compiled = typesetter
-                    .compile("priority_list.typ", &PriorityListData::new(items, &unstamped))
-                    .map_err(|e| e.to_string())?;
-                let bytes = typesetter.pdf(&compiled.document, "priority_list").map_err(|e| e.to_string())?;
-                Ok((vec![pdf_output("priority_list_pdf", &names.priority_list, bytes, &compiled)], compiled.warnings))
+                let data = PriorityListData::new(items, &unstamped);
+                let path = pdf_name(&names.priority_list);
+                Ok(one(cx.typeset("priority_list_pdf", path.clone(), cx.key(&path, &data), || {
+                    let compiled = typesetter.compile("priority_list.typ", &data).map_err(|e| e.to_string())?;
+                    pdf(typesetter.pdf(&compiled.document, "priority_list"), compiled)
+                })?))
             }
             Job::PriorityListXlsx => {
                 let rows: Vec<_> = items.iter().map(crate::documents::ListRow::new).collect();
-                let bytes = priority_xlsx::render(&rows, config, &list_title).map_err(|e| e.to_string())?;
-                Ok((vec![xlsx_output("priority_list_xlsx", &names.priority_list, bytes)], Vec::new()))
+                let bytes = priority_xlsx::render(&rows, config, &list_title).map_err(error)?;
+                Ok(one((cx.written("priority_list_xlsx", xlsx_name(&names.priority_list), &bytes)?, Vec::new())))
             }
             Job::ItemsXlsx => {
                 let title = format!("取組項目個票 集約（{}）", booklet_title(config));
-                let bytes = items_xlsx::render(items, config, &title).map_err(|e| e.to_string())?;
-                Ok((vec![xlsx_output("items_xlsx", &names.items_workbook, bytes)], Vec::new()))
+                let bytes = items_xlsx::render(items, config, &title).map_err(error)?;
+                Ok(one((cx.written("items_xlsx", xlsx_name(&names.items_workbook), &bytes)?, Vec::new())))
             }
         }
     }
 }
 
-/// Lays out the 素案 booklet (exposed for tests and benchmarks).
-pub fn typeset_booklet(typesetter: &Typesetter, items: &[Item], config: &PlanConfig) -> Result<Compiled, TemplateError> {
-    typesetter.compile("booklet.typ", &BookletData::new(items, config))
+/// A typeset PDF's bytes, pages and warnings.
+fn pdf(bytes: anyhow::Result<Vec<u8>>, compiled: Compiled) -> Result<(Vec<u8>, Option<usize>, Vec<String>), String> {
+    Ok((bytes.map_err(|e| e.to_string())?, Some(compiled.document.pages().len()), compiled.warnings))
+}
+
+fn pdf_name(name: &str) -> String {
+    format!("{}.pdf", safe_file_name(name))
+}
+
+fn xlsx_name(name: &str) -> String {
+    format!("{}.xlsx", safe_file_name(name))
 }
 
 /// Items laid out together for their 進捗管理表: enough to share the
@@ -319,31 +468,76 @@ pub fn typeset_booklet(typesetter: &Typesetter, items: &[Item], config: &PlanCon
 /// memo cache, emptied after each batch, stays small at any scale.
 const ITEM_BATCH: usize = 100;
 
-/// Each item's own 進捗管理表, named `FOLDER/006_title.pdf`: the items are
-/// laid out as one document, which is split into one tagged PDF per item
-/// (exported in parallel). Typst's memo cache is then evicted, so memory
-/// does not grow with the number of batches.
-fn item_sheet_pdfs(typesetter: &Typesetter, items: &[Item], config: &PlanConfig, folder: &str) -> Result<(Vec<Output>, Vec<String>), String> {
+/// Each item's own 進捗管理表, named `FOLDER/006_title.pdf`. The items
+/// whose sheet changed since the last build are laid out as one document,
+/// which is split into one tagged PDF per item (exported in parallel; an
+/// item's pages do not depend on the others laid out with it). Typst's
+/// memo cache is then evicted, so memory does not grow with the batches.
+fn item_sheet_pdfs(cx: &Context, items: &[Item]) -> Result<Done, String> {
+    let config = cx.config;
+    let folder = safe_file_name(&config.outputs.item_sheets);
     let data = ItemSheetsData::new(items, config);
-    let compiled = typesetter.compile("item_sheets.typ", &data).map_err(|e| e.to_string())?;
-    let parts = crate::typeset::split_at(&compiled.document, "item-start");
-    if parts.len() != items.len() {
-        return Err(format!("{} items laid out as {} sheets", items.len(), parts.len()));
+    // What every sheet prints besides its own item (the plan, the years).
+    let shared = serde_json::to_vec(&DocumentMeta::new(config, String::new())).expect("document data serialises");
+    let mut done = Done::default();
+    let mut changed = Vec::new();
+    for (item, page) in items.iter().zip(&data.items) {
+        let path = format!("{folder}/{}.pdf", safe_file_name(&format!("{:03}_{}", item.number, short_title(&item.title))));
+        let page_json = serde_json::to_vec(page).expect("document data serialises");
+        let key = cx.cache.key(&[path.as_bytes(), &shared, &page_json]);
+        match cx.cache.reuse(&path, &key) {
+            Some(cached) => {
+                let entry = ManifestEntry { kind: "item_sheet_pdf", path, pages: cached.pages, sha256: cached.sha256.clone() };
+                done.files.push(Placed { entry, key, reused: true });
+            }
+            None => {
+                changed.push((done.files.len(), path, key, item.clone()));
+                // A placeholder, replaced below in the same order.
+                done.files.push(Placed { entry: ManifestEntry { kind: "item_sheet_pdf", path: String::new(), pages: None, sha256: String::new() }, key: String::new(), reused: false });
+            }
+        }
     }
-    let outputs = parts
+    if changed.is_empty() {
+        return Ok(done);
+    }
+    let changed_items: Vec<Item> = changed.iter().map(|(_, _, _, item)| item.clone()).collect();
+    let data = ItemSheetsData::new(&changed_items, config);
+    let compiled = cx.typesetter.compile("item_sheets.typ", &data).map_err(|e| e.to_string())?;
+    let parts = crate::typeset::split_at(&compiled.document, "item-start");
+    if parts.len() != changed.len() {
+        return Err(format!("{} items laid out as {} sheets", changed.len(), parts.len()));
+    }
+    let placed: Vec<Result<Placed, String>> = parts
         .into_par_iter()
-        .zip(items.par_iter().zip(&data.items))
-        .map(|((_, mut document), (item, page))| {
+        .zip(changed.par_iter().zip(&data.items))
+        .map(|((_, mut document), ((_, path, key, item), page))| {
             document.info_mut().title = Some(page.pdf_title.as_str().into());
-            let bytes = typesetter.pdf(&document, &format!("item-{}", item.number)).map_err(|e| e.to_string())?;
-            let file_name = format!("{}/{}.pdf", safe_file_name(folder), safe_file_name(&format!("{:03}_{}", item.number, short_title(&item.title))));
-            Ok(Output { kind: "item_sheet_pdf", file_name, bytes, pages: Some(document.pages().len()) })
+            let bytes = cx.typesetter.pdf(&document, &format!("item-{}", item.number)).map_err(|e| e.to_string())?;
+            cx.place("item_sheet_pdf", path.clone(), key.clone(), &bytes, Some(document.pages().len()))
         })
-        .collect::<Result<Vec<Output>, String>>()?;
-    let warnings = compiled.warnings;
+        .collect();
+    let mut emptied = Vec::new();
+    for ((slot, ..), result) in changed.iter().zip(placed) {
+        match result {
+            Ok(p) => done.files[*slot] = p,
+            Err(message) => {
+                done.failures.push(message);
+                emptied.push(*slot);
+            }
+        }
+    }
+    for slot in emptied.into_iter().rev() {
+        done.files.remove(slot);
+    }
+    done.warnings = compiled.warnings;
     drop(compiled.document);
     comemo::evict(0);
-    Ok((outputs, warnings))
+    Ok(done)
+}
+
+/// Lays out the 素案 booklet (exposed for tests and benchmarks).
+pub fn typeset_booklet(typesetter: &Typesetter, items: &[Item], config: &PlanConfig) -> Result<Compiled, TemplateError> {
+    typesetter.compile("booklet.typ", &BookletData::new(items, config))
 }
 
 /// Longest title a file name carries whole (every seed title fits).
@@ -364,19 +558,6 @@ pub fn short_title(title: &str) -> String {
     };
     let cut = (FILE_TITLE_CHARS / 2..=FILE_TITLE_CHARS).rev().find(|&i| ends_word(i)).unwrap_or(FILE_TITLE_CHARS);
     chars[..cut].iter().collect::<String>().trim_end_matches(['、', ' ', '\u{3000}']).to_string() + "…"
-}
-
-fn pdf_output(kind: &'static str, name: &str, bytes: Vec<u8>, compiled: &Compiled) -> Output {
-    Output {
-        kind,
-        file_name: format!("{}.pdf", safe_file_name(name)),
-        bytes,
-        pages: Some(compiled.document.pages().len()),
-    }
-}
-
-fn xlsx_output(kind: &'static str, name: &str, bytes: Vec<u8>) -> Output {
-    Output { kind, file_name: format!("{}.xlsx", safe_file_name(name)), bytes, pages: None }
 }
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {

@@ -82,20 +82,29 @@ pub fn department_pages(run: &Run, config: &PlanConfig, template: Option<&str>, 
             pages.push(Ok(DepartmentPage { kind: "department_html", path: group.page_html.clone(), bytes: html.into_bytes(), pages: None }));
         }
     }
-    let pdfs: Vec<Result<DepartmentPage, String>> = groups
-        .par_iter()
+    let pdfs: Vec<Result<DepartmentPage, String>> =
+        department_pdf_data(run, config).into_par_iter().map(|(path, data)| department_pdf(typesetter, &path, &data)).collect();
+    pages.extend(pdfs);
+    Ok(pages)
+}
+
+/// Each department's page as a PDF: its path (差し戻し/…) and the data it prints.
+pub fn department_pdf_data(run: &Run, config: &PlanConfig) -> Vec<(String, DepartmentReportData)> {
+    validation_report::by_department(run, config)
+        .iter()
         .filter(|g| !g.page_pdf.is_empty())
         .map(|g| {
             let return_file = g.return_xlsx.rsplit('/').next().filter(|n| !n.is_empty());
-            let data = DepartmentReportData::new(config, &g.department, &g.files, g.items, &g.findings, return_file);
-            let compiled = typesetter.compile("department_report.typ", &data).map_err(|e| format!("{}: {e}", g.page_pdf))?;
-            let ident = format!("department-{}", g.page_pdf);
-            let bytes = typesetter.pdf(&compiled.document, &ident).map_err(|e| format!("{}: {e}", g.page_pdf))?;
-            Ok(DepartmentPage { kind: "department_pdf", path: g.page_pdf.clone(), bytes, pages: Some(compiled.document.pages().len()) })
+            (g.page_pdf.clone(), DepartmentReportData::new(config, &g.department, &g.files, g.items, &g.findings, return_file))
         })
-        .collect();
-    pages.extend(pdfs);
-    Ok(pages)
+        .collect()
+}
+
+/// Typesets one department's page (`path` as `department_pdf_data` gives it).
+pub fn department_pdf(typesetter: &Typesetter, path: &str, data: &DepartmentReportData) -> Result<DepartmentPage, String> {
+    let compiled = typesetter.compile("department_report.typ", data).map_err(|e| format!("{path}: {e}"))?;
+    let bytes = typesetter.pdf(&compiled.document, &format!("department-{path}")).map_err(|e| format!("{path}: {e}"))?;
+    Ok(DepartmentPage { kind: "department_pdf", path: path.to_string(), bytes, pages: Some(compiled.document.pages().len()) })
 }
 
 /// Removes files of an earlier run in 差し戻し/ that this run did not write

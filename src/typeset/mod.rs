@@ -87,6 +87,30 @@ impl Typesetter {
         }
     }
 
+    /// What besides its data decides a document's bytes: the tool (its
+    /// version and the binary's own length and time, so a rebuilt tool
+    /// counts as another), every template, the fonts and the date. Part
+    /// of every content key of the build cache.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update(env!("CARGO_PKG_VERSION"));
+        if let Some(metadata) = std::env::current_exe().ok().and_then(|exe| std::fs::metadata(exe).ok()) {
+            hasher.update(metadata.len().to_le_bytes());
+            let modified = metadata.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+            hasher.update(modified.map_or(0, |d| d.as_nanos()).to_le_bytes());
+        }
+        for (name, text) in self.templates.all() {
+            hasher.update(format!("{name}\0{}\0", text.len()));
+            hasher.update(text);
+        }
+        for font in &self.fonts.fonts {
+            hasher.update(format!("{}\0{}\0{}\0", font.info().family, font.index(), font.data().len()));
+        }
+        hasher.update(format!("{:?}", self.date));
+        crate::cache::hex(&hasher.finalize())
+    }
+
     /// Exports a tagged PDF (PDF/UA-1) with a stable identifier and the
     /// document date as its creation date, so the bytes are reproducible.
     pub fn pdf(&self, document: &PagedDocument, ident: &str) -> anyhow::Result<Vec<u8>> {

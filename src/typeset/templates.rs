@@ -61,6 +61,11 @@ impl Templates {
         Ok(Templates { sources, overrides })
     }
 
+    /// Every template by name, in name order.
+    pub fn all(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.sources.iter().map(|(name, source)| (name.as_str(), source.text()))
+    }
+
     pub fn source(&self, name: &str) -> Option<&Source> {
         self.sources.get(name)
     }
