@@ -20,6 +20,7 @@
 //!
 //!     cargo run --release --example make_sample_progress
 //!     cargo run --release --example make_sample_progress -- --year R8 --out DIR
+//!     cargo run --release --example make_sample_progress -- --input DIR --year R6 --out DIR/progress/R6
 //!
 //! The second form writes one further round elsewhere (the final
 //! evaluation's tests use it); the sample itself holds R6 and R7.
@@ -92,13 +93,14 @@ fn example_result(item: &Item, year: &str, year_index: usize) -> YearResult {
 }
 
 fn main() -> anyhow::Result<()> {
-    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs");
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|k| args.get(k + 1)).cloned();
+    // --input: another plan's folder (a generated benchmark set).
+    let input = arg("--input").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs"));
     let rounds: Vec<(String, PathBuf)> = match (arg("--year"), arg("--out")) {
         (Some(year), Some(out)) => vec![(year, PathBuf::from(out))],
         (None, None) => SAMPLE_YEARS.iter().map(|y| (y.to_string(), input.join("progress").join(y))).collect(),
-        _ => anyhow::bail!("usage: make_sample_progress [--year R8 --out DIR]"),
+        _ => anyhow::bail!("usage: make_sample_progress [--input DIR] [--year R8 --out DIR]"),
     };
     for (year, out) in rounds {
         if out.is_dir() {

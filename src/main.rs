@@ -9,6 +9,12 @@ use std::process::ExitCode;
 
 mod progress_bar;
 
+// Typesetting allocates and frees many small objects from several threads;
+// mimalloc does that with less time in the kernel and less fragmentation
+// than the system allocator (measured in the closing note of issue 11).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Turns the departments' workbooks into the documents the council and
 /// citizens read.
 #[derive(Parser)]

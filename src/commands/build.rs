@@ -194,15 +194,24 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     // the files keep the list's order in the manifest.
     let mut by_size: Vec<usize> = (0..jobs.len()).collect();
     by_size.sort_by_key(|&i| std::cmp::Reverse(jobs[i].weight()));
-    let mut results: Vec<(usize, Result<Done, String>)> = by_size
-        .par_iter()
-        .with_max_len(1)
-        .map(|&i| {
-            let result = jobs[i].run(&context);
-            progress.inc(jobs[i].steps());
-            (i, result)
-        })
-        .collect();
+    // One thread per core takes the next job: a job's own parallel work
+    // (Typst's layout, the per-item exports) runs on rayon's pool, which
+    // never picks up another job while it waits, so at most one job per
+    // core is in memory at a time.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let finished = std::sync::Mutex::new(Vec::with_capacity(jobs.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..rayon::current_num_threads().min(jobs.len()) {
+            scope.spawn(|| {
+                while let Some(&i) = by_size.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                    let result = jobs[i].run(&context);
+                    progress.inc(jobs[i].steps());
+                    finished.lock().expect("no job panicked").push((i, result));
+                }
+            });
+        }
+    });
+    let mut results: Vec<(usize, Result<Done, String>)> = finished.into_inner().expect("no job panicked");
     results.sort_by_key(|(i, _)| *i);
 
     let mut placed = Vec::new();
@@ -531,7 +540,9 @@ fn item_sheet_pdfs(cx: &Context, items: &[Item]) -> Result<Done, String> {
     }
     done.warnings = compiled.warnings;
     drop(compiled.document);
-    comemo::evict(0);
+    // What no batch touched lately goes; a document laid out meanwhile
+    // keeps what it still uses.
+    comemo::evict(2);
     Ok(done)
 }
 

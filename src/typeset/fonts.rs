@@ -19,6 +19,10 @@ const SHIPPED: [&[u8]; 4] = [
 pub struct FontSet {
     pub book: LazyHash<FontBook>,
     pub fonts: Vec<Font>,
+    /// One bit per code point some font draws: a font's own coverage is a
+    /// list of ranges scanned from the start, and every character of every
+    /// cell is asked about.
+    covered: Vec<u64>,
 }
 
 impl FontSet {
@@ -46,7 +50,15 @@ impl FontSet {
             }
         }
         let book = LazyHash::new(FontBook::from_fonts(&fonts));
-        Ok(FontSet { book, fonts })
+        let mut covered = vec![0u64; (char::MAX as usize + 1).div_ceil(64)];
+        for font in &fonts {
+            for c in font.info().coverage.iter() {
+                if let Some(word) = covered.get_mut(c as usize / 64) {
+                    *word |= 1 << (c % 64);
+                }
+            }
+        }
+        Ok(FontSet { book, fonts, covered })
     }
 
     /// True when some loaded font has a glyph for `c`. Typst falls back to
@@ -56,7 +68,8 @@ impl FontSet {
         if c.is_control() || matches!(c, '\u{200B}'..='\u{200F}' | '\u{FEFF}') {
             return true;
         }
-        self.fonts.iter().any(|font| font.info().coverage.contains(c as u32))
+        let c = c as usize;
+        self.covered[c / 64] & (1 << (c % 64)) != 0
     }
 
     /// The characters of `text` no loaded font can draw, each once, in order.
