@@ -56,11 +56,15 @@ pub struct Limits {
     /// Largest total of the XML parts inside one .xlsx / .ods once
     /// unpacked, in MB: a few kB can unpack to gigabytes (a zip bomb).
     pub unpacked_mb: u64,
+    /// Most 個票 in one file of the 素案 booklet: a longer booklet comes in
+    /// volumes (分冊), each laid out on its own, so memory stays bounded and
+    /// every file opens on an office PC. 500 sheets is about 520 pages.
+    pub booklet_items: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { file_mb: 50, unpacked_mb: 200 }
+        Limits { file_mb: 50, unpacked_mb: 200, booklet_items: 500 }
     }
 }
 
@@ -339,8 +343,8 @@ impl PlanConfig {
                 }
             }
         }
-        if self.limits.file_mb == 0 || self.limits.unpacked_mb == 0 {
-            return Err("[limits] file_mb and unpacked_mb must be at least 1".into());
+        if self.limits.file_mb == 0 || self.limits.unpacked_mb == 0 || self.limits.booklet_items == 0 {
+            return Err("[limits] file_mb, unpacked_mb and booklet_items must be at least 1".into());
         }
         Ok(())
     }

@@ -614,3 +614,41 @@ fn every_sheet_of_every_workbook_prints_page_numbers_and_numbers_are_numbers() {
     assert_eq!(range.rows().nth(first).unwrap()[0], Data::Float(1.0));
     assert_eq!(range.rows().nth(first).unwrap()[2], Data::Float(1.0));
 }
+
+#[test]
+fn a_long_booklet_comes_in_volumes_each_sheet_in_one() {
+    use gyokaku::documents::booklet::{BookletData, volume_count};
+    let config = &SAMPLE.outcome.config;
+    let items = &SAMPLE.outcome.run.items;
+    assert_eq!(volume_count(items.len(), config.limits.booklet_items), 1, "the sample is one file");
+    let typesetter = Typesetter::new(FontSet::load(&[]).unwrap(), Templates::load(None).unwrap(), &config.document_date()).unwrap();
+    let volumes = volume_count(items.len(), 40);
+    assert_eq!(volumes, 3);
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    for number in 1..=volumes {
+        let data = BookletData::volume(items, config, 40, number);
+        let compiled = typesetter.compile("booklet.typ", &data).unwrap();
+        let texts = page_texts(&compiled.document);
+        // Every cover names its volume and its items.
+        let cover = squash(&texts[0]);
+        let first = items[(number - 1) * 40].number;
+        assert!(cover.contains(&format!("分冊{number}／3（項目{first}〜")), "{cover}");
+        let starts: Vec<u32> = item_pages(&compiled).keys().copied().collect();
+        assert_eq!(starts.len(), if number < 3 { 40 } else { items.len() - 80 });
+        seen.extend(starts);
+        pages += compiled.document.pages().len();
+        if number == 1 {
+            // The front matter still covers every item; later departments
+            // are named with their volume.
+            let all = squash(&texts.concat());
+            assert!(all.contains(&squash(&items.last().unwrap().title)), "the list has the last item");
+            assert!(squash(&texts[1]).contains("分冊3"), "{}", texts[1]);
+        } else {
+            assert!(!squash(&texts.concat()).contains("取組項目及び優先順位一覧"), "only the first volume has the list");
+        }
+    }
+    assert_eq!(seen, items.iter().map(|i| i.number).collect::<Vec<_>>(), "each sheet once, in order");
+    // One more cover per extra volume.
+    assert_eq!(pages, SAMPLE.booklet.document.pages().len() + volumes - 1);
+}

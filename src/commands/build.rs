@@ -8,7 +8,7 @@
 
 use crate::cache::BuildCache;
 use crate::config::PlanConfig;
-use crate::documents::booklet::{BookletData, DocumentMeta, ItemSheetsData, PriorityListData, booklet_title};
+use crate::documents::booklet::{BookletData, DocumentMeta, ItemSheetsData, PriorityListData, booklet_title, volume_count};
 use crate::documents::progress_report::ProgressReportData;
 use crate::documents::summary::SummaryData;
 use crate::documents::{items_xlsx, priority_xlsx, progress_report_xlsx};
@@ -184,7 +184,9 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     let refused = options.handout && run.count(Severity::Error) > 0;
     let mut jobs = vec![Job::ValidationHtml, Job::ValidationXlsx, Job::Returns, Job::DepartmentHtml, Job::DepartmentPdf];
     if !refused {
-        jobs.extend([Job::Booklet, Job::Summary, Job::PriorityListPdf, Job::PriorityListXlsx, Job::ItemsXlsx]);
+        let volumes = volume_count(run.items.len(), config.limits.booklet_items);
+        jobs.extend((1..=volumes).map(Job::Booklet));
+        jobs.extend([Job::Summary, Job::PriorityListPdf, Job::PriorityListXlsx, Job::ItemsXlsx]);
         for round in 0..run.rounds.len() {
             jobs.extend([Job::ProgressReportPdf(round), Job::ProgressReportXlsx(round)]);
         }
@@ -287,7 +289,8 @@ enum Job {
     /// Each department's page of the report, HTML and PDF (差し戻し/).
     DepartmentHtml,
     DepartmentPdf,
-    Booklet,
+    /// The 素案 booklet, or this volume (from 1) of it.
+    Booklet(usize),
     /// The 概要版.
     Summary,
     /// The per-item 進捗管理表 of the items at these indices (start..end),
@@ -319,7 +322,7 @@ impl Job {
     /// Roughly how long the job takes, to start the long ones first.
     fn weight(self) -> usize {
         match self {
-            Job::Booklet => 1000,
+            Job::Booklet(_) => 1000,
             Job::ItemSheets(start, end) => 7 * (end - start),
             Job::ProgressReportPdf(_) => 100,
             Job::DepartmentPdf => 90,
@@ -335,7 +338,7 @@ impl Job {
             Job::ValidationXlsx => "validation report (xlsx)",
             Job::Returns => "marked workbooks",
             Job::DepartmentHtml | Job::DepartmentPdf => "department page",
-            Job::Booklet => "booklet",
+            Job::Booklet(_) => "booklet",
             Job::Summary => "概要版",
             Job::ItemSheets(..) => "per-item sheets",
             Job::ProgressReportPdf(_) => "progress report (PDF)",
@@ -404,13 +407,21 @@ impl Job {
                 }
                 Ok(done)
             }
-            Job::Booklet => {
-                let data = BookletData::new(items, config);
-                let path = pdf_name(&names.booklet);
-                Ok(one(cx.typeset("booklet", path.clone(), cx.key(&path, &data), || {
+            Job::Booklet(volume) => {
+                let data = BookletData::volume(items, config, config.limits.booklet_items, volume);
+                let (path, ident) = match &data.volume {
+                    Some(v) => (pdf_name(&format!("{}_分冊{}", names.booklet, v.number)), format!("booklet-{}", v.number)),
+                    None => (pdf_name(&names.booklet), "booklet".to_string()),
+                };
+                let placed = cx.typeset("booklet", path.clone(), cx.key(&path, &data), || {
                     let compiled = typesetter.compile("booklet.typ", &data).map_err(|e| e.to_string())?;
-                    pdf(typesetter.pdf(&compiled.document, "booklet"), compiled)
-                })?))
+                    pdf(typesetter.pdf(&compiled.document, &ident), compiled)
+                })?;
+                if data.volume.is_some() {
+                    // The next volume starts from a small memo cache.
+                    comemo::evict(2);
+                }
+                Ok(one(placed))
             }
             Job::Summary => {
                 let data = SummaryData::new(items, &unstamped);

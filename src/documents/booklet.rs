@@ -129,6 +129,19 @@ pub struct DepartmentRange {
     pub label: String,
     pub first: u32,
     pub last: u32,
+    /// The volume (分冊) its first sheet is in; 1 for a booklet in one file.
+    pub volume: usize,
+}
+
+/// One volume (分冊) of a booklet with too many items for one file: the
+/// first holds the front matter, each its share of the 個票.
+#[derive(Debug, Clone, Serialize)]
+pub struct Volume {
+    pub number: usize,
+    pub count: usize,
+    /// 項目番号 of its first and last sheet.
+    pub first: u32,
+    pub last: u32,
 }
 
 /// Everything the booklet template prints.
@@ -139,6 +152,16 @@ pub struct BookletData {
     pub list: Vec<ListRow>,
     pub departments: Vec<DepartmentRange>,
     pub items: Vec<ItemSheet>,
+    /// The cover, 目次, 組織一覧 and 優先順位一覧 come first (the booklet's
+    /// first or only volume).
+    pub front: bool,
+    /// Which volume this is, when the booklet comes in several.
+    pub volume: Option<Volume>,
+}
+
+/// Volumes a booklet of `items` comes in, at most `per_volume` 個票 each.
+pub fn volume_count(items: usize, per_volume: usize) -> usize {
+    items.div_ceil(per_volume.max(1)).max(1)
 }
 
 /// Everything the standalone priority list prints.
@@ -158,24 +181,44 @@ pub fn booklet_title(config: &PlanConfig) -> String {
 }
 
 impl BookletData {
-    /// `items` in 項目番号 order (as the pipeline returns them).
+    /// The whole booklet as one file; `items` in 項目番号 order (as the
+    /// pipeline returns them).
     pub fn new(items: &[Item], config: &PlanConfig) -> BookletData {
+        BookletData::volume(items, config, items.len().max(1), 1)
+    }
+
+    /// Volume `number` (from 1) of the booklet in volumes of at most
+    /// `per_volume` 個票. A volume is laid out on its own, so memory holds
+    /// one volume's layout, whatever the number of items; the front matter
+    /// (in the first) still covers every item.
+    pub fn volume(items: &[Item], config: &PlanConfig, per_volume: usize, number: usize) -> BookletData {
+        let per_volume = per_volume.max(1);
+        let count = volume_count(items.len(), per_volume);
         let mut departments: Vec<DepartmentRange> = Vec::new();
-        for item in items {
+        for (index, item) in items.iter().enumerate() {
             let label = super::department_label(item);
             match departments.last_mut() {
                 Some(last) if last.label == label => last.last = item.number,
-                _ => departments.push(DepartmentRange { label, first: item.number, last: item.number }),
+                _ => departments.push(DepartmentRange { label, first: item.number, last: item.number, volume: index / per_volume + 1 }),
             }
         }
+        let start = ((number - 1) * per_volume).min(items.len());
+        let mine = &items[start..(start + per_volume).min(items.len())];
+        let front = number == 1;
+        let volume = (count > 1).then(|| Volume {
+            number,
+            count,
+            first: mine.first().map_or(0, |i| i.number),
+            last: mine.last().map_or(0, |i| i.number),
+        });
         BookletData {
             meta: DocumentMeta::for_items(config, booklet_title(config), items),
-            organisation: Organisation::new(items, config),
-            list: items.iter().map(ListRow::new).collect(),
+            organisation: if front { Organisation::new(items, config) } else { Organisation { departments: Vec::new(), total: 0 } },
+            list: if front { items.iter().map(ListRow::new).collect() } else { Vec::new() },
             departments,
             // The 素案 is the plan: its 実績 and 評価 rows stay empty, ready
             // for the progress year, whatever rounds have been read.
-            items: items
+            items: mine
                 .iter()
                 .map(|item| {
                     let mut plan = item.clone();
@@ -183,6 +226,8 @@ impl BookletData {
                     ItemSheet::new(&plan, config)
                 })
                 .collect(),
+            front,
+            volume,
         }
     }
 }
