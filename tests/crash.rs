@@ -90,6 +90,17 @@ fn check_consistent(out: &Path, when: &str) -> bool {
             assert!(serde_json::from_slice::<serde_json::Value>(&bytes).is_ok(), "{when}: {} is half written", path.display());
         }
     }
+    // The rebuild record never claims a file the build did not write.
+    let record = out.join(gyokaku::cache::FILE_NAME);
+    if record.exists() {
+        let record: serde_json::Value = serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
+        for (path, file) in record["files"].as_object().unwrap() {
+            let path = out.join(path);
+            assert!(path.exists(), "{when}: the rebuild record lists {} which is missing", path.display());
+            assert_eq!(sha(&path), file["sha256"].as_str().unwrap(), "{when}: {} does not match the rebuild record", path.display());
+        }
+        assert!(out.join("manifest.json").exists(), "{when}: a rebuild record without a manifest");
+    }
     let manifest = out.join("manifest.json");
     if !manifest.exists() {
         return false;

@@ -104,6 +104,8 @@ struct Context<'a> {
     typesetter: &'a Typesetter,
     cache: &'a BuildCache,
     staging: &'a Staging,
+    /// Each department's page as a PDF: its path and data.
+    department_pdfs: Vec<(String, crate::documents::department_report::DepartmentReportData)>,
     input_dir: &'a Path,
     templates_dir: Option<&'a Path>,
 }
@@ -178,11 +180,13 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         typesetter: &typesetter,
         cache: &cache,
         staging: &staging,
+        department_pdfs: crate::commands::validate::department_pdf_data(&run, &config),
         input_dir: &options.input_dir,
         templates_dir: options.templates.as_deref(),
     };
     let refused = options.handout && run.count(Severity::Error) > 0;
-    let mut jobs = vec![Job::ValidationHtml, Job::ValidationXlsx, Job::Returns, Job::DepartmentHtml, Job::DepartmentPdf];
+    let mut jobs = vec![Job::ValidationHtml, Job::ValidationXlsx, Job::Returns, Job::DepartmentHtml];
+    jobs.extend((0..context.department_pdfs.len()).map(Job::DepartmentPdf));
     if !refused {
         let volumes = volume_count(run.items.len(), config.limits.booklet_items);
         jobs.extend((1..=volumes).map(Job::Booklet));
@@ -192,28 +196,8 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         }
         jobs.extend((0..run.items.len()).step_by(ITEM_BATCH).map(|start| Job::ItemSheets(start, (start + ITEM_BATCH).min(run.items.len()))));
     }
-    // The largest jobs start first and the small ones fill in around them;
-    // the files keep the list's order in the manifest.
-    let mut by_size: Vec<usize> = (0..jobs.len()).collect();
-    by_size.sort_by_key(|&i| std::cmp::Reverse(jobs[i].weight()));
-    // One thread per core takes the next job: a job's own parallel work
-    // (Typst's layout, the per-item exports) runs on rayon's pool, which
-    // never picks up another job while it waits, so at most one job per
-    // core is in memory at a time.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let finished = std::sync::Mutex::new(Vec::with_capacity(jobs.len()));
-    std::thread::scope(|scope| {
-        for _ in 0..rayon::current_num_threads().min(jobs.len()) {
-            scope.spawn(|| {
-                while let Some(&i) = by_size.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
-                    let result = jobs[i].run(&context);
-                    progress.inc(jobs[i].steps());
-                    finished.lock().expect("no job panicked").push((i, result));
-                }
-            });
-        }
-    });
-    let mut results: Vec<(usize, Result<Done, String>)> = finished.into_inner().expect("no job panicked");
+    let finished = run_jobs(&jobs, &context, progress);
+    let mut results = finished;
     results.sort_by_key(|(i, _)| *i);
 
     let mut placed = Vec::new();
@@ -266,6 +250,78 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     Ok(Outcome { run, config, files, kept, failures, warnings, refused })
 }
 
+/// What the jobs in memory at once may need together, by their estimates
+/// (`Job::memory_mb`). A job needing more than half of it runs alone.
+const MEMORY_BUDGET_MB: usize = 1100;
+
+/// Runs the jobs on one thread per core, the largest first, so the small
+/// ones fill in around them. A thread takes the first waiting job that fits
+/// in the memory budget beside those running; a job too large to share it
+/// runs alone, and Typst's memo is emptied after it. So peak memory is
+/// bounded by design, whatever the number of items. A job's own parallel
+/// work (Typst's layout, the per-item exports) runs on rayon's pool, which
+/// never picks up another job while it waits. Returns each job's index
+/// with its result.
+fn run_jobs(jobs: &[Job], cx: &Context, progress: &ProgressBar) -> Vec<(usize, Result<Done, String>)> {
+    use std::sync::{Condvar, Mutex};
+    struct Queue {
+        waiting: Vec<usize>,
+        /// Estimated memory of the jobs running, and how many run.
+        in_use: usize,
+        running: usize,
+        alone: bool,
+    }
+    let mut waiting: Vec<usize> = (0..jobs.len()).collect();
+    waiting.sort_by_key(|&i| std::cmp::Reverse(jobs[i].weight()));
+    let memory: Vec<usize> = jobs.iter().map(|j| j.memory_mb(cx)).collect();
+    let alone = |i: usize| memory[i] > MEMORY_BUDGET_MB / 2;
+    let queue = Mutex::new(Queue { waiting, in_use: 0, running: 0, alone: false });
+    let changed = Condvar::new();
+    let finished = Mutex::new(Vec::with_capacity(jobs.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..rayon::current_num_threads().clamp(1, jobs.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = {
+                    let mut q = queue.lock().expect("no job panicked");
+                    loop {
+                        let Some(&head) = q.waiting.first() else { break None };
+                        let pick = if q.alone || (alone(head) && q.running > 0) {
+                            // A job runs alone, or the next one must: wait.
+                            None
+                        } else if alone(head) {
+                            Some(0)
+                        } else {
+                            q.waiting.iter().position(|&i| !alone(i) && (q.running == 0 || q.in_use + memory[i] <= MEMORY_BUDGET_MB))
+                        };
+                        if let Some(k) = pick {
+                            let i = q.waiting.remove(k);
+                            q.in_use += memory[i];
+                            q.running += 1;
+                            q.alone = alone(i);
+                            break Some(i);
+                        }
+                        q = changed.wait(q).expect("no job panicked");
+                    }
+                };
+                let Some(i) = i else { break };
+                let result = jobs[i].run(cx);
+                progress.inc(jobs[i].steps());
+                finished.lock().expect("no job panicked").push((i, result));
+                // Typst's memo of what no job touched lately goes (the
+                // layouts of a finished document); after a job that ran
+                // alone, all of it.
+                comemo::evict(if alone(i) { 0 } else { 2 });
+                let mut q = queue.lock().expect("no job panicked");
+                q.in_use -= memory[i];
+                q.running -= 1;
+                q.alone = false;
+                changed.notify_all();
+            });
+        }
+    });
+    finished.into_inner().expect("no job panicked")
+}
+
 /// Removes the files the last build wrote that this one did not (the
 /// 進捗管理表 of an item since withdrawn, a department's return once it has
 /// nothing left to fix), and any stale file of ours in 差し戻し/.
@@ -288,7 +344,8 @@ enum Job {
     Returns,
     /// Each department's page of the report, HTML and PDF (差し戻し/).
     DepartmentHtml,
-    DepartmentPdf,
+    /// The PDF page of the department at this index of `department_pdf_data`.
+    DepartmentPdf(usize),
     /// The 素案 booklet, or this volume (from 1) of it.
     Booklet(usize),
     /// The 概要版.
@@ -325,10 +382,29 @@ impl Job {
             Job::Booklet(_) => 1000,
             Job::ItemSheets(start, end) => 7 * (end - start),
             Job::ProgressReportPdf(_) => 100,
-            Job::DepartmentPdf => 90,
+            Job::DepartmentPdf(_) => 20,
             Job::PriorityListPdf => 50,
             Job::ValidationHtml | Job::ValidationXlsx | Job::ItemsXlsx | Job::Summary => 30,
             _ => 10,
+        }
+    }
+
+    /// Roughly the memory the job needs while it runs, in MB, as measured
+    /// on generated sets of 910 and 10,010 items: a laid-out page with
+    /// Typst's memo of it takes about 1.2 MB.
+    fn memory_mb(self, cx: &Context) -> usize {
+        let items = cx.run.items.len();
+        let per_volume = cx.config.limits.booklet_items;
+        match self {
+            Job::Booklet(_) if items <= per_volume => 20 + items * 6 / 5 + items / 4,
+            // The front matter volume, then the volumes of sheets.
+            Job::Booklet(1) => 20 + items / 4,
+            Job::Booklet(_) => 20 + per_volume * 6 / 5,
+            Job::ItemSheets(start, end) => 10 + (end - start) * 3 / 2,
+            Job::DepartmentPdf(index) => 10 + cx.department_pdfs[index].1.findings.len() / 3,
+            Job::PriorityListPdf => 10 + items / 4,
+            Job::ProgressReportPdf(_) => 10 + items / 8,
+            _ => 10 + items / 20,
         }
     }
 
@@ -337,7 +413,7 @@ impl Job {
             Job::ValidationHtml => "validation report (HTML)",
             Job::ValidationXlsx => "validation report (xlsx)",
             Job::Returns => "marked workbooks",
-            Job::DepartmentHtml | Job::DepartmentPdf => "department page",
+            Job::DepartmentHtml | Job::DepartmentPdf(_) => "department page",
             Job::Booklet(_) => "booklet",
             Job::Summary => "概要版",
             Job::ItemSheets(..) => "per-item sheets",
@@ -387,25 +463,12 @@ impl Job {
                 }
                 Ok(done)
             }
-            Job::DepartmentPdf => {
-                let pages: Vec<Result<(Placed, Vec<String>), String>> = crate::commands::validate::department_pdf_data(run, config)
-                    .into_par_iter()
-                    .map(|(path, data)| {
-                        let key = cx.key(&path, &data);
-                        cx.typeset("department_pdf", path.clone(), key, || {
-                            let page = crate::commands::validate::department_pdf(typesetter, &path, &data)?;
-                            Ok((page.bytes, page.pages, Vec::new()))
-                        })
-                    })
-                    .collect();
-                let mut done = Done::default();
-                for page in pages {
-                    match page {
-                        Ok((placed, _)) => done.files.push(placed),
-                        Err(message) => done.failures.push(message),
-                    }
-                }
-                Ok(done)
+            Job::DepartmentPdf(index) => {
+                let (path, data) = &cx.department_pdfs[index];
+                Ok(one(cx.typeset("department_pdf", path.clone(), cx.key(path, data), || {
+                    let page = crate::commands::validate::department_pdf(typesetter, path, data)?;
+                    Ok((page.bytes, page.pages, Vec::new()))
+                })?))
             }
             Job::Booklet(volume) => {
                 let data = BookletData::volume(items, config, config.limits.booklet_items, volume);

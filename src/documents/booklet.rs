@@ -159,9 +159,14 @@ pub struct BookletData {
     pub volume: Option<Volume>,
 }
 
-/// Volumes a booklet of `items` comes in, at most `per_volume` 個票 each.
+/// Volumes a booklet of `items` comes in: one file when they fit in
+/// `per_volume` 個票, else the front matter on its own and then volumes of
+/// at most `per_volume` 個票 each.
 pub fn volume_count(items: usize, per_volume: usize) -> usize {
-    items.div_ceil(per_volume.max(1)).max(1)
+    match items.div_ceil(per_volume.max(1)) {
+        0 | 1 => 1,
+        sheets => sheets + 1,
+    }
 }
 
 /// Everything the standalone priority list prints.
@@ -188,9 +193,9 @@ impl BookletData {
     }
 
     /// Volume `number` (from 1) of the booklet in volumes of at most
-    /// `per_volume` 個票. A volume is laid out on its own, so memory holds
-    /// one volume's layout, whatever the number of items; the front matter
-    /// (in the first) still covers every item.
+    /// `per_volume` 個票 (see `volume_count`). A volume is laid out on its
+    /// own, so memory holds one volume's layout, whatever the number of
+    /// items; the first, the front matter, covers every item.
     pub fn volume(items: &[Item], config: &PlanConfig, per_volume: usize, number: usize) -> BookletData {
         let per_volume = per_volume.max(1);
         let count = volume_count(items.len(), per_volume);
@@ -199,12 +204,18 @@ impl BookletData {
             let label = super::department_label(item);
             match departments.last_mut() {
                 Some(last) if last.label == label => last.last = item.number,
-                _ => departments.push(DepartmentRange { label, first: item.number, last: item.number, volume: index / per_volume + 1 }),
+                _ => departments.push(DepartmentRange { label, first: item.number, last: item.number, volume: index / per_volume + 2 }),
             }
         }
-        let start = ((number - 1) * per_volume).min(items.len());
-        let mine = &items[start..(start + per_volume).min(items.len())];
         let front = number == 1;
+        let mine = match (count, number) {
+            (1, _) => items,
+            (_, 1) => &items[..0],
+            _ => {
+                let start = ((number - 2) * per_volume).min(items.len());
+                &items[start..(start + per_volume).min(items.len())]
+            }
+        };
         let volume = (count > 1).then(|| Volume {
             number,
             count,

@@ -19,7 +19,15 @@ pub struct DepartmentReportData {
     /// The marked workbook sent with it (差し戻し/…), when there is one.
     pub return_file: String,
     pub findings: Vec<FindingRow>,
+    /// Findings left out of the PDF past `PDF_ROWS` (warnings and info
+    /// only); the HTML page and the marked workbook have them all.
+    pub omitted: usize,
 }
+
+/// Most findings one department's PDF lists: about 35 pages. A department
+/// with thousands of findings (a prefecture's set) still gets every error
+/// and a PDF that opens; the rest are in its HTML page and workbook.
+pub const PDF_ROWS: usize = 1000;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingRow {
@@ -39,8 +47,23 @@ pub struct FindingRow {
 }
 
 impl DepartmentReportData {
-    pub fn new(config: &PlanConfig, department: &str, files: &[String], items: usize, findings: &[&Finding], return_file: Option<&str>) -> DepartmentReportData {
-        let count = |s| findings.iter().filter(|f| f.severity == s).count();
+    pub fn new(config: &PlanConfig, department: &str, files: &[String], items: usize, all: &[&Finding], return_file: Option<&str>) -> DepartmentReportData {
+        let count = |s| all.iter().filter(|f| f.severity == s).count();
+        // Every error, then the others in order, up to PDF_ROWS.
+        let errors = count(crate::findings::Severity::Error);
+        let mut room = PDF_ROWS.saturating_sub(errors);
+        let findings: Vec<&Finding> = all
+            .iter()
+            .filter(|f| {
+                f.severity == crate::findings::Severity::Error || {
+                    let keep = room > 0;
+                    room = room.saturating_sub(1);
+                    keep
+                }
+            })
+            .copied()
+            .collect();
+        let omitted = all.len() - findings.len();
         let stage = if config.plan.stage.is_empty() { String::new() } else { format!("（{}）", config.plan.stage) };
         DepartmentReportData {
             meta: DocumentMeta::new(config, format!("{}{stage} 提出内容の確認結果 {department}", config.plan.name)),
@@ -73,6 +96,7 @@ impl DepartmentReportData {
                     Some(row)
                 })
                 .collect(),
+            omitted,
         }
     }
 }

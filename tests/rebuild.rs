@@ -1,0 +1,128 @@
+//! Rebuilding into the same folder: after one department resends its form,
+//! only the documents that print its data are made again, the folder ends
+//! up byte for byte as a clean build of the same inputs makes it, and
+//! `--clean` ignores what the last build recorded.
+
+use gyokaku::commands::build::{BuildOptions, Outcome, build};
+use gyokaku::config::PlanConfig;
+use gyokaku::pipeline;
+use gyokaku::progress::forms::example_forms;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn sample_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(path.file_name().unwrap()));
+        } else {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+fn build_into(input: &Path, out: &Path, clean: bool) -> Outcome {
+    let options = BuildOptions {
+        input_dir: input.to_path_buf(),
+        out_dir: out.to_path_buf(),
+        templates: None,
+        font_paths: Vec::new(),
+        handout: false,
+        clean,
+    };
+    let outcome = build(&options, &indicatif::ProgressBar::hidden()).unwrap();
+    assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
+    outcome
+}
+
+/// Every file under `dir` (but the rebuild record) with its bytes.
+fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().unwrap() != gyokaku::cache::FILE_NAME {
+                files.insert(path.strip_prefix(dir).unwrap().to_string_lossy().into_owned(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn a_rebuild_redoes_only_what_changed_and_matches_a_clean_build() {
+    let input = tempfile::tempdir().unwrap();
+    copy_dir(&sample_dir(), input.path());
+    let out = tempfile::tempdir().unwrap();
+    let first = build_into(input.path(), out.path(), false);
+    assert!(first.kept.is_empty(), "a first build makes everything");
+
+    // Nothing changed: every document is kept; only the manifest is written.
+    let again = build_into(input.path(), out.path(), false);
+    assert_eq!(again.kept.len(), again.files.len() - 1);
+    let before = contents(out.path());
+
+    // 福祉部 resends its R7 form with one grade changed.
+    let config = PlanConfig::load_input(input.path()).unwrap();
+    let mut run = pipeline::run(input.path(), &config).unwrap();
+    let changed = run.items.iter_mut().find(|i| i.department == "福祉部" && i.results.contains_key("R7")).unwrap();
+    let result = changed.results.get_mut("R7").unwrap();
+    result.evaluation = if result.evaluation == "D" { "A".into() } else { "D".into() };
+    let changed_number = changed.number;
+    let form = example_forms(&run.items, &config, "R7").unwrap().into_iter().find(|f| f.file_name.starts_with("06_")).unwrap();
+    std::fs::write(input.path().join("progress/R7").join(&form.file_name), &form.bytes).unwrap();
+
+    let rebuilt = build_into(input.path(), out.path(), false);
+    let clean_out = tempfile::tempdir().unwrap();
+    let clean = build_into(input.path(), clean_out.path(), true);
+    assert!(clean.kept.is_empty());
+    assert_eq!(contents(out.path()), contents(clean_out.path()), "the rebuilt folder is what a clean build makes");
+
+    // What prints the grade was made again; what does not was kept.
+    let kept = |kind: &str| rebuilt.files.iter().filter(|f| f.kind == kind).all(|f| rebuilt.kept.contains(&f.path));
+    assert!(kept("booklet"), "the 素案 prints no results");
+    assert!(kept("priority_list_pdf") && kept("summary_pdf"));
+    let sheet = |number: u32| rebuilt.files.iter().find(|f| f.kind == "item_sheet_pdf" && f.path.contains(&format!("/{number:03}_"))).unwrap();
+    assert!(!rebuilt.kept.contains(&sheet(changed_number).path), "the changed item's sheet is made again");
+    let other = rebuilt.run.items.iter().find(|i| i.department != "福祉部").unwrap();
+    assert!(rebuilt.kept.contains(&sheet(other.number).path), "another department's sheet is kept");
+    let r7 = rebuilt.files.iter().find(|f| f.kind == "progress_report_pdf" && f.path.starts_with("R7")).unwrap();
+    assert!(!rebuilt.kept.contains(&r7.path), "the R7 report counts grades");
+    let after = contents(out.path());
+    let rewritten = after.iter().filter(|(path, bytes)| before.get(*path) != Some(bytes)).count();
+    assert!(rewritten > 1 && rewritten < after.len() / 4, "{rewritten} of {} files differ", after.len());
+
+    // --clean makes every document again, to the same bytes.
+    let forced = build_into(input.path(), out.path(), true);
+    assert!(forced.kept.is_empty());
+    assert_eq!(contents(out.path()), contents(clean_out.path()));
+}
+
+#[test]
+fn a_withdrawn_items_sheet_is_removed_on_rebuild() {
+    let input = tempfile::tempdir().unwrap();
+    copy_dir(&sample_dir(), input.path());
+    let out = tempfile::tempdir().unwrap();
+    let first = build_into(input.path(), out.path(), false);
+    // 議会事務局 withdraws its workbook (its one item).
+    let withdrawn: Vec<String> = first
+        .files
+        .iter()
+        .filter(|f| f.kind == "item_sheet_pdf")
+        .filter(|f| first.run.items.iter().any(|i| i.department == "議会事務局" && f.path.contains(&format!("/{:03}_", i.number))))
+        .map(|f| f.path.clone())
+        .collect();
+    assert_eq!(withdrawn.len(), 1);
+    std::fs::remove_file(input.path().join("submissions/09_議会事務局.xlsx")).unwrap();
+    let second = build_into(input.path(), out.path(), false);
+    assert!(!out.path().join(&withdrawn[0]).exists(), "the old sheet is gone");
+    assert_eq!(second.files.iter().filter(|f| f.kind == "item_sheet_pdf").count(), first.run.items.len() - 1);
+}
