@@ -178,13 +178,20 @@ pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: 
         if rows.len() < 2 {
             continue;
         }
-        let titles: Vec<String> = rows.iter().map(|(_, r)| format!("「{}」", r.title.text.trim())).collect();
+        // Each finding names the rows sharing the number; past a few, the
+        // count says the rest (a message per row listing every row would
+        // grow with the square of the rows).
+        const NAMED: usize = 5;
+        let mut titles: Vec<String> = rows.iter().take(NAMED).map(|(_, r)| format!("「{}」", r.title.text.trim())).collect();
+        if rows.len() > NAMED {
+            titles.push(format!("ほか{}件", rows.len() - NAMED));
+        }
         for (file, row) in rows.iter().skip(1) {
             findings.push(
                 Finding::new(
                     Code::DuplicatePriority,
                     file,
-                    format!("優先順位{priority}が{}件あります: {}", titles.len(), titles.join("、")),
+                    format!("優先順位{priority}が{}件あります: {}", rows.len(), titles.join("、")),
                     "優先順位は重複しないよう 1, 2, 3 … で付け直してください（関連する取組は備考で示せます）",
                 )
                 .at(&row.sheet, Some(&row.priority.cell))
