@@ -164,7 +164,6 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     );
     let typesetter = typesetter?;
     let mut run = run?;
-    progress.set_length(progress_steps(run.items.len(), run.rounds.len()));
     progress.inc(1);
     progress.set_message("typesetting");
 
@@ -196,6 +195,8 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         }
         jobs.extend((0..run.items.len()).step_by(ITEM_BATCH).map(|start| Job::ItemSheets(start, (start + ITEM_BATCH).min(run.items.len()))));
     }
+    // Reading, each job's documents, writing.
+    progress.set_length(2 + jobs.iter().map(|j| j.steps()).sum::<u64>());
     let finished = run_jobs(&jobs, &context, progress);
     let mut results = finished;
     results.sort_by_key(|(i, _)| *i);
@@ -359,12 +360,6 @@ enum Job {
     PriorityListPdf,
     PriorityListXlsx,
     ItemsXlsx,
-}
-
-/// How many progress steps a build of `items` takes (reading, each
-/// document and item sheet, writing).
-pub fn progress_steps(items: usize, rounds: usize) -> u64 {
-    12 + items as u64 + 2 * rounds as u64
 }
 
 impl Job {
