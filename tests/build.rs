@@ -149,20 +149,27 @@ fn bookmarks_and_items_with_errors_are_marked() {
     }
 }
 
-/// The /Title strings of a PDF's outline entries (UTF-16BE hex strings).
+/// The /Title strings of a PDF's outline entries, in order, read from the
+/// catalog's /Outlines tree (the objects sit in compressed object streams).
 fn outline_titles(pdf: &[u8]) -> Vec<String> {
-    let mut titles = Vec::new();
-    let needle = b"/Title<";
-    let mut at = 0;
-    while let Some(found) = pdf[at..].windows(needle.len()).position(|w| w == needle) {
-        let start = at + found + needle.len();
-        let end = start + pdf[start..].iter().position(|&b| b == b'>').unwrap();
-        let hex = std::str::from_utf8(&pdf[start..end]).unwrap();
-        let bytes: Vec<u8> = (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()).collect();
-        let units: Vec<u16> = bytes.chunks(2).skip(1).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
-        titles.push(String::from_utf16_lossy(&units));
-        at = end;
+    use hayro_syntax::object::{Dict, String as PdfString};
+    fn walk(mut node: Option<Dict<'_>>, titles: &mut Vec<String>) {
+        while let Some(entry) = node {
+            let title = entry.get::<PdfString>("Title").expect("outline entry with a /Title");
+            let bytes = title.as_bytes();
+            titles.push(match bytes.strip_prefix(b"\xFE\xFF") {
+                Some(utf16) => String::from_utf16_lossy(&utf16.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect::<Vec<u16>>()),
+                None => String::from_utf8_lossy(bytes).into_owned(),
+            });
+            assert!(titles.len() < 100_000, "outline loops");
+            walk(entry.get::<Dict>("First"), titles);
+            node = entry.get::<Dict>("Next");
+        }
     }
+    let pdf = hayro_syntax::Pdf::new(pdf.to_vec()).expect("PDF reads");
+    let catalog: Dict = pdf.xref().get(pdf.xref().root_id()).expect("catalog");
+    let mut titles = Vec::new();
+    walk(catalog.get::<Dict>("Outlines").and_then(|outlines| outlines.get::<Dict>("First")), &mut titles);
     titles
 }
 
@@ -298,10 +305,13 @@ fn manifest_lists_every_file_with_its_hash() {
 fn pdfs_carry_title_language_and_tags() {
     let s = &*SAMPLE;
     let bytes = std::fs::read(s.out.path().join(&manifest_entry(&s.outcome, "booklet").path)).unwrap();
-    let text = String::from_utf8_lossy(&bytes);
-    assert!(text.contains("/StructTreeRoot"), "tagged PDF");
-    assert!(text.contains("/Lang"), "document language");
-    assert!(text.contains("pdfuaid"), "PDF/UA-1 identification in XMP");
+    // Read through the catalog: its dictionary sits in a compressed object stream.
+    let pdf = hayro_syntax::Pdf::new(bytes).expect("PDF reads");
+    let catalog: hayro_syntax::object::Dict = pdf.xref().get(pdf.xref().root_id()).expect("catalog");
+    assert!(catalog.get::<hayro_syntax::object::Dict>("StructTreeRoot").is_some(), "tagged PDF");
+    assert!(catalog.get::<hayro_syntax::object::String>("Lang").is_some_and(|lang| !lang.as_bytes().is_empty()), "document language");
+    let xmp = catalog.get::<hayro_syntax::object::Stream>("Metadata").expect("XMP metadata").decoded().unwrap().into_owned();
+    assert!(String::from_utf8_lossy(&xmp).contains("pdfuaid"), "PDF/UA-1 identification in XMP");
 }
 
 #[test]
