@@ -482,7 +482,7 @@ mod tests {
     #[test]
     fn values_are_skipped_whole() {
         let cases: [(&[u8], usize); 9] = [
-            (b"<</A[1 0 R 2 3]/B(a\\)b(c)d)>> x", 30),
+            (b"<</A[1 0 R 2 3]/B(a\\)b(c)d)>> x", 29),
             (b"12 0 R]", 6),
             (b"12 0 obj", 2),
             (b"[1 2 3]", 7),
