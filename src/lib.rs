@@ -23,6 +23,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod proposal;
 pub mod text;
+pub mod threads;
 pub mod typeset;
 pub mod validation_report;
 pub mod write;

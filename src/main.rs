@@ -182,9 +182,8 @@ struct ValidateArgs {
 }
 
 fn main() -> ExitCode {
-    // Typst lays out deeply nested content on rayon's worker threads; their
-    // default 2 MiB stack overflows on a booklet of several hundred pages.
-    let _ = rayon::ThreadPoolBuilder::new().stack_size(64 * 1024 * 1024).build_global();
+    // Before anything touches rayon: its pool gets stacks deep enough for Typst.
+    gyokaku::threads::init();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Validate(args) => validate(&args).map(u8::from),

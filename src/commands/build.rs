@@ -281,7 +281,7 @@ fn run_jobs(jobs: &[Job], cx: &Context, progress: &ProgressBar) -> Vec<(usize, R
     let finished = Mutex::new(Vec::with_capacity(jobs.len()));
     std::thread::scope(|scope| {
         for _ in 0..rayon::current_num_threads().clamp(1, jobs.len().max(1)) {
-            scope.spawn(|| loop {
+            crate::threads::builder().spawn_scoped(scope, || loop {
                 let i = {
                     let mut q = queue.lock().expect("no job panicked");
                     loop {
@@ -317,7 +317,8 @@ fn run_jobs(jobs: &[Job], cx: &Context, progress: &ProgressBar) -> Vec<(usize, R
                 q.running -= 1;
                 q.alone = false;
                 changed.notify_all();
-            });
+            })
+            .expect("a job thread can start");
         }
     });
     finished.into_inner().expect("no job panicked")

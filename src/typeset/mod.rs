@@ -74,7 +74,7 @@ impl Typesetter {
         printable(&mut value, &self.fonts, &mut std::collections::HashMap::new());
         let json = serde_json::to_vec(&value).expect("document data serialises");
         let world = DocWorld::new(&self.fonts, &self.templates, template, json, self.date).with_files(files);
-        let result = typst::compile::<PagedDocument>(&world);
+        let result = crate::threads::with_big_stacks(|| typst::compile::<PagedDocument>(&world));
         let warnings = result.warnings.iter().map(|d| self.describe(&world, d)).collect();
         match result.output {
             Ok(document) => Ok(Compiled { document, warnings }),
@@ -142,7 +142,7 @@ impl Typesetter {
             standards,
             ..PdfOptions::default()
         };
-        let pdf = typst_pdf::pdf(document, &options).map_err(|errors| {
+        let pdf = crate::threads::with_big_stacks(|| typst_pdf::pdf(document, &options)).map_err(|errors| {
             let messages: Vec<String> = errors.iter().map(|d| d.message.to_string()).collect();
             anyhow::anyhow!("PDF export of {ident} failed: {}", messages.join("; "))
         })?;
