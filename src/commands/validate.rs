@@ -46,12 +46,26 @@ pub fn run(input_dir: &Path, report_dir: &Path, json: Option<&Path>, templates: 
     let fonts = FontSet::load(&[])?;
     let typesetter = Typesetter::new(fonts, Templates::load(templates)?, &config.document_date())?;
     let mut keep = keep;
-    for page in department_pages(&run, &config, template.as_deref(), &typesetter)? {
-        let page = page.map_err(|e| anyhow::anyhow!(e))?;
+    let mut write_page = |page: DepartmentPage| -> anyhow::Result<()> {
         let path = report_dir.join(&page.path);
         write_atomic(&path, &page.bytes)?;
         written.push(path);
         keep.push(page.path);
+        Ok(())
+    };
+    for page in department_html(&run, &config, template.as_deref())? {
+        write_page(page)?;
+    }
+    // A few PDFs at a time, each written once made, and Typst's memo of
+    // the ones before emptied: memory stays that of a few departments'
+    // pages however many departments there are.
+    let pdfs = department_pdf_data(&run, &config);
+    for chunk in pdfs.chunks(rayon::current_num_threads().max(1)) {
+        let pages: Vec<Result<DepartmentPage, String>> = chunk.par_iter().map(|(path, data)| department_pdf(&typesetter, path, data)).collect();
+        for page in pages {
+            write_page(page.map_err(|e| anyhow::anyhow!(e))?)?;
+        }
+        comemo::evict(2);
     }
     remove_stale_returns(report_dir, &keep)?;
     if let Some(json) = json {
@@ -71,20 +85,14 @@ pub struct DepartmentPage {
     pub pages: Option<usize>,
 }
 
-/// Every department's page: the HTML from the report's template, and a
-/// PDF typeset from templates/department_report.typ. A PDF that cannot be
-/// made is an Err in its place; the others still come.
-pub fn department_pages(run: &Run, config: &PlanConfig, template: Option<&str>, typesetter: &Typesetter) -> anyhow::Result<Vec<Result<DepartmentPage, String>>> {
-    let groups = validation_report::by_department(run, config);
+/// Every department's page as HTML, from the report's template.
+pub fn department_html(run: &Run, config: &PlanConfig, template: Option<&str>) -> anyhow::Result<Vec<DepartmentPage>> {
     let mut pages = Vec::new();
-    for group in &groups {
+    for group in &validation_report::by_department(run, config) {
         if let Some(html) = validation_report::html::render_department(group, config, template)? {
-            pages.push(Ok(DepartmentPage { kind: "department_html", path: group.page_html.clone(), bytes: html.into_bytes(), pages: None }));
+            pages.push(DepartmentPage { kind: "department_html", path: group.page_html.clone(), bytes: html.into_bytes(), pages: None });
         }
     }
-    let pdfs: Vec<Result<DepartmentPage, String>> =
-        department_pdf_data(run, config).into_par_iter().map(|(path, data)| department_pdf(typesetter, &path, &data)).collect();
-    pages.extend(pdfs);
     Ok(pages)
 }
 
