@@ -279,6 +279,8 @@ fn run_jobs(jobs: &[Job], cx: &Context, progress: &ProgressBar) -> Vec<(usize, R
     let queue = Mutex::new(Queue { waiting, in_use: 0, running: 0, alone: false });
     let changed = Condvar::new();
     let finished = Mutex::new(Vec::with_capacity(jobs.len()));
+    // Each job's wall time on stderr, to see which document a build waits for.
+    let show_times = std::env::var_os("GYOKAKU_JOB_TIMES").is_some();
     std::thread::scope(|scope| {
         for _ in 0..rayon::current_num_threads().clamp(1, jobs.len().max(1)) {
             crate::threads::builder().spawn_scoped(scope, || loop {
@@ -305,7 +307,11 @@ fn run_jobs(jobs: &[Job], cx: &Context, progress: &ProgressBar) -> Vec<(usize, R
                     }
                 };
                 let Some(i) = i else { break };
+                let started = std::time::Instant::now();
                 let result = jobs[i].run(cx);
+                if show_times {
+                    eprintln!("{:>8.3} s  {:?}", started.elapsed().as_secs_f64(), jobs[i]);
+                }
                 progress.inc(jobs[i].steps());
                 finished.lock().expect("no job panicked").push((i, result));
                 // Typst's memo of what no job touched lately goes (the
