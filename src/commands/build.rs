@@ -151,6 +151,7 @@ impl Context<'_> {
 }
 
 pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<Outcome> {
+    let started = std::time::Instant::now();
     let config = PlanConfig::load_input(&options.input_dir)?;
     progress.set_message("reading workbooks");
     // Fonts and templates load while the workbooks are read.
@@ -164,6 +165,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     );
     let typesetter = typesetter?;
     let mut run = run?;
+    stage_time("read and check", started);
     progress.inc(1);
     progress.set_message("typesetting");
 
@@ -197,7 +199,9 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     }
     // Reading, each job's documents, writing.
     progress.set_length(2 + jobs.iter().map(|j| j.steps()).sum::<u64>());
+    stage_time("plan the jobs", started);
     let finished = run_jobs(&jobs, &context, progress);
+    stage_time("jobs", started);
     let mut results = finished;
     results.sort_by_key(|(i, _)| *i);
 
@@ -247,12 +251,28 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         sha256: sha256_hex(&manifest_bytes),
     });
     progress.inc(1);
+    stage_time("commit", started);
     let kept = placed.iter().filter(|p| p.reused).map(|p| p.entry.path.clone()).collect();
     Ok(Outcome { run, config, files, kept, failures, warnings, refused })
 }
 
+/// Whether to print each job's and stage's wall time on stderr
+/// (GYOKAKU_JOB_TIMES set), to see what a build waits for.
+fn show_times() -> bool {
+    std::env::var_os("GYOKAKU_JOB_TIMES").is_some()
+}
+
+/// Prints a stage's wall time since `started` when asked (`show_times`).
+fn stage_time(stage: &str, started: std::time::Instant) {
+    if show_times() {
+        eprintln!("{:>8.3} s  stage: {stage}", started.elapsed().as_secs_f64());
+    }
+}
+
 /// What the jobs in memory at once may need together, by their estimates
-/// (`Job::memory_mb`). A job needing more than half of it runs alone.
+/// (`Job::memory_mb`). A job needing more than all of it runs alone; one
+/// needing most of it (a booklet volume of 500 sheets) runs beside small
+/// ones (a batch of item sheets), never beside another large one.
 const MEMORY_BUDGET_MB: usize = 1100;
 
 /// Runs the jobs on one thread per core, the largest first, so the small
@@ -275,12 +295,11 @@ fn run_jobs(jobs: &[Job], cx: &Context, progress: &ProgressBar) -> Vec<(usize, R
     let mut waiting: Vec<usize> = (0..jobs.len()).collect();
     waiting.sort_by_key(|&i| std::cmp::Reverse(jobs[i].weight()));
     let memory: Vec<usize> = jobs.iter().map(|j| j.memory_mb(cx)).collect();
-    let alone = |i: usize| memory[i] > MEMORY_BUDGET_MB / 2;
+    let alone = |i: usize| memory[i] > MEMORY_BUDGET_MB;
     let queue = Mutex::new(Queue { waiting, in_use: 0, running: 0, alone: false });
     let changed = Condvar::new();
     let finished = Mutex::new(Vec::with_capacity(jobs.len()));
-    // Each job's wall time on stderr, to see which document a build waits for.
-    let show_times = std::env::var_os("GYOKAKU_JOB_TIMES").is_some();
+    let show_times = show_times();
     std::thread::scope(|scope| {
         for _ in 0..rayon::current_num_threads().clamp(1, jobs.len().max(1)) {
             crate::threads::builder().spawn_scoped(scope, || loop {
