@@ -165,7 +165,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     );
     let typesetter = typesetter?;
     let mut run = run?;
-    stage_time("read and check", started);
+    print_time("stage: read and check", started);
     progress.inc(1);
     progress.set_message("typesetting");
 
@@ -199,9 +199,9 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     }
     // Reading, each job's documents, writing.
     progress.set_length(2 + jobs.iter().map(|j| j.steps()).sum::<u64>());
-    stage_time("plan the jobs", started);
+    print_time("stage: plan the jobs", started);
     let finished = run_jobs(&jobs, &context, progress);
-    stage_time("jobs", started);
+    print_time("stage: jobs", started);
     let mut results = finished;
     results.sort_by_key(|(i, _)| *i);
 
@@ -251,7 +251,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         sha256: sha256_hex(&manifest_bytes),
     });
     progress.inc(1);
-    stage_time("commit", started);
+    print_time("stage: commit", started);
     let kept = placed.iter().filter(|p| p.reused).map(|p| p.entry.path.clone()).collect();
     Ok(Outcome { run, config, files, kept, failures, warnings, refused })
 }
@@ -262,10 +262,11 @@ fn show_times() -> bool {
     std::env::var_os("GYOKAKU_JOB_TIMES").is_some()
 }
 
-/// Prints a stage's wall time since `started` when asked (`show_times`).
-fn stage_time(stage: &str, started: std::time::Instant) {
+/// Prints the wall time since `started` of a stage or a job, when asked
+/// (`show_times`).
+fn print_time(what: impl std::fmt::Display, started: std::time::Instant) {
     if show_times() {
-        eprintln!("{:>8.3} s  stage: {stage}", started.elapsed().as_secs_f64());
+        eprintln!("{:>8.3} s  {what}", started.elapsed().as_secs_f64());
     }
 }
 
@@ -299,7 +300,6 @@ fn run_jobs(jobs: &[Job], cx: &Context, progress: &ProgressBar) -> Vec<(usize, R
     let queue = Mutex::new(Queue { waiting, in_use: 0, running: 0, alone: false });
     let changed = Condvar::new();
     let finished = Mutex::new(Vec::with_capacity(jobs.len()));
-    let show_times = show_times();
     std::thread::scope(|scope| {
         for _ in 0..rayon::current_num_threads().clamp(1, jobs.len().max(1)) {
             crate::threads::builder().spawn_scoped(scope, || loop {
@@ -328,9 +328,7 @@ fn run_jobs(jobs: &[Job], cx: &Context, progress: &ProgressBar) -> Vec<(usize, R
                 let Some(i) = i else { break };
                 let started = std::time::Instant::now();
                 let result = jobs[i].run(cx);
-                if show_times {
-                    eprintln!("{:>8.3} s  {:?}", started.elapsed().as_secs_f64(), jobs[i]);
-                }
+                print_time(format_args!("{:?}", jobs[i]), started);
                 progress.inc(jobs[i].steps());
                 finished.lock().expect("no job panicked").push((i, result));
                 // Typst's memo of what no job touched lately goes (the
