@@ -96,6 +96,11 @@ fn a_rebuild_redoes_only_what_changed_and_matches_a_clean_build() {
     assert!(rebuilt.kept.contains(&sheet(other.number).path), "another department's sheet is kept");
     let r7 = rebuilt.files.iter().find(|f| f.kind == "progress_report_pdf" && f.path.starts_with("R7")).unwrap();
     assert!(!rebuilt.kept.contains(&r7.path), "the R7 report counts grades");
+    let returns: Vec<_> = rebuilt.files.iter().filter(|f| f.kind == "return_xlsx").collect();
+    assert!(
+        returns.iter().any(|f| !f.path.contains("福祉部") && rebuilt.kept.contains(&f.path)),
+        "another department's marked workbook is kept: {returns:?}"
+    );
     let after = contents(out.path());
     let rewritten = after.iter().filter(|(path, bytes)| before.get(*path) != Some(bytes)).count();
     assert!(rewritten > 1 && rewritten < after.len() / 4, "{rewritten} of {} files differ", after.len());

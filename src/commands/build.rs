@@ -467,8 +467,17 @@ impl Job {
             }
             Job::Returns => {
                 let mut done = Done::default();
-                for r in validation_report::returns::render(run, config, cx.input_dir).map_err(error)? {
-                    done.files.push(cx.written("return_xlsx", r.path, &r.bytes)?);
+                // Each keyed over the input it marks, its findings and the
+                // plan: at 10,000 items remaking them all takes seconds.
+                let config_json = serde_json::to_vec(config).expect("the plan serialises");
+                for planned in validation_report::returns::plan(run, config, cx.input_dir) {
+                    let source = planned.source(cx.input_dir).and_then(|p| std::fs::read(p).ok()).unwrap_or_default();
+                    let findings = serde_json::to_vec(&planned.findings).expect("findings serialise");
+                    let key = cx.cache.key(&[planned.path.as_bytes(), &sha256_hex(&source).into_bytes(), &findings, &config_json]);
+                    let (placed, _) = cx.typeset("return_xlsx", planned.path.clone(), key, || {
+                        Ok((planned.make(config, cx.input_dir).map_err(error)?.bytes, None, Vec::new()))
+                    })?;
+                    done.files.push(placed);
                 }
                 Ok(done)
             }
@@ -545,8 +554,10 @@ impl Job {
             }
             Job::ItemsXlsx => {
                 let title = format!("取組項目個票 集約（{}）", booklet_title(config));
-                let bytes = items_xlsx::render(items, config, &title).map_err(error)?;
-                Ok(one((cx.written("items_xlsx", xlsx_name(&names.items_workbook), &bytes)?, Vec::new())))
+                let path = xlsx_name(&names.items_workbook);
+                Ok(one(cx.typeset("items_xlsx", path.clone(), cx.key(&path, &(&title, items, config)), || {
+                    Ok((items_xlsx::render(items, config, &title).map_err(error)?, None, Vec::new()))
+                })?))
             }
         }
     }

@@ -35,8 +35,26 @@ pub fn department_prefix(config: &PlanConfig, department: &str) -> Option<String
     config.department(department).map(|d| safe_file_name(&format!("{}_{}", d.code, d.name)))
 }
 
+/// One workbook to send back, before it is made: the department's input it
+/// marks and the findings it carries. What goes in it is all here, so a
+/// rebuild can tell from this alone whether the last one is still right.
+pub struct Planned<'a> {
+    pub department: &'a str,
+    /// Relative to the report folder, as in `Return::path`.
+    pub path: String,
+    /// The input it marks (relative to submissions/ or the input folder);
+    /// None for a department with no workbook, which gets a listing alone.
+    pub file: Option<String>,
+    pub findings: Vec<&'a Finding>,
+}
+
 /// The returns of every department with findings, in department order.
 pub fn render(run: &Run, config: &PlanConfig, input_dir: &Path) -> anyhow::Result<Vec<Return>> {
+    plan(run, config, input_dir).iter().map(|p| p.make(config, input_dir)).collect()
+}
+
+/// Which returns there are, and what each holds, without making them.
+pub fn plan<'a>(run: &'a Run, config: &'a PlanConfig, input_dir: &Path) -> Vec<Planned<'a>> {
     let mut returns = Vec::new();
     for department in &config.departments {
         let findings: Vec<&Finding> = run.findings.iter().filter(|f| f.department == department.name).collect();
@@ -56,9 +74,7 @@ pub fn render(run: &Run, config: &PlanConfig, input_dir: &Path) -> anyhow::Resul
         let loose: Vec<&Finding> = findings.iter().copied().filter(|f| !files.contains(&f.file)).collect();
         if files.is_empty() {
             let path = format!("{FOLDER}/{prefix}_差し戻し.xlsx");
-            let note = "提出されたブックがないため、指摘の一覧のみです。".to_string();
-            let bytes = listing_workbook(&loose, config, &format!("{}の確認結果", department.name), &note)?;
-            returns.push(Return { department: department.name.clone(), path, bytes, source: None, findings: loose.len(), marked: 0 });
+            returns.push(Planned { department: &department.name, path, file: None, findings: loose });
             continue;
         }
         for (i, file) in files.iter().enumerate() {
@@ -70,12 +86,28 @@ pub fn render(run: &Run, config: &PlanConfig, input_dir: &Path) -> anyhow::Resul
                 continue;
             }
             let name = if i == 0 { format!("{prefix}_差し戻し.xlsx") } else { format!("{prefix}_{}_差し戻し.xlsx", file_label(file, &prefix)) };
-            let path = format!("{FOLDER}/{name}");
-            let (bytes, source, marked) = return_for(input_dir, file, &own, config, &department.name)?;
-            returns.push(Return { department: department.name.clone(), path, bytes, source, findings: own.len(), marked });
+            returns.push(Planned { department: &department.name, path: format!("{FOLDER}/{name}"), file: Some(file.clone()), findings: own });
         }
     }
-    Ok(returns)
+    returns
+}
+
+impl Planned<'_> {
+    /// Where the input it marks is, when it is there.
+    pub fn source(&self, input_dir: &Path) -> Option<PathBuf> {
+        self.file.as_deref().and_then(|file| locate(input_dir, file))
+    }
+
+    pub fn make(&self, config: &PlanConfig, input_dir: &Path) -> anyhow::Result<Return> {
+        let department = self.department.to_string();
+        let Some(file) = &self.file else {
+            let note = "提出されたブックがないため、指摘の一覧のみです。".to_string();
+            let bytes = listing_workbook(&self.findings, config, &format!("{}の確認結果", self.department), &note)?;
+            return Ok(Return { department, path: self.path.clone(), bytes, source: None, findings: self.findings.len(), marked: 0 });
+        };
+        let (bytes, source, marked) = return_for(input_dir, file, &self.findings, config, self.department)?;
+        Ok(Return { department, path: self.path.clone(), bytes, source, findings: self.findings.len(), marked })
+    }
 }
 
 /// `progress/R6/01_総務部_R6進捗報告.xlsx` → `R6進捗報告` (the department's
