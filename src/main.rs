@@ -15,6 +15,20 @@ mod progress_bar;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (mimalloc.h; not named by the -sys
+/// crate).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Freed memory stays with the allocator for the next job instead of going
+/// back to the kernel, which zeroes every page again when it is asked for
+/// it. Measured at 10,010 items: 88 s to 80 s (at a 100 ms delay, 91 s),
+/// peak 1,872 MiB to 1,920–1,985 MiB. Still bounded by the jobs' memory
+/// budget: freed memory is reused, not added to.
+fn keep_freed_memory() {
+    // SAFETY: sets one of mimalloc's documented options; any value is valid.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+}
+
 /// Turns the departments' workbooks into the documents the council and
 /// citizens read.
 #[derive(Parser)]
@@ -182,6 +196,7 @@ struct ValidateArgs {
 }
 
 fn main() -> ExitCode {
+    keep_freed_memory();
     // Before anything touches rayon: its pool gets stacks deep enough for Typst.
     gyokaku::threads::init();
     let cli = Cli::parse();
