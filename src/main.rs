@@ -11,7 +11,7 @@ mod progress_bar;
 
 // Typesetting allocates and frees many small objects from several threads;
 // mimalloc does that with less time in the kernel and less fragmentation
-// than the system allocator (measured in the closing note of issue 11).
+// than the system allocator (docs/performance.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -469,11 +469,9 @@ impl Job {
                 let mut done = Done::default();
                 // Each keyed over the input it marks, its findings and the
                 // plan: at 10,000 items remaking them all takes seconds.
-                let config_json = serde_json::to_vec(config).expect("the plan serialises");
                 for planned in validation_report::returns::plan(run, config, cx.input_dir) {
                     let source = planned.source(cx.input_dir).and_then(|p| std::fs::read(p).ok()).unwrap_or_default();
-                    let findings = serde_json::to_vec(&planned.findings).expect("findings serialise");
-                    let key = cx.cache.key(&[planned.path.as_bytes(), &sha256_hex(&source).into_bytes(), &findings, &config_json]);
+                    let key = cx.key(&planned.path, &(sha256_hex(&source), &planned.findings, config));
                     let (placed, _) = cx.typeset("return_xlsx", planned.path.clone(), key, || {
                         Ok((planned.make(config, cx.input_dir).map_err(error)?.bytes, None, Vec::new()))
                     })?;

@@ -98,6 +98,7 @@ impl Planned<'_> {
         self.file.as_deref().and_then(|file| locate(input_dir, file))
     }
 
+    /// The workbook: a marked copy of the input, or the listing alone.
     pub fn make(&self, config: &PlanConfig, input_dir: &Path) -> anyhow::Result<Return> {
         let department = self.department.to_string();
         let Some(file) = &self.file else {
