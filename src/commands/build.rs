@@ -502,10 +502,7 @@ impl Job {
                     Some(v) => (pdf_name(&format!("{}_分冊{}", names.booklet, v.number)), format!("booklet-{}", v.number)),
                     None => (pdf_name(&names.booklet), "booklet".to_string()),
                 };
-                let placed = cx.typeset("booklet", path.clone(), cx.key(&path, &data), || {
-                    let compiled = typesetter.compile("booklet.typ", &data).map_err(|e| e.to_string())?;
-                    pdf(typesetter.pdf(&compiled.document, &ident), compiled)
-                })?;
+                let placed = cx.typeset("booklet", path.clone(), cx.key(&path, &data), || typeset_booklet_pdf(typesetter, &data, &ident))?;
                 if data.volume.is_some() {
                     // The next volume starts from a small memo cache.
                     comemo::evict(2);
@@ -646,6 +643,44 @@ fn item_sheet_pdfs(cx: &Context, items: &[Item]) -> Result<Done, String> {
     // keeps what it still uses.
     comemo::evict(2);
     Ok(done)
+}
+
+/// A booklet volume's PDF: its parts laid out side by side, each exported,
+/// and joined (typeset::merge). Returns the bytes, the page count and the
+/// template's warnings.
+pub fn typeset_booklet_pdf(typesetter: &Typesetter, data: &BookletData, ident: &str) -> Result<(Vec<u8>, Option<usize>, Vec<String>), String> {
+    use crate::typeset::merge::{Part, Target, merge};
+    let parts = data.parts();
+    let laid: Vec<Result<(Part, usize, Vec<(typst::foundations::Value, usize)>, Vec<String>), String>> = parts
+        .par_iter()
+        .enumerate()
+        .map(|(k, part)| {
+            let compiled = typesetter.compile("booklet.typ", &part.data).map_err(|e| e.to_string())?;
+            let starts = crate::typeset::labelled_metadata(&compiled.document, "item-start");
+            // The whole takes the first part's identifier.
+            let part_ident = if k == 0 { ident.to_string() } else { format!("{ident}-part-{k}") };
+            let pdf = typesetter.pdf_part(&compiled.document, &part_ident).map_err(|e| e.to_string())?;
+            Ok((Part { pdf, nested: part.nested }, compiled.document.pages().len(), starts, compiled.warnings))
+        })
+        .collect();
+    let mut joined = Vec::new();
+    let mut links = std::collections::HashMap::new();
+    let mut warnings = Vec::new();
+    let mut pages = 0;
+    for result in laid {
+        let (part, count, starts, part_warnings) = result?;
+        for (value, page) in starts {
+            if let typst::foundations::Value::Int(number) = value {
+                let target = Target { page: pages + page - 1, alt: format!("項目{number}の個票") };
+                links.entry(number.to_string()).or_insert(target);
+            }
+        }
+        pages += count;
+        joined.push(part);
+        warnings.extend(part_warnings);
+    }
+    let merged = merge(&joined, &links).map_err(|e| format!("joining the parts of {ident}: {e}"))?;
+    Ok((crate::typeset::compact::compact(merged), Some(pages), warnings))
 }
 
 /// Lays out the 素案 booklet (exposed for tests and benchmarks).

@@ -157,6 +157,24 @@ pub struct BookletData {
     pub front: bool,
     /// Which volume this is, when the booklet comes in several.
     pub volume: Option<Volume>,
+    /// The cover page comes first (every volume; not the parts after it).
+    pub cover: bool,
+    /// The 目次 and the list link to 個票 laid out in other parts, through
+    /// placeholders the join resolves (see typeset::merge).
+    pub link_items: bool,
+    /// The first 個票 carries the bookmark 取組項目個票 that the
+    /// departments' bookmarks hang under.
+    pub sheets_heading: bool,
+}
+
+/// A part of a booklet volume, laid out on its own and joined to the others
+/// after export (see typeset::merge).
+pub struct BookletPart {
+    pub data: BookletData,
+    /// Which department's 個票 it holds (None: the cover and front matter).
+    pub department: Option<String>,
+    /// Its bookmarks go under 取組項目個票, which an earlier part holds.
+    pub nested: bool,
 }
 
 /// Volumes a booklet of `items` comes in: one file when they fit in
@@ -239,7 +257,43 @@ impl BookletData {
                 .collect(),
             front,
             volume,
+            cover: true,
+            link_items: false,
+            sheets_heading: true,
         }
+    }
+
+    /// The parts this volume is joined from: the cover (with the front
+    /// matter in the first or only volume), then each department's 個票.
+    /// One department resending its 素案 changes the front matter and its
+    /// own part; the others' PDFs can be kept.
+    pub fn parts(&self) -> Vec<BookletPart> {
+        let mut front = self.clone();
+        front.items.clear();
+        // Links to 個票 only where they are in the same file.
+        front.link_items = self.volume.is_none() && !self.items.is_empty();
+        let mut parts = vec![BookletPart { data: front, department: None, nested: false }];
+        for department in &self.departments {
+            let items: Vec<ItemSheet> = self.items.iter().filter(|i| i.number >= department.first && i.number <= department.last).cloned().collect();
+            if items.is_empty() {
+                continue;
+            }
+            let first = parts.len() == 1;
+            let data = BookletData {
+                meta: self.meta.clone(),
+                organisation: Organisation { departments: Vec::new(), total: 0 },
+                list: Vec::new(),
+                departments: vec![department.clone()],
+                items,
+                front: false,
+                volume: self.volume.clone(),
+                cover: false,
+                link_items: false,
+                sheets_heading: first,
+            };
+            parts.push(BookletPart { data, department: Some(department.label.clone()), nested: !first });
+        }
+        parts
     }
 }
 

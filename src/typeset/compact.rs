@@ -47,7 +47,7 @@ struct Object {
 
 /// A cross-reference table entry.
 #[derive(Clone, Copy)]
-enum Entry {
+pub(super) enum Entry {
     Free { next: usize, generation: usize },
     InUse { offset: usize, generation: usize },
 }
@@ -191,7 +191,7 @@ fn deflate(data: &[u8]) -> Option<Vec<u8>> {
 
 /// Where the last `startxref` keyword is, near the end of the file, and the
 /// offset it gives.
-fn startxref(pdf: &[u8]) -> Option<(usize, usize)> {
+pub(super) fn startxref(pdf: &[u8]) -> Option<(usize, usize)> {
     let tail_from = pdf.len().saturating_sub(1024);
     let at = tail_from + find_last(&pdf[tail_from..], b"startxref")?;
     // White space only: `%%EOF` reads as a comment.
@@ -212,7 +212,7 @@ fn startxref(pdf: &[u8]) -> Option<(usize, usize)> {
 
 /// The entries of a classic cross-reference table at `at` (one subsection,
 /// from object 0), and where the `trailer` keyword starts.
-fn xref_table(pdf: &[u8], at: usize) -> Option<(Vec<Entry>, usize)> {
+pub(super) fn xref_table(pdf: &[u8], at: usize) -> Option<(Vec<Entry>, usize)> {
     let mut i = skip_space(pdf, pdf.get(at..)?.strip_prefix(b"xref").map(|_| at + 4)?);
     let (first, next) = integer(pdf, i)?;
     let (count, next) = integer(pdf, skip_space(pdf, next))?;
@@ -245,18 +245,18 @@ fn xref_table(pdf: &[u8], at: usize) -> Option<(Vec<Entry>, usize)> {
     pdf.get(i..)?.starts_with(b"trailer").then_some((entries, i))
 }
 
-struct Trailer<'a> {
-    size: usize,
-    root: &'a [u8],
-    info: Option<&'a [u8]>,
-    id: Option<&'a [u8]>,
+pub(super) struct Trailer<'a> {
+    pub(super) size: usize,
+    pub(super) root: &'a [u8],
+    pub(super) info: Option<&'a [u8]>,
+    pub(super) id: Option<&'a [u8]>,
 }
 
 /// The trailer dictionary after `trailer` at `at`, which must end just
 /// before the `startxref` at `startxref_at`. Only /Size, /Root, /Info and
 /// /ID are expected: anything else (/Prev, /Encrypt, /XRefStm) is not what
 /// typst_pdf writes.
-fn trailer(pdf: &[u8], at: usize, startxref_at: usize) -> Option<Trailer<'_>> {
+pub(super) fn trailer(pdf: &[u8], at: usize, startxref_at: usize) -> Option<Trailer<'_>> {
     let start = skip_space(pdf, at + 7);
     let entries = dict_entries(pdf, start)?;
     if skip_space(pdf, entries.end) != startxref_at {
@@ -327,7 +327,7 @@ fn object(pdf: &[u8], start: usize, bound: usize, number: usize, generation: usi
     Some(Object { number, start, end, value: None })
 }
 
-fn is_space(b: u8) -> bool {
+pub(super) fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\r' | b'\t' | b'\x0C' | b'\0')
 }
 
@@ -335,12 +335,12 @@ fn is_delimiter(b: u8) -> bool {
     matches!(b, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
 }
 
-fn is_regular(b: u8) -> bool {
+pub(super) fn is_regular(b: u8) -> bool {
     !is_space(b) && !is_delimiter(b)
 }
 
 /// Past white space and comments from `i`.
-fn skip_space(data: &[u8], mut i: usize) -> usize {
+pub(super) fn skip_space(data: &[u8], mut i: usize) -> usize {
     while let Some(&b) = data.get(i) {
         if is_space(b) {
             i += 1;
@@ -356,7 +356,7 @@ fn skip_space(data: &[u8], mut i: usize) -> usize {
 }
 
 /// An unsigned integer at `i` and the offset after it.
-fn integer(data: &[u8], i: usize) -> Option<(usize, usize)> {
+pub(super) fn integer(data: &[u8], i: usize) -> Option<(usize, usize)> {
     let digits = data.get(i..)?.iter().take_while(|b| b.is_ascii_digit()).count();
     if digits == 0 || digits > 18 || data.get(i + digits).is_some_and(|&b| is_regular(b)) {
         return None;

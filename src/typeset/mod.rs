@@ -3,6 +3,7 @@
 //! layout holds (page texts, where labelled marks landed).
 
 pub mod compact;
+pub mod merge;
 pub mod fonts;
 pub mod templates;
 pub mod world;
@@ -133,7 +134,19 @@ impl Typesetter {
         self.export(document, ident, false, self.date)
     }
 
+    /// A tagged PDF as typst_pdf writes it, not yet packed: a part for
+    /// `merge::merge`, which then goes through `compact::compact`.
+    pub fn pdf_part(&self, document: &PagedDocument, ident: &str) -> anyhow::Result<Vec<u8>> {
+        self.export_unpacked(document, ident, true, self.date)
+    }
+
     fn export(&self, document: &PagedDocument, ident: &str, ua: bool, date: Datetime) -> anyhow::Result<Vec<u8>> {
+        // The tag tree alone is thousands of small dictionaries: packed into
+        // compressed object streams, a booklet is less than half the size.
+        Ok(compact::compact(self.export_unpacked(document, ident, ua, date)?))
+    }
+
+    fn export_unpacked(&self, document: &PagedDocument, ident: &str, ua: bool, date: Datetime) -> anyhow::Result<Vec<u8>> {
         let standards = if ua { PdfStandards::new(&[PdfStandard::Ua_1]).map_err(|e| anyhow::anyhow!("{}", e.message()))? } else { PdfStandards::default() };
         let options = PdfOptions {
             ident: Smart::Custom(ident.to_string()),
@@ -146,9 +159,7 @@ impl Typesetter {
             let messages: Vec<String> = errors.iter().map(|d| d.message.to_string()).collect();
             anyhow::anyhow!("PDF export of {ident} failed: {}", messages.join("; "))
         })?;
-        // The tag tree alone is thousands of small dictionaries: packed into
-        // compressed object streams, a booklet is less than half the size.
-        Ok(compact::compact(pdf))
+        Ok(pdf)
     }
 
     /// One diagnostic as `file:line:column: message (hint: …)`.

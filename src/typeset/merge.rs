@@ -1,0 +1,829 @@
+//! Joins tagged PDFs that typst_pdf wrote for the parts of one document into
+//! one tagged PDF, as if the document had been laid out whole.
+//!
+//! The 素案 booklet is laid out in parts (its front matter, then each
+//! department's 個票), so a build after one department resent its workbook
+//! lays out that department's part and the front matter again and reuses
+//! the other parts' PDFs. Typst cannot join laid-out parts itself: element
+//! locations collide between separate compilations, so the join happens
+//! here, on the PDFs, after export:
+//!
+//! - the objects of every part are renumbered into one file;
+//! - one page tree holds every page, in order;
+//! - one structure tree: the later parts' top elements join the first
+//!   part's `/Document` element; the parent tree keys of each part's pages
+//!   and annotations move past those of the parts before it; the IDs of
+//!   table headers (`/ID`, `/Headers`, the `/IDTree`) get a per-part prefix
+//!   so they stay unique;
+//! - one outline: a part marked `nested` hangs its top-level bookmarks under
+//!   the last top-level bookmark of the parts before it;
+//! - links a part makes to another part's pages are written by the template
+//!   as URI links to a placeholder (`gyokaku-page:N`) and become links to the
+//!   page they name here;
+//! - the first part's catalog, document information and XMP metadata stand
+//!   for the whole (its page count updated).
+//!
+//! The reader knows only what typst_pdf writes (see `compact`); anything
+//! else is an error, never a silently wrong file. The result is a classic
+//! PDF for [`super::compact::compact`] to pack.
+
+use super::compact::{integer, is_regular, is_space, skip_space, startxref, trailer, xref_table, Entry};
+use std::collections::HashMap;
+
+/// A URI link to this prefix and a key is a link to another part's page:
+/// the caller maps each key to a page of the merged document.
+pub const LINK_PREFIX: &str = "gyokaku-page:";
+
+/// One part: a PDF as typst_pdf exported it, and whether its top-level
+/// bookmarks belong under the last top-level bookmark before it.
+pub struct Part {
+    pub pdf: Vec<u8>,
+    pub nested: bool,
+}
+
+/// A PDF value. Numbers other than integers, strings and names keep their
+/// bytes as written.
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Real(Vec<u8>),
+    /// Without the slash.
+    Name(Vec<u8>),
+    /// With its delimiters: `(…)` or `<…>`.
+    Str(Vec<u8>),
+    Array(Vec<Value>),
+    Dict(Vec<(Vec<u8>, Value)>),
+    Ref(usize),
+}
+
+impl Value {
+    fn get(&self, key: &[u8]) -> Option<&Value> {
+        match self {
+            Value::Dict(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn get_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
+        match self {
+            Value::Dict(entries) => entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn set(&mut self, key: &[u8], value: Value) {
+        if let Value::Dict(entries) = self {
+            match entries.iter_mut().find(|(k, _)| k == key) {
+                Some(entry) => entry.1 = value,
+                None => entries.push((key.to_vec(), value)),
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &[u8]) -> Option<Value> {
+        match self {
+            Value::Dict(entries) => entries.iter().position(|(k, _)| k == key).map(|i| entries.remove(i).1),
+            _ => None,
+        }
+    }
+
+    fn is_name(&self, key: &[u8], name: &[u8]) -> bool {
+        matches!(self.get(key), Some(Value::Name(n)) if n == name)
+    }
+
+    fn as_ref(&self) -> Option<usize> {
+        match self {
+            Value::Ref(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    fn as_array(&self) -> Option<&Vec<Value>> {
+        match self {
+            Value::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// Every reference in the value, renumbered by `map`.
+    fn renumber(&mut self, map: &dyn Fn(usize) -> Option<usize>) -> Result<(), String> {
+        match self {
+            Value::Ref(n) => *n = map(*n).ok_or_else(|| format!("reference to object {n}, which the part does not have"))?,
+            Value::Array(items) => items.iter_mut().try_for_each(|v| v.renumber(map))?,
+            Value::Dict(entries) => entries.iter_mut().try_for_each(|(_, v)| v.renumber(map))?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Value::Null => out.extend_from_slice(b"null"),
+            Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+            Value::Int(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            Value::Real(raw) | Value::Str(raw) => out.extend_from_slice(raw),
+            Value::Name(name) => {
+                out.push(b'/');
+                out.extend_from_slice(name);
+            }
+            Value::Ref(n) => out.extend_from_slice(format!("{n} 0 R").as_bytes()),
+            Value::Array(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b' ');
+                    }
+                    item.write(out);
+                }
+                out.push(b']');
+            }
+            Value::Dict(entries) => {
+                out.extend_from_slice(b"<<");
+                for (key, value) in entries {
+                    out.push(b'/');
+                    out.extend_from_slice(key);
+                    out.push(b' ');
+                    value.write(out);
+                }
+                out.extend_from_slice(b">>");
+            }
+        }
+    }
+}
+
+/// Parses the value at `i`; returns it and the offset after it.
+fn parse(data: &[u8], i: usize, depth: usize) -> Result<(Value, usize), String> {
+    let bad = || format!("unexpected bytes at offset {i}");
+    if depth > 100 {
+        return Err("values nested too deeply".into());
+    }
+    let regular_end = |from: usize| from + data[from..].iter().take_while(|&&b| is_regular(b)).count();
+    match *data.get(i).ok_or_else(bad)? {
+        b'<' if data.get(i + 1) == Some(&b'<') => {
+            let mut entries = Vec::new();
+            let mut j = i + 2;
+            loop {
+                j = skip_space(data, j);
+                if data.get(j..).is_some_and(|rest| rest.starts_with(b">>")) {
+                    return Ok((Value::Dict(entries), j + 2));
+                }
+                if data.get(j) != Some(&b'/') {
+                    return Err(bad());
+                }
+                let key_end = regular_end(j + 1);
+                let (value, next) = parse(data, skip_space(data, key_end), depth + 1)?;
+                entries.push((data[j + 1..key_end].to_vec(), value));
+                j = next;
+            }
+        }
+        b'<' => {
+            let close = i + 1 + data[i + 1..].iter().position(|&b| b == b'>').ok_or_else(bad)?;
+            Ok((Value::Str(data[i..=close].to_vec()), close + 1))
+        }
+        b'(' => {
+            let mut nesting = 0usize;
+            let mut j = i + 1;
+            loop {
+                match *data.get(j).ok_or_else(bad)? {
+                    b'\\' => j += 1,
+                    b'(' => nesting += 1,
+                    b')' if nesting == 0 => return Ok((Value::Str(data[i..=j].to_vec()), j + 1)),
+                    b')' => nesting -= 1,
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        b'[' => {
+            let mut items = Vec::new();
+            let mut j = i + 1;
+            loop {
+                j = skip_space(data, j);
+                if data.get(j) == Some(&b']') {
+                    return Ok((Value::Array(items), j + 1));
+                }
+                let (value, next) = parse(data, j, depth + 1)?;
+                items.push(value);
+                j = next;
+            }
+        }
+        b'/' => {
+            let end = regular_end(i + 1);
+            Ok((Value::Name(data[i + 1..end].to_vec()), end))
+        }
+        b'0'..=b'9' | b'+' | b'-' | b'.' => {
+            let end = regular_end(i);
+            let token = &data[i..end];
+            if token.iter().all(u8::is_ascii_digit) {
+                // `N G R` is a reference.
+                let g = skip_space(data, end);
+                if g > end
+                    && let Some((_, g_end)) = integer(data, g)
+                {
+                    let r = skip_space(data, g_end);
+                    if r > g_end && data.get(r) == Some(&b'R') && !data.get(r + 1).is_some_and(|&b| is_regular(b)) {
+                        let (n, _) = integer(data, i).ok_or_else(bad)?;
+                        return Ok((Value::Ref(n), r + 1));
+                    }
+                }
+            }
+            let text = std::str::from_utf8(token).map_err(|_| bad())?;
+            match text.parse::<i64>() {
+                Ok(n) => Ok((Value::Int(n), end)),
+                Err(_) if text.parse::<f64>().is_ok() => Ok((Value::Real(token.to_vec()), end)),
+                Err(_) => Err(bad()),
+            }
+        }
+        _ => {
+            let end = regular_end(i);
+            match &data[i..end] {
+                b"true" => Ok((Value::Bool(true), end)),
+                b"false" => Ok((Value::Bool(false), end)),
+                b"null" => Ok((Value::Null, end)),
+                _ => Err(bad()),
+            }
+        }
+    }
+}
+
+/// An object: its value and, for a stream, its data as written.
+struct Object {
+    value: Value,
+    stream: Option<Vec<u8>>,
+}
+
+/// A part read: its objects by number and its trailer's references.
+struct Read {
+    objects: Vec<Option<Object>>,
+    root: usize,
+    info: Option<usize>,
+    id: Option<Vec<u8>>,
+    header: Vec<u8>,
+}
+
+fn read(pdf: &[u8]) -> Result<Read, String> {
+    let unexpected = || "not laid out as typst_pdf writes its files".to_string();
+    let (startxref_at, xref_at) = startxref(pdf).ok_or_else(unexpected)?;
+    let (entries, trailer_at) = xref_table(pdf, xref_at).ok_or_else(unexpected)?;
+    let trailer = trailer(pdf, trailer_at, startxref_at).ok_or_else(unexpected)?;
+    let reference = |raw: &[u8]| integer(raw, 0).map(|(n, _)| n).ok_or_else(unexpected);
+    let root = reference(trailer.root)?;
+    let info = trailer.info.map(reference).transpose()?;
+    let mut objects: Vec<Option<Object>> = (0..entries.len()).map(|_| None).collect();
+    let mut header_end = pdf.len();
+    for (number, entry) in entries.iter().enumerate() {
+        let Entry::InUse { offset, generation } = *entry else { continue };
+        if generation != 0 {
+            return Err(unexpected());
+        }
+        header_end = header_end.min(offset);
+        let (found, i) = integer(pdf, offset).ok_or_else(unexpected)?;
+        let (_, i) = integer(pdf, skip_space(pdf, i)).ok_or_else(unexpected)?;
+        let i = skip_space(pdf, i);
+        if found != number || !pdf[i..].starts_with(b"obj") {
+            return Err(unexpected());
+        }
+        let (value, end) = parse(pdf, skip_space(pdf, i + 3), 0).map_err(|e| format!("object {number}: {e}"))?;
+        let after = skip_space(pdf, end);
+        let stream = if pdf[after..].starts_with(b"stream") {
+            let data_start = after + if pdf[after..].starts_with(b"stream\r\n") { 8 } else { 7 };
+            let length = value.get(b"Length").and_then(Value::as_int).ok_or_else(unexpected)? as usize;
+            let data = pdf.get(data_start..data_start + length).ok_or_else(unexpected)?;
+            let tail = skip_space(pdf, data_start + length);
+            if !pdf[tail..].starts_with(b"endstream") {
+                return Err(unexpected());
+            }
+            Some(data.to_vec())
+        } else if pdf[after..].starts_with(b"endobj") {
+            None
+        } else {
+            return Err(unexpected());
+        };
+        objects[number] = Some(Object { value, stream });
+    }
+    let id = trailer.id.map(<[u8]>::to_vec);
+    Ok(Read { objects, root, info, id, header: pdf[..header_end.min(pdf.len())].to_vec() })
+}
+
+impl Read {
+    fn value(&self, number: usize) -> Result<&Value, String> {
+        self.objects.get(number).and_then(Option::as_ref).map(|o| &o.value).ok_or_else(|| format!("object {number} is missing"))
+    }
+
+    /// The page objects in order, and the page tree nodes.
+    fn pages(&self, node: usize, pages: &mut Vec<usize>, nodes: &mut Vec<usize>) -> Result<(), String> {
+        let value = self.value(node)?;
+        if value.is_name(b"Type", b"Pages") {
+            nodes.push(node);
+            for kid in value.get(b"Kids").and_then(Value::as_array).ok_or("a page tree node without /Kids")? {
+                self.pages(kid.as_ref().ok_or("a page tree kid that is not a reference")?, pages, nodes)?;
+            }
+        } else {
+            pages.push(node);
+        }
+        Ok(())
+    }
+
+    /// The outline items under `first` and its siblings: (object, children).
+    fn outline(&self, first: Option<usize>, items: &mut Vec<Bookmark>) -> Result<(), String> {
+        let mut next = first;
+        let mut seen = 0;
+        while let Some(number) = next {
+            seen += 1;
+            if seen > self.objects.len() {
+                return Err("the outline has a loop".into());
+            }
+            let value = self.value(number)?;
+            let mut children = Vec::new();
+            self.outline(value.get(b"First").and_then(Value::as_ref), &mut children)?;
+            let open = value.get(b"Count").and_then(Value::as_int).is_some_and(|c| c > 0);
+            items.push(Bookmark { number, open, children });
+            next = value.get(b"Next").and_then(Value::as_ref);
+        }
+        Ok(())
+    }
+}
+
+/// An outline item (by its object number in the merged file) and those
+/// under it.
+struct Bookmark {
+    number: usize,
+    open: bool,
+    children: Vec<Bookmark>,
+}
+
+impl Bookmark {
+    /// The same items by their numbers in the merged file.
+    fn renumbered(self, map: &[Option<usize>]) -> Option<Bookmark> {
+        let number = map.get(self.number).copied().flatten()?;
+        let children = self.children.into_iter().map(|c| c.renumbered(map)).collect::<Option<Vec<_>>>()?;
+        Some(Bookmark { number, open: self.open, children })
+    }
+
+    /// How many items show under this one when it is open.
+    fn visible(&self) -> i64 {
+        self.children.iter().map(|c| 1 + if c.open { c.visible() } else { 0 }).sum()
+    }
+}
+
+/// What joining needs of one part.
+struct Shape {
+    catalog: Value,
+    pages: Vec<usize>,
+    page_nodes: Vec<usize>,
+    struct_root: usize,
+    /// The part's `/Document` element and its kids.
+    document: usize,
+    kids: Vec<Value>,
+    /// The parent tree as a direct value, and its object when it has one.
+    nums: Vec<Value>,
+    parent_tree_object: Option<usize>,
+    next_key: i64,
+    ids: Vec<Value>,
+    role_map: Vec<(Vec<u8>, Value)>,
+    outline: Option<usize>,
+}
+
+fn shape(part: &Read, first: bool) -> Result<Shape, String> {
+    let catalog = part.value(part.root)?.clone();
+    let pages_root = catalog.get(b"Pages").and_then(Value::as_ref).ok_or("no page tree")?;
+    let (mut pages, mut page_nodes) = (Vec::new(), Vec::new());
+    part.pages(pages_root, &mut pages, &mut page_nodes)?;
+    let struct_root = catalog.get(b"StructTreeRoot").and_then(Value::as_ref).ok_or("not tagged")?;
+    let root = part.value(struct_root)?;
+    if let Value::Dict(entries) = root {
+        for (key, _) in entries {
+            if !matches!(key.as_slice(), b"Type" | b"K" | b"ParentTree" | b"ParentTreeNextKey" | b"RoleMap" | b"IDTree") {
+                return Err(format!("the structure tree has /{}, which joining does not know", String::from_utf8_lossy(key)));
+            }
+        }
+    }
+    let document = match root.get(b"K") {
+        Some(Value::Array(kids)) if kids.len() == 1 => kids[0].as_ref(),
+        Some(Value::Ref(n)) => Some(*n),
+        _ => None,
+    }
+    .filter(|&n| part.value(n).is_ok_and(|d| d.is_name(b"S", b"Document")))
+    .ok_or("the structure tree has not one /Document element")?;
+    let kids = match part.value(document)?.get(b"K") {
+        Some(Value::Array(kids)) => kids.clone(),
+        Some(kid) => vec![kid.clone()],
+        None => Vec::new(),
+    };
+    let (parent_tree, parent_tree_object) = match root.get(b"ParentTree").ok_or("no parent tree")? {
+        Value::Ref(n) => (part.value(*n)?, Some(*n)),
+        direct => (direct, None),
+    };
+    if parent_tree.get(b"Kids").is_some() {
+        return Err("the parent tree has /Kids, which joining does not know".into());
+    }
+    let nums = parent_tree.get(b"Nums").and_then(Value::as_array).cloned().unwrap_or_default();
+    let next_key = root.get(b"ParentTreeNextKey").and_then(Value::as_int).unwrap_or(0);
+    let ids = match root.get(b"IDTree") {
+        Some(tree) if tree.get(b"Kids").is_some() => return Err("the ID tree has /Kids, which joining does not know".into()),
+        Some(tree) => tree.get(b"Names").and_then(Value::as_array).cloned().unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let role_map = match root.get(b"RoleMap") {
+        Some(Value::Dict(entries)) => entries.clone(),
+        _ => Vec::new(),
+    };
+    if !first && catalog.get(b"Names").is_some() {
+        return Err("a later part has named destinations, which joining does not know".into());
+    }
+    let outline = catalog.get(b"Outlines").and_then(Value::as_ref);
+    Ok(Shape { catalog, pages, page_nodes, struct_root, document, kids, nums, parent_tree_object, next_key, ids, role_map, outline })
+}
+
+/// `(…)` or `<…>` with `prefix` (plain ASCII) put in front of its bytes.
+fn prefixed(raw: &[u8], prefix: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len() + prefix.len() * 2);
+    out.push(raw[0]);
+    if raw[0] == b'<' {
+        for b in prefix.bytes() {
+            out.extend_from_slice(format!("{b:02X}").as_bytes());
+        }
+    } else {
+        out.extend_from_slice(prefix.as_bytes());
+    }
+    out.extend_from_slice(&raw[1..]);
+    out
+}
+
+/// The bytes a string stands for (for sorting the ID tree), or None when
+/// it is not a plain literal or hex string.
+fn string_bytes(raw: &[u8]) -> Option<Vec<u8>> {
+    match raw.first()? {
+        b'(' if !raw.contains(&b'\\') => Some(raw[1..raw.len() - 1].to_vec()),
+        b'<' => {
+            let digits: Vec<u8> = raw[1..raw.len() - 1].iter().copied().filter(|b| !is_space(*b)).collect();
+            digits.chunks(2).map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok().map(|b| if pair.len() == 1 { b << 4 } else { b })).collect()
+        }
+        _ => None,
+    }
+}
+
+/// Gives the IDs of table headers in a value (a structure element's `/ID`,
+/// the `/Headers` of a cell's attributes) the part's prefix.
+fn prefix_ids(value: &mut Value, prefix: &str) {
+    match value {
+        Value::Dict(entries) => {
+            let element = entries.iter().any(|(k, v)| k == b"Type" && *v == Value::Name(b"StructElem".to_vec()));
+            for (key, item) in entries.iter_mut() {
+                match (key.as_slice(), &mut *item) {
+                    (b"ID", Value::Str(raw)) if element => *raw = prefixed(raw, prefix),
+                    (b"Headers", Value::Array(ids)) => {
+                        for id in ids.iter_mut() {
+                            if let Value::Str(raw) = id {
+                                *raw = prefixed(raw, prefix);
+                            }
+                        }
+                    }
+                    _ => prefix_ids(item, prefix),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| prefix_ids(v, prefix)),
+        _ => {}
+    }
+}
+
+/// A string as UTF-16BE hex, as typst_pdf writes text strings.
+fn text_string(text: &str) -> Value {
+    let mut raw = b"<FEFF".to_vec();
+    for unit in text.encode_utf16() {
+        raw.extend_from_slice(format!("{unit:04X}").as_bytes());
+    }
+    raw.push(b'>');
+    Value::Str(raw)
+}
+
+/// Where a placeholder link goes: a page of the merged document (from 0)
+/// and the link's alternative text.
+pub struct Target {
+    pub page: usize,
+    pub alt: String,
+}
+
+/// The merged document: the parts in order. `links` maps each placeholder
+/// key (after [`LINK_PREFIX`]) to where it goes.
+pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>, String> {
+    if parts.is_empty() {
+        return Err("no parts to join".into());
+    }
+    let reads: Vec<Read> = parts.iter().enumerate().map(|(k, p)| read(&p.pdf).map_err(|e| format!("part {}: {e}", k + 1))).collect::<Result<_, _>>()?;
+    let shapes: Vec<Shape> = reads.iter().enumerate().map(|(k, r)| shape(r, k == 0).map_err(|e| format!("part {}: {e}", k + 1))).collect::<Result<_, _>>()?;
+
+    // New numbers: 1 catalog, 2 page tree, 3 structure tree root, 4 outline
+    // root; then every kept object of every part, in order.
+    const CATALOG: usize = 1;
+    const PAGES: usize = 2;
+    const STRUCT_ROOT: usize = 3;
+    const OUTLINES: usize = 4;
+    let mut next = 5;
+    let mut maps: Vec<Vec<Option<usize>>> = Vec::new();
+    for (k, (part, shape)) in reads.iter().zip(&shapes).enumerate() {
+        // Objects dropped (None) or standing for a merged one.
+        let mut special: HashMap<usize, Option<usize>> = HashMap::new();
+        special.insert(part.root, None);
+        for node in &shape.page_nodes {
+            special.insert(*node, Some(PAGES));
+        }
+        special.insert(shape.struct_root, Some(STRUCT_ROOT));
+        if let Some(n) = shape.parent_tree_object {
+            special.insert(n, None);
+        }
+        if let Some(n) = shape.outline {
+            special.insert(n, Some(OUTLINES));
+        }
+        if k > 0 {
+            special.insert(shape.document, Some(maps[0][shapes[0].document].expect("the first part's document is kept")));
+            if let Some(info) = part.info {
+                special.insert(info, None);
+            }
+            if let Some(metadata) = shape.catalog.get(b"Metadata").and_then(Value::as_ref) {
+                special.insert(metadata, None);
+            }
+        }
+        let mut map = vec![None; part.objects.len()];
+        for (number, object) in part.objects.iter().enumerate() {
+            if object.is_some() {
+                map[number] = special.get(&number).copied().unwrap_or_else(|| {
+                    next += 1;
+                    Some(next - 1)
+                });
+            }
+        }
+        maps.push(map);
+    }
+    let size = next;
+    let mut objects: Vec<Option<Object>> = (0..size).map(|_| None).collect();
+    let mut outlines = Vec::new();
+    for (part, shape) in reads.iter().zip(&shapes) {
+        let mut bookmarks = Vec::new();
+        if let Some(root) = shape.outline {
+            part.outline(part.value(root)?.get(b"First").and_then(Value::as_ref), &mut bookmarks)?;
+        }
+        outlines.push(bookmarks);
+    }
+    let (header, first_info, first_id) = (reads[0].header.clone(), reads[0].info, reads[0].id.clone());
+
+    // Every part's kept objects, renumbered, their parent tree keys moved.
+    let mut offset = 0i64;
+    let mut pages = Vec::new();
+    let mut kids = Vec::new();
+    let mut nums = Vec::new();
+    let mut ids: Vec<(Vec<u8>, Value)> = Vec::new();
+    let mut role_map: Vec<(Vec<u8>, Value)> = Vec::new();
+    for (k, (part, shape)) in reads.into_iter().zip(&shapes).enumerate() {
+        let map = &maps[k];
+        let renumber = |n: usize| map.get(n).copied().flatten();
+        let prefix = format!("p{k}-");
+        let dropped: Vec<usize> = shape.page_nodes.iter().copied().chain([part.root, shape.struct_root]).chain(shape.outline).collect();
+        for (number, object) in part.objects.into_iter().enumerate() {
+            let Some(mut object) = object else { continue };
+            let Some(new) = map[number] else { continue };
+            if dropped.contains(&number) || (k > 0 && number == shape.document) {
+                continue;
+            }
+            object.value.renumber(&renumber).map_err(|e| format!("part {}: {e}", k + 1))?;
+            for key in [&b"StructParents"[..], b"StructParent"] {
+                if let Some(Value::Int(n)) = object.value.get_mut(key) {
+                    *n += offset;
+                }
+            }
+            if k > 0 {
+                prefix_ids(&mut object.value, &prefix);
+            }
+            objects[new] = Some(object);
+        }
+        pages.extend(shape.pages.iter().map(|&p| Value::Ref(renumber(p).expect("pages are kept"))));
+        let mut part_kids = Value::Array(shape.kids.clone());
+        part_kids.renumber(&renumber)?;
+        if let Value::Array(items) = part_kids {
+            kids.extend(items);
+        }
+        for pair in shape.nums.chunks(2) {
+            let [Value::Int(key), value] = pair else { return Err(format!("part {}: the parent tree is not key, value pairs", k + 1)) };
+            let mut value = value.clone();
+            value.renumber(&renumber)?;
+            nums.push(Value::Int(key + offset));
+            nums.push(value);
+        }
+        for pair in shape.ids.chunks(2) {
+            let [Value::Str(raw), value] = pair else { return Err(format!("part {}: the ID tree is not name, value pairs", k + 1)) };
+            let raw = if k > 0 { prefixed(raw, &prefix) } else { raw.clone() };
+            let mut value = value.clone();
+            value.renumber(&renumber)?;
+            ids.push((raw, value));
+        }
+        for (role, target) in &shape.role_map {
+            match role_map.iter().find(|(r, _)| r == role) {
+                Some((_, existing)) if existing != target => return Err(format!("part {}: the role /{} maps differently", k + 1, String::from_utf8_lossy(role))),
+                Some(_) => {}
+                None => role_map.push((role.clone(), target.clone())),
+            }
+        }
+        offset += shape.next_key;
+    }
+    role_map.sort_by(|a, b| a.0.cmp(&b.0));
+
+    // Page objects get the one page tree as parent already (their old
+    // parents stand for it); links to placeholders become page links.
+    let page_numbers: Vec<usize> = pages.iter().filter_map(Value::as_ref).collect();
+    // The top edge of a page, where a link to it shows.
+    let tops: HashMap<usize, Value> = page_numbers
+        .iter()
+        .map(|&n| {
+            let top = objects[n].as_ref().and_then(|o| o.value.get(b"MediaBox")).and_then(Value::as_array).and_then(|b| b.get(3)).cloned();
+            (n, top.unwrap_or(Value::Null))
+        })
+        .collect();
+    let top_of = |n: usize| tops.get(&n).cloned().unwrap_or(Value::Null);
+    for object in objects.iter_mut().flatten() {
+        let value = &mut object.value;
+        if !value.is_name(b"Subtype", b"Link") {
+            continue;
+        }
+        let Some(Value::Str(uri)) = value.get(b"A").filter(|a| a.is_name(b"S", b"URI")).and_then(|a| a.get(b"URI")) else { continue };
+        let Some(key) = string_bytes(uri).and_then(|b| String::from_utf8(b).ok()).and_then(|s| s.strip_prefix(LINK_PREFIX).map(str::to_string)) else { continue };
+        let link = links.get(&key).ok_or_else(|| format!("a link to {LINK_PREFIX}{key}, which no part has"))?;
+        let target = *page_numbers.get(link.page).ok_or_else(|| format!("a link to page {} of {}", link.page + 1, page_numbers.len()))?;
+        value.remove(b"A");
+        value.set(b"Dest", Value::Array(vec![Value::Ref(target), Value::Name(b"XYZ".to_vec()), Value::Int(0), top_of(target), Value::Null]));
+        value.set(b"Contents", text_string(&link.alt));
+    }
+
+    // The outline: each part's bookmarks, a nested part's under the last
+    // top-level one before it.
+    let mut top: Vec<Bookmark> = Vec::new();
+    for (k, bookmarks) in outlines.into_iter().enumerate() {
+        let bookmarks = bookmarks.into_iter().map(|b| b.renumbered(&maps[k])).collect::<Option<Vec<_>>>().ok_or("an outline item is missing")?;
+        match top.last_mut() {
+            Some(last) if parts[k].nested => last.children.extend(bookmarks),
+            _ => top.extend(bookmarks),
+        }
+    }
+    fn link_outline(objects: &mut [Option<Object>], items: &[Bookmark], parent: usize) -> Result<(), String> {
+        for (i, item) in items.iter().enumerate() {
+            let value = &mut objects[item.number].as_mut().ok_or("an outline item is missing")?.value;
+            for key in [&b"Parent"[..], b"Prev", b"Next", b"First", b"Last", b"Count"] {
+                value.remove(key);
+            }
+            value.set(b"Parent", Value::Ref(parent));
+            if i > 0 {
+                value.set(b"Prev", Value::Ref(items[i - 1].number));
+            }
+            if let Some(next) = items.get(i + 1) {
+                value.set(b"Next", Value::Ref(next.number));
+            }
+            if let (Some(first), Some(last)) = (item.children.first(), item.children.last()) {
+                value.set(b"First", Value::Ref(first.number));
+                value.set(b"Last", Value::Ref(last.number));
+                // Negative: closed, with that many items under it.
+                let count = item.visible();
+                value.set(b"Count", Value::Int(if item.open { count } else { -count }));
+            }
+            link_outline(objects, &item.children, item.number)?;
+        }
+        Ok(())
+    }
+    link_outline(&mut objects, &top, OUTLINES)?;
+
+    // The first part's /Document element holds every part's elements.
+    let document = maps[0][shapes[0].document].expect("kept");
+    objects[document].as_mut().ok_or("the document element is missing")?.value.set(b"K", Value::Array(kids));
+
+    let mut root = vec![
+        (b"Type".to_vec(), Value::Name(b"StructTreeRoot".to_vec())),
+        (b"K".to_vec(), Value::Array(vec![Value::Ref(document)])),
+        (b"ParentTree".to_vec(), Value::Dict(vec![(b"Nums".to_vec(), Value::Array(nums))])),
+        (b"ParentTreeNextKey".to_vec(), Value::Int(offset)),
+    ];
+    if !role_map.is_empty() {
+        root.push((b"RoleMap".to_vec(), Value::Dict(role_map)));
+    }
+    if !ids.is_empty() {
+        // A name tree's keys are sorted by their bytes.
+        let mut keyed = Vec::with_capacity(ids.len());
+        for (raw, value) in ids {
+            keyed.push((string_bytes(&raw).ok_or("an ID that is not a plain string")?, raw, value));
+        }
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        let names = keyed.into_iter().flat_map(|(_, raw, value)| [Value::Str(raw), value]).collect();
+        root.push((b"IDTree".to_vec(), Value::Dict(vec![(b"Names".to_vec(), Value::Array(names))])));
+    }
+    objects[STRUCT_ROOT] = Some(Object { value: Value::Dict(root), stream: None });
+    let page_count = pages.len();
+    objects[PAGES] = Some(Object {
+        value: Value::Dict(vec![
+            (b"Type".to_vec(), Value::Name(b"Pages".to_vec())),
+            (b"Count".to_vec(), Value::Int(page_count as i64)),
+            (b"Kids".to_vec(), Value::Array(pages)),
+        ]),
+        stream: None,
+    });
+    if !top.is_empty() {
+        let count: i64 = top.iter().map(|b| 1 + if b.open { b.visible() } else { 0 }).sum();
+        objects[OUTLINES] = Some(Object {
+            value: Value::Dict(vec![
+                (b"Type".to_vec(), Value::Name(b"Outlines".to_vec())),
+                (b"Count".to_vec(), Value::Int(count)),
+                (b"First".to_vec(), Value::Ref(top[0].number)),
+                (b"Last".to_vec(), Value::Ref(top[top.len() - 1].number)),
+            ]),
+            stream: None,
+        });
+    }
+
+    // The first part's catalog, renumbered, for the whole.
+    let mut catalog = shapes[0].catalog.clone();
+    catalog.remove(b"Outlines");
+    catalog.renumber(&|n| maps[0].get(n).copied().flatten())?;
+    if !top.is_empty() {
+        catalog.set(b"Outlines", Value::Ref(OUTLINES));
+    }
+    // The XMP metadata counts the pages.
+    if let Some(metadata) = catalog.get(b"Metadata").and_then(Value::as_ref) {
+        let object = objects[metadata].as_mut().ok_or("the metadata is missing")?;
+        if object.value.get(b"Filter").is_some() {
+            return Err("the XMP metadata is compressed".into());
+        }
+        if let Some(data) = object.stream.as_mut() {
+            *data = count_pages(data, page_count)?;
+        }
+    }
+    objects[CATALOG] = Some(Object { value: catalog, stream: None });
+    let info = first_info.and_then(|n| maps[0].get(n).copied().flatten());
+    Ok(write(&header, &objects, CATALOG, info, first_id.as_deref()))
+}
+
+/// The XMP packet with `<xmpTPg:NPages>` set to `pages`.
+fn count_pages(xmp: &[u8], pages: usize) -> Result<Vec<u8>, String> {
+    let (open, close) = (&b"<xmpTPg:NPages>"[..], &b"</xmpTPg:NPages>"[..]);
+    let Some(start) = xmp.windows(open.len()).position(|w| w == open) else { return Ok(xmp.to_vec()) };
+    let from = start + open.len();
+    let end = from + xmp[from..].windows(close.len()).position(|w| w == close).ok_or("the XMP page count is not closed")?;
+    let mut out = xmp[..from].to_vec();
+    out.extend_from_slice(pages.to_string().as_bytes());
+    out.extend_from_slice(&xmp[end..]);
+    Ok(out)
+}
+
+/// A classic PDF as pdf-writer lays one out: header, objects in order, the
+/// cross-reference table and the trailer.
+fn write(header: &[u8], objects: &[Option<Object>], root: usize, info: Option<usize>, id: Option<&[u8]>) -> Vec<u8> {
+    let mut out = header.to_vec();
+    let mut offsets = vec![None; objects.len()];
+    for (number, object) in objects.iter().enumerate() {
+        let Some(object) = object else { continue };
+        offsets[number] = Some(out.len());
+        out.extend_from_slice(format!("{number} 0 obj\n").as_bytes());
+        match &object.stream {
+            Some(data) => {
+                let mut value = object.value.clone();
+                value.set(b"Length", Value::Int(data.len() as i64));
+                value.write(&mut out);
+                out.extend_from_slice(b"\nstream\n");
+                out.extend_from_slice(data);
+                out.extend_from_slice(b"\nendstream");
+            }
+            None => object.value.write(&mut out),
+        }
+        out.extend_from_slice(b"\nendobj\n\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n", objects.len()).as_bytes());
+    // Free entries chain to the next free one, the last back to 0.
+    let free: Vec<usize> = (0..objects.len()).filter(|&n| offsets[n].is_none()).collect();
+    for number in 0..objects.len() {
+        match offsets[number] {
+            Some(offset) => out.extend_from_slice(format!("{offset:010} 00000 n\r\n").as_bytes()),
+            None => {
+                let at = free.iter().position(|&f| f == number).expect("listed");
+                let next_free = free.get(at + 1).copied().unwrap_or(0);
+                let generation = if number == 0 { 65535 } else { 0 };
+                out.extend_from_slice(format!("{next_free:010} {generation:05} f\r\n").as_bytes());
+            }
+        }
+    }
+    out.extend_from_slice(format!("trailer\n<</Size {}/Root {root} 0 R", objects.len()).as_bytes());
+    if let Some(info) = info {
+        out.extend_from_slice(format!("/Info {info} 0 R").as_bytes());
+    }
+    if let Some(id) = id {
+        out.extend_from_slice(b"/ID ");
+        out.extend_from_slice(id);
+    }
+    out.extend_from_slice(format!(">>\nstartxref\n{xref}\n%%EOF").as_bytes());
+    out
+}
