@@ -74,6 +74,15 @@ impl BuildCache {
         self.previous.get(path).filter(|cached| cached.key == key && self.untouched(path, cached))
     }
 
+    /// The bytes of the file at `path` as the last build wrote it with
+    /// `key`, when it is still there untouched and they hash as recorded:
+    /// an intermediate file (a booklet's part) a document is made from.
+    pub fn reuse_bytes(&self, path: &str, key: &str) -> Option<(Vec<u8>, &CachedFile)> {
+        let cached = self.reuse(path, key)?;
+        let bytes = std::fs::read(self.dir.join(path)).ok()?;
+        (hex(&Sha256::digest(&bytes)) == cached.sha256).then_some((bytes, cached))
+    }
+
     /// True when the file at `path` already holds bytes with `sha256` as
     /// the last build wrote them: a cheap document that came out the same
     /// need not be written again.

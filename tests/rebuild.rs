@@ -10,6 +10,10 @@ use gyokaku::progress::forms::example_forms;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+#[path = "../examples/make_sample_inputs.rs"]
+#[allow(dead_code)]
+mod sample_inputs;
+
 fn sample_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs")
 }
@@ -109,6 +113,46 @@ fn a_rebuild_redoes_only_what_changed_and_matches_a_clean_build() {
     let forced = build_into(input.path(), out.path(), true);
     assert!(forced.kept.is_empty());
     assert_eq!(contents(out.path()), contents(clean_out.path()));
+}
+
+#[test]
+fn a_resent_proposal_lays_out_only_its_departments_part_of_the_booklet() {
+    let input = tempfile::tempdir().unwrap();
+    copy_dir(&sample_dir(), input.path());
+    let out = tempfile::tempdir().unwrap();
+    build_into(input.path(), out.path(), false);
+    let before = contents(out.path());
+    let parts_folder = gyokaku::commands::build::PARTS_FOLDER;
+    let parts: Vec<&String> = before.keys().filter(|p| p.starts_with(parts_folder) && p.ends_with(".part")).collect();
+    assert_eq!(parts.len(), 11, "the cover and front matter, then ten departments: {parts:?}");
+
+    let modified = |path: &str| std::fs::metadata(out.path().join(path)).unwrap().modified().unwrap();
+    let times: BTreeMap<&String, std::time::SystemTime> = parts.iter().map(|p| (*p, modified(p))).collect();
+    // 福祉部 resends its 素案 with one more sentence in its longest cell.
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/transcription/06_福祉部.tsv");
+    let mut department = sample_inputs::parse(&source);
+    let cell = department.sheets[0].iter_mut().flatten().max_by_key(|c| c.len()).unwrap();
+    cell.push_str("（再提出で追記）");
+    sample_inputs::build(&department, None, &input.path().join("submissions")).unwrap();
+
+    let rebuilt = build_into(input.path(), out.path(), false);
+    assert!(!rebuilt.kept.iter().any(|p| p.contains(parts_folder)), "parts are not deliverables: {:?}", rebuilt.kept);
+    assert!(!rebuilt.files.iter().any(|f| f.path.contains(parts_folder)), "nor listed in the manifest");
+    let after = contents(out.path());
+    let changed: Vec<&&String> = parts.iter().filter(|p| before[**p] != after[**p]).collect();
+    // 福祉部's part is laid out again; no other department's is (its file
+    // is not even written again).
+    assert!(changed.iter().any(|p| p.contains("福祉部")), "{changed:?}");
+    assert!(changed.iter().all(|p| p.contains("福祉部") || p.contains("表紙")), "{changed:?}");
+    let rewritten: Vec<&&String> = parts.iter().filter(|p| modified(p) != times[**p]).collect();
+    assert!(rewritten.iter().all(|p| p.contains("福祉部") || p.contains("表紙")), "{rewritten:?}");
+    let booklet = rebuilt.files.iter().find(|f| f.kind == "booklet").unwrap();
+    assert!(!rebuilt.kept.contains(&booklet.path));
+    assert!(before[&booklet.path] != after[&booklet.path]);
+
+    let clean_out = tempfile::tempdir().unwrap();
+    build_into(input.path(), clean_out.path(), true);
+    assert_eq!(contents(out.path()), contents(clean_out.path()), "the rebuilt folder, parts and all, is what a clean build makes");
 }
 
 #[test]

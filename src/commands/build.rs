@@ -8,7 +8,7 @@
 
 use crate::cache::BuildCache;
 use crate::config::PlanConfig;
-use crate::documents::booklet::{BookletData, DocumentMeta, ItemSheetsData, PriorityListData, booklet_title, volume_count};
+use crate::documents::booklet::{BookletData, BookletPart, DocumentMeta, ItemSheetsData, PriorityListData, booklet_title, volume_count};
 use crate::documents::progress_report::ProgressReportData;
 use crate::documents::summary::SummaryData;
 use crate::documents::{items_xlsx, priority_xlsx, progress_report_xlsx};
@@ -225,7 +225,10 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     }
 
     progress.set_message("writing");
-    let mut files: Vec<ManifestEntry> = placed.iter().map(|p| p.entry.clone()).collect();
+    // The booklet's parts are the build's own, not deliverables: recorded
+    // for the next build, not listed.
+    let delivered = |p: &&Placed| !PART_KINDS.contains(&p.entry.kind);
+    let mut files: Vec<ManifestEntry> = placed.iter().filter(delivered).map(|p| p.entry.clone()).collect();
     let manifest = Manifest {
         plan: config.plan.name.clone(),
         document_date: config.document_date(),
@@ -240,7 +243,8 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     // this build replaced; manifest.json always matches the files beside it.
     cache.invalidate()?;
     staging.commit("manifest.json", &manifest_bytes)?;
-    remove_left_over(&options.out_dir, &cache, &files)?;
+    let written: Vec<ManifestEntry> = placed.iter().map(|p| p.entry.clone()).collect();
+    remove_left_over(&options.out_dir, &cache, &written)?;
     let record: Vec<(String, String, String, Option<usize>)> =
         placed.iter().map(|p| (p.entry.path.clone(), p.key.clone(), p.entry.sha256.clone(), p.entry.pages)).collect();
     cache.save(&record)?;
@@ -252,7 +256,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     });
     progress.inc(1);
     print_time("stage: commit", started);
-    let kept = placed.iter().filter(|p| p.reused).map(|p| p.entry.path.clone()).collect();
+    let kept = placed.iter().filter(delivered).filter(|p| p.reused).map(|p| p.entry.path.clone()).collect();
     Ok(Outcome { run, config, files, kept, failures, warnings, refused })
 }
 
@@ -354,6 +358,15 @@ fn remove_left_over(out_dir: &Path, cache: &BuildCache, files: &[ManifestEntry])
     let kept: std::collections::HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     for path in cache.previous_paths().filter(|p| !kept.contains(p)) {
         let _ = std::fs::remove_file(out_dir.join(path));
+    }
+    // Parts no longer used (a department gone, a build without the record).
+    if let Ok(entries) = std::fs::read_dir(out_dir.join(PARTS_FOLDER)) {
+        for entry in entries.flatten() {
+            let path = format!("{PARTS_FOLDER}/{}", entry.file_name().to_string_lossy());
+            if !kept.contains(path.as_str()) && !entry.file_name().to_string_lossy().starts_with(crate::write::TEMP_PREFIX) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
     }
     let returns: Vec<String> = files.iter().filter(|f| matches!(f.kind, "return_xlsx" | "department_html" | "department_pdf")).map(|f| f.path.clone()).collect();
     crate::commands::validate::remove_stale_returns(out_dir, &returns)
@@ -502,12 +515,12 @@ impl Job {
                     Some(v) => (pdf_name(&format!("{}_分冊{}", names.booklet, v.number)), format!("booklet-{}", v.number)),
                     None => (pdf_name(&names.booklet), "booklet".to_string()),
                 };
-                let placed = cx.typeset("booklet", path.clone(), cx.key(&path, &data), || typeset_booklet_pdf(typesetter, &data, &ident))?;
+                let done = booklet_volume(cx, &data, path, &ident)?;
                 if data.volume.is_some() {
                     // The next volume starts from a small memo cache.
                     comemo::evict(2);
                 }
-                Ok(one(placed))
+                Ok(done)
             }
             Job::Summary => {
                 let data = SummaryData::new(items, &unstamped);
@@ -645,42 +658,168 @@ fn item_sheet_pdfs(cx: &Context, items: &[Item]) -> Result<Done, String> {
     Ok(done)
 }
 
+/// Folder in the output folder with the booklet's parts as last laid out
+/// (each a deflated PDF and its index), so a rebuild lays out only the parts whose
+/// data changed and joins them with the others' kept PDFs.
+pub const PARTS_FOLDER: &str = ".gyokaku-parts";
+
+/// Kinds of the files in `PARTS_FOLDER`: kept in the build record, not
+/// listed in the manifest.
+const PART_KINDS: [&str; 2] = ["booklet_part", "booklet_part_index"];
+
+/// A part's PDF as kept: deflated, as typst_pdf writes the dictionaries
+/// uncompressed (a sample's parts take 1 MB, not 4).
+fn pack_part(pdf: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::with_capacity(pdf.len() / 3), flate2::Compression::fast());
+    encoder.write_all(pdf).expect("writing to memory");
+    encoder.finish().expect("writing to memory")
+}
+
+fn unpack_part(packed: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut pdf = Vec::with_capacity(packed.len() * 3);
+    flate2::read::ZlibDecoder::new(packed).read_to_end(&mut pdf).ok()?;
+    Some(pdf)
+}
+
+/// What a part's index file holds beside its PDF.
+#[derive(Serialize, serde::Deserialize)]
+struct PartIndex {
+    pages: usize,
+    /// Each 個票's 項目番号 and the page (from 1) of the part it starts on.
+    starts: Vec<(i64, usize)>,
+}
+
+/// One part of a booklet volume laid out and exported as a part for
+/// joining; `k` is its place among the volume's parts, the first of which
+/// gives the whole its identifier.
+fn lay_out_part(typesetter: &Typesetter, part: &BookletPart, ident: &str, k: usize) -> Result<(Vec<u8>, PartIndex, Vec<String>), String> {
+    let compiled = typesetter.compile("booklet.typ", &part.data).map_err(|e| e.to_string())?;
+    let starts = crate::typeset::labelled_metadata(&compiled.document, "item-start")
+        .into_iter()
+        .filter_map(|(value, page)| match value {
+            typst::foundations::Value::Int(number) => Some((number, page)),
+            _ => None,
+        })
+        .collect();
+    let pdf = typesetter.pdf_part(&compiled.document, &part_ident(ident, k)).map_err(|e| e.to_string())?;
+    Ok((pdf, PartIndex { pages: compiled.document.pages().len(), starts }, compiled.warnings))
+}
+
+fn part_ident(ident: &str, k: usize) -> String {
+    if k == 0 { ident.to_string() } else { format!("{ident}-part-{k}") }
+}
+
+/// The parts, in order, joined into the volume's PDF (packed); with its
+/// page count.
+fn join_parts(parts: &[BookletPart], laid: Vec<(Vec<u8>, PartIndex)>, ident: &str) -> Result<(Vec<u8>, usize), String> {
+    use crate::typeset::merge::{Part, Target, merge};
+    if let [(pdf, index)] = &laid[..] {
+        // One part (a volume of front matter only) is the whole.
+        return Ok((crate::typeset::compact::compact(pdf.clone()), index.pages));
+    }
+    let mut joined = Vec::with_capacity(laid.len());
+    let mut links = std::collections::HashMap::new();
+    let mut pages = 0;
+    for (part, (pdf, index)) in parts.iter().zip(laid) {
+        for (number, page) in index.starts {
+            links.entry(number.to_string()).or_insert(Target { page: pages + page - 1, alt: format!("項目{number}の個票") });
+        }
+        pages += index.pages;
+        joined.push(Part { pdf, nested: part.nested });
+    }
+    let merged = merge(&joined, &links).map_err(|e| format!("joining the parts of {ident}: {e}"))?;
+    Ok((crate::typeset::compact::compact(merged), pages))
+}
+
 /// A booklet volume's PDF: its parts laid out side by side, each exported,
 /// and joined (typeset::merge). Returns the bytes, the page count and the
 /// template's warnings.
 pub fn typeset_booklet_pdf(typesetter: &Typesetter, data: &BookletData, ident: &str) -> Result<(Vec<u8>, Option<usize>, Vec<String>), String> {
-    use crate::typeset::merge::{Part, Target, merge};
     let parts = data.parts();
-    let laid: Vec<Result<(Part, usize, Vec<(typst::foundations::Value, usize)>, Vec<String>), String>> = parts
-        .par_iter()
-        .enumerate()
-        .map(|(k, part)| {
-            let compiled = typesetter.compile("booklet.typ", &part.data).map_err(|e| e.to_string())?;
-            let starts = crate::typeset::labelled_metadata(&compiled.document, "item-start");
-            // The whole takes the first part's identifier.
-            let part_ident = if k == 0 { ident.to_string() } else { format!("{ident}-part-{k}") };
-            let pdf = typesetter.pdf_part(&compiled.document, &part_ident).map_err(|e| e.to_string())?;
-            Ok((Part { pdf, nested: part.nested }, compiled.document.pages().len(), starts, compiled.warnings))
-        })
-        .collect();
-    let mut joined = Vec::new();
-    let mut links = std::collections::HashMap::new();
+    let laid: Vec<Result<(Vec<u8>, PartIndex, Vec<String>), String>> = parts.par_iter().enumerate().map(|(k, part)| lay_out_part(typesetter, part, ident, k)).collect();
     let mut warnings = Vec::new();
-    let mut pages = 0;
+    let mut exported = Vec::new();
     for result in laid {
-        let (part, count, starts, part_warnings) = result?;
-        for (value, page) in starts {
-            if let typst::foundations::Value::Int(number) = value {
-                let target = Target { page: pages + page - 1, alt: format!("項目{number}の個票") };
-                links.entry(number.to_string()).or_insert(target);
-            }
-        }
-        pages += count;
-        joined.push(part);
+        let (pdf, index, part_warnings) = result?;
+        exported.push((pdf, index));
         warnings.extend(part_warnings);
     }
-    let merged = merge(&joined, &links).map_err(|e| format!("joining the parts of {ident}: {e}"))?;
-    Ok((crate::typeset::compact::compact(merged), Some(pages), warnings))
+    let (bytes, pages) = join_parts(&parts, exported, ident)?;
+    Ok((bytes, Some(pages), warnings))
+}
+
+/// The booklet volume `data` at `path`, made as `typeset_booklet_pdf`
+/// makes it, but with the parts kept in `PARTS_FOLDER`: a part whose data
+/// is unchanged since the last build is not laid out again.
+fn booklet_volume(cx: &Context, data: &BookletData, path: String, ident: &str) -> Result<Done, String> {
+    let parts = data.parts();
+    let stem = safe_file_name(path.trim_end_matches(".pdf"));
+    // Each part's PDF and index file, and their content key.
+    let files: Vec<(String, String, String)> = parts
+        .iter()
+        .enumerate()
+        .map(|(k, part)| {
+            let name = part.department.as_deref().map_or_else(|| "表紙".to_string(), safe_file_name);
+            let pdf = format!("{PARTS_FOLDER}/{stem}_{name}.part");
+            let key = cx.key(&pdf, &(&part.data, part.nested, part_ident(ident, k)));
+            (pdf.clone(), format!("{PARTS_FOLDER}/{stem}_{name}.json"), key)
+        })
+        .collect();
+    let kept = |path: &str, key: &str, kind: &'static str| {
+        cx.cache.reuse(path, key).map(|cached| Placed {
+            entry: ManifestEntry { kind, path: path.to_string(), pages: cached.pages, sha256: cached.sha256.clone() },
+            key: key.to_string(),
+            reused: true,
+        })
+    };
+    let mut done = Done::default();
+    let key = cx.key(&path, data);
+    if let Some(booklet) = kept(&path, &key, "booklet") {
+        // Unchanged: the parts stay for the next change.
+        done.files.push(booklet);
+        for (pdf, index, key) in &files {
+            done.files.extend(kept(pdf, key, PART_KINDS[0]).into_iter().chain(kept(index, key, PART_KINDS[1])));
+        }
+        return Ok(done);
+    }
+    // The parts kept from the last build, as bytes; the others laid out.
+    let reused: Vec<Option<(Vec<u8>, PartIndex)>> = files
+        .iter()
+        .map(|(pdf, index, key)| {
+            let (index_bytes, _) = cx.cache.reuse_bytes(index, key)?;
+            let index = serde_json::from_slice(&index_bytes).ok()?;
+            let (packed, _) = cx.cache.reuse_bytes(pdf, key)?;
+            Some((unpack_part(&packed)?, index))
+        })
+        .collect();
+    let laid: Vec<Result<Option<(Vec<u8>, PartIndex, Vec<String>)>, String>> = parts
+        .par_iter()
+        .enumerate()
+        .zip(&reused)
+        .map(|((k, part), reused)| if reused.is_some() { Ok(None) } else { lay_out_part(cx.typesetter, part, ident, k).map(Some) })
+        .collect();
+    let mut exported = Vec::with_capacity(parts.len());
+    for (((pdf_path, index_path, key), reused), laid) in files.iter().zip(reused).zip(laid) {
+        match (reused, laid?) {
+            (Some(kept_part), _) => {
+                done.files.extend(kept(pdf_path, key, PART_KINDS[0]).into_iter().chain(kept(index_path, key, PART_KINDS[1])));
+                exported.push(kept_part);
+            }
+            (None, Some((pdf, index, warnings))) => {
+                done.files.push(cx.place(PART_KINDS[0], pdf_path.clone(), key.clone(), &pack_part(&pdf), Some(index.pages))?);
+                let json = serde_json::to_vec(&index).expect("an index serialises");
+                done.files.push(cx.place(PART_KINDS[1], index_path.clone(), key.clone(), &json, None)?);
+                done.warnings.extend(warnings);
+                exported.push((pdf, index));
+            }
+            (None, None) => unreachable!("a part neither kept nor laid out"),
+        }
+    }
+    let (bytes, pages) = join_parts(&parts, exported, ident)?;
+    done.files.push(cx.place("booklet", path, key, &bytes, Some(pages))?);
+    Ok(done)
 }
 
 /// Lays out the 素案 booklet (exposed for tests and benchmarks).
