@@ -167,11 +167,18 @@ pub struct BookletData {
     pub sheets_heading: bool,
 }
 
+/// At most about this many parts of 個票 in a booklet volume: one per
+/// department where departments are many items each, small departments
+/// grouped where they are not (a prefecture's thousand municipalities of a
+/// few items each would otherwise be a thousand font subsets to embed).
+pub const MAX_SHEET_PARTS: usize = 12;
+
 /// A part of a booklet volume, laid out on its own and joined to the others
 /// after export (see typeset::merge).
 pub struct BookletPart {
     pub data: BookletData,
-    /// Which department's 個票 it holds (None: the cover and front matter).
+    /// The first department whose 個票 it holds (None: the cover and front
+    /// matter).
     pub department: Option<String>,
     /// Its bookmarks go under 取組項目個票, which an earlier part holds.
     pub nested: bool,
@@ -264,34 +271,45 @@ impl BookletData {
     }
 
     /// The parts this volume is joined from: the cover (with the front
-    /// matter in the first or only volume), then each department's 個票.
-    /// One department resending its 素案 changes the front matter and its
-    /// own part; the others' PDFs can be kept.
+    /// matter in the first or only volume), then the 個票 of whole
+    /// departments, consecutive ones together until a part holds at least
+    /// its share of `MAX_SHEET_PARTS`. One department resending its 素案
+    /// changes the front matter and its own part; the others' PDFs can be
+    /// kept.
     pub fn parts(&self) -> Vec<BookletPart> {
         let mut front = self.clone();
         front.items.clear();
         // Links to 個票 only where they are in the same file.
         front.link_items = self.volume.is_none() && !self.items.is_empty();
         let mut parts = vec![BookletPart { data: front, department: None, nested: false }];
-        for department in &self.departments {
+        let share = self.items.len().div_ceil(MAX_SHEET_PARTS).max(1);
+        let mut group: Vec<(DepartmentRange, Vec<ItemSheet>)> = Vec::new();
+        let mut departments = self.departments.iter().peekable();
+        while let Some(department) = departments.next() {
             let items: Vec<ItemSheet> = self.items.iter().filter(|i| i.number >= department.first && i.number <= department.last).cloned().collect();
-            if items.is_empty() {
+            if !items.is_empty() {
+                group.push((department.clone(), items));
+            }
+            let held: usize = group.iter().map(|(_, items)| items.len()).sum();
+            if held == 0 || (held < share && departments.peek().is_some()) {
                 continue;
             }
             let first = parts.len() == 1;
+            let label = group[0].0.label.clone();
+            let (ranges, items): (Vec<DepartmentRange>, Vec<Vec<ItemSheet>>) = std::mem::take(&mut group).into_iter().unzip();
             let data = BookletData {
                 meta: self.meta.clone(),
                 organisation: Organisation { departments: Vec::new(), total: 0 },
                 list: Vec::new(),
-                departments: vec![department.clone()],
-                items,
+                departments: ranges,
+                items: items.concat(),
                 front: false,
                 volume: self.volume.clone(),
                 cover: false,
                 link_items: false,
                 sheets_heading: first,
             };
-            parts.push(BookletPart { data, department: Some(department.label.clone()), nested: !first });
+            parts.push(BookletPart { data, department: Some(label), nested: !first });
         }
         parts
     }

@@ -255,22 +255,21 @@ fn parse(data: &[u8], i: usize, depth: usize) -> Result<(Value, usize), String> 
     }
 }
 
-/// An object: its value and, for a stream, its data as written.
-struct Object {
-    value: Value,
-    stream: Option<Vec<u8>>,
-}
-
-/// A part read: its objects by number and its trailer's references.
-struct Read {
-    objects: Vec<Option<Object>>,
+/// A part read: where each object's value (and stream data) is, and its
+/// trailer's references. Objects are parsed when needed, one at a time, so
+/// joining holds the parts' bytes and the result, not a tree of every
+/// object.
+struct Read<'a> {
+    pdf: &'a [u8],
+    /// Each object's value offset and stream data range, by number.
+    objects: Vec<Option<(usize, Option<(usize, usize)>)>>,
     root: usize,
     info: Option<usize>,
     id: Option<Vec<u8>>,
-    header: Vec<u8>,
+    header: &'a [u8],
 }
 
-fn read(pdf: &[u8]) -> Result<Read, String> {
+fn read(pdf: &[u8]) -> Result<Read<'_>, String> {
     let unexpected = || "not laid out as typst_pdf writes its files".to_string();
     let (startxref_at, xref_at) = startxref(pdf).ok_or_else(unexpected)?;
     let (entries, trailer_at) = xref_table(pdf, xref_at).ok_or_else(unexpected)?;
@@ -278,7 +277,7 @@ fn read(pdf: &[u8]) -> Result<Read, String> {
     let reference = |raw: &[u8]| integer(raw, 0).map(|(n, _)| n).ok_or_else(unexpected);
     let root = reference(trailer.root)?;
     let info = trailer.info.map(reference).transpose()?;
-    let mut objects: Vec<Option<Object>> = (0..entries.len()).map(|_| None).collect();
+    let mut objects = vec![None; entries.len()];
     let mut header_end = pdf.len();
     for (number, entry) in entries.iter().enumerate() {
         let Entry::InUse { offset, generation } = *entry else { continue };
@@ -292,35 +291,37 @@ fn read(pdf: &[u8]) -> Result<Read, String> {
         if found != number || !pdf[i..].starts_with(b"obj") {
             return Err(unexpected());
         }
-        let (value, end) = parse(pdf, skip_space(pdf, i + 3), 0).map_err(|e| format!("object {number}: {e}"))?;
+        let start = skip_space(pdf, i + 3);
+        let (value, end) = parse(pdf, start, 0).map_err(|e| format!("object {number}: {e}"))?;
         let after = skip_space(pdf, end);
         let stream = if pdf[after..].starts_with(b"stream") {
             let data_start = after + if pdf[after..].starts_with(b"stream\r\n") { 8 } else { 7 };
             let length = value.get(b"Length").and_then(Value::as_int).ok_or_else(unexpected)? as usize;
-            let data = pdf.get(data_start..data_start + length).ok_or_else(unexpected)?;
-            let tail = skip_space(pdf, data_start + length);
-            if !pdf[tail..].starts_with(b"endstream") {
+            let data_end = data_start + length;
+            if data_end > pdf.len() || !pdf[skip_space(pdf, data_end)..].starts_with(b"endstream") {
                 return Err(unexpected());
             }
-            Some(data.to_vec())
+            Some((data_start, data_end))
         } else if pdf[after..].starts_with(b"endobj") {
             None
         } else {
             return Err(unexpected());
         };
-        objects[number] = Some(Object { value, stream });
+        objects[number] = Some((start, stream));
     }
     let id = trailer.id.map(<[u8]>::to_vec);
-    Ok(Read { objects, root, info, id, header: pdf[..header_end.min(pdf.len())].to_vec() })
+    Ok(Read { pdf, objects, root, info, id, header: &pdf[..header_end.min(pdf.len())] })
 }
 
-impl Read {
-    fn value(&self, number: usize) -> Result<&Value, String> {
-        self.objects.get(number).and_then(Option::as_ref).map(|o| &o.value).ok_or_else(|| format!("object {number} is missing"))
+impl Read<'_> {
+    fn value(&self, number: usize) -> Result<Value, String> {
+        let (start, _) = self.objects.get(number).copied().flatten().ok_or_else(|| format!("object {number} is missing"))?;
+        Ok(parse(self.pdf, start, 0)?.0)
     }
 
-    /// The page objects in order, and the page tree nodes.
-    fn pages(&self, node: usize, pages: &mut Vec<usize>, nodes: &mut Vec<usize>) -> Result<(), String> {
+    /// The page objects in order with the top edge of each (where a link
+    /// to it shows), and the page tree nodes.
+    fn pages(&self, node: usize, pages: &mut Vec<(usize, Value)>, nodes: &mut Vec<usize>) -> Result<(), String> {
         let value = self.value(node)?;
         if value.is_name(b"Type", b"Pages") {
             nodes.push(node);
@@ -328,7 +329,8 @@ impl Read {
                 self.pages(kid.as_ref().ok_or("a page tree kid that is not a reference")?, pages, nodes)?;
             }
         } else {
-            pages.push(node);
+            let top = value.get(b"MediaBox").and_then(Value::as_array).and_then(|b| b.get(3)).cloned().unwrap_or(Value::Null);
+            pages.push((node, top));
         }
         Ok(())
     }
@@ -378,7 +380,8 @@ impl Bookmark {
 /// What joining needs of one part.
 struct Shape {
     catalog: Value,
-    pages: Vec<usize>,
+    /// Each page and its top edge.
+    pages: Vec<(usize, Value)>,
     page_nodes: Vec<usize>,
     struct_root: usize,
     /// The part's `/Document` element and its kids.
@@ -393,14 +396,14 @@ struct Shape {
     outline: Option<usize>,
 }
 
-fn shape(part: &Read, first: bool) -> Result<Shape, String> {
-    let catalog = part.value(part.root)?.clone();
+fn shape(part: &Read<'_>, first: bool) -> Result<Shape, String> {
+    let catalog = part.value(part.root)?;
     let pages_root = catalog.get(b"Pages").and_then(Value::as_ref).ok_or("no page tree")?;
     let (mut pages, mut page_nodes) = (Vec::new(), Vec::new());
     part.pages(pages_root, &mut pages, &mut page_nodes)?;
     let struct_root = catalog.get(b"StructTreeRoot").and_then(Value::as_ref).ok_or("not tagged")?;
     let root = part.value(struct_root)?;
-    if let Value::Dict(entries) = root {
+    if let Value::Dict(entries) = &root {
         for (key, _) in entries {
             if !matches!(key.as_slice(), b"Type" | b"K" | b"ParentTree" | b"ParentTreeNextKey" | b"RoleMap" | b"IDTree") {
                 return Err(format!("the structure tree has /{}, which joining does not know", String::from_utf8_lossy(key)));
@@ -421,7 +424,7 @@ fn shape(part: &Read, first: bool) -> Result<Shape, String> {
     };
     let (parent_tree, parent_tree_object) = match root.get(b"ParentTree").ok_or("no parent tree")? {
         Value::Ref(n) => (part.value(*n)?, Some(*n)),
-        direct => (direct, None),
+        direct => (direct.clone(), None),
     };
     if parent_tree.get(b"Kids").is_some() {
         return Err("the parent tree has /Kids, which joining does not know".into());
@@ -566,69 +569,46 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
         maps.push(map);
     }
     let size = next;
-    let mut objects: Vec<Option<Object>> = (0..size).map(|_| None).collect();
-    let mut outlines = Vec::new();
-    for (part, shape) in reads.iter().zip(&shapes) {
-        let mut bookmarks = Vec::new();
-        if let Some(root) = shape.outline {
-            part.outline(part.value(root)?.get(b"First").and_then(Value::as_ref), &mut bookmarks)?;
-        }
-        outlines.push(bookmarks);
-    }
-    let (header, first_info, first_id) = (reads[0].header.clone(), reads[0].info, reads[0].id.clone());
 
-    // Every part's kept objects, renumbered, their parent tree keys moved.
-    let mut offset = 0i64;
-    let mut pages = Vec::new();
-    let mut kids = Vec::new();
-    let mut nums = Vec::new();
+    // What the joined parts share, from their shapes: the pages, the
+    // /Document element's kids, the parent tree, the IDs and the roles.
+    let mut offsets = Vec::with_capacity(shapes.len());
+    let (mut pages, mut tops, mut kids, mut nums) = (Vec::new(), HashMap::new(), Vec::new(), Vec::new());
     let mut ids: Vec<(Vec<u8>, Value)> = Vec::new();
     let mut role_map: Vec<(Vec<u8>, Value)> = Vec::new();
-    for (k, (part, shape)) in reads.into_iter().zip(&shapes).enumerate() {
-        let map = &maps[k];
-        let renumber = |n: usize| map.get(n).copied().flatten();
+    let mut offset = 0i64;
+    for (k, shape) in shapes.iter().enumerate() {
+        let context = |e: String| format!("part {}: {e}", k + 1);
+        let renumber = |n: usize| maps[k].get(n).copied().flatten();
         let prefix = format!("p{k}-");
-        let dropped: Vec<usize> = shape.page_nodes.iter().copied().chain([part.root, shape.struct_root]).chain(shape.outline).collect();
-        for (number, object) in part.objects.into_iter().enumerate() {
-            let Some(mut object) = object else { continue };
-            let Some(new) = map[number] else { continue };
-            if dropped.contains(&number) || (k > 0 && number == shape.document) {
-                continue;
-            }
-            object.value.renumber(&renumber).map_err(|e| format!("part {}: {e}", k + 1))?;
-            for key in [&b"StructParents"[..], b"StructParent"] {
-                if let Some(Value::Int(n)) = object.value.get_mut(key) {
-                    *n += offset;
-                }
-            }
-            if k > 0 {
-                prefix_ids(&mut object.value, &prefix);
-            }
-            objects[new] = Some(object);
+        offsets.push(offset);
+        for (page, top) in &shape.pages {
+            let new = renumber(*page).expect("pages are kept");
+            pages.push(new);
+            tops.insert(new, top.clone());
         }
-        pages.extend(shape.pages.iter().map(|&p| Value::Ref(renumber(p).expect("pages are kept"))));
         let mut part_kids = Value::Array(shape.kids.clone());
-        part_kids.renumber(&renumber)?;
+        part_kids.renumber(&renumber).map_err(context)?;
         if let Value::Array(items) = part_kids {
             kids.extend(items);
         }
         for pair in shape.nums.chunks(2) {
-            let [Value::Int(key), value] = pair else { return Err(format!("part {}: the parent tree is not key, value pairs", k + 1)) };
+            let [Value::Int(key), value] = pair else { return Err(context("the parent tree is not key, value pairs".into())) };
             let mut value = value.clone();
-            value.renumber(&renumber)?;
+            value.renumber(&renumber).map_err(context)?;
             nums.push(Value::Int(key + offset));
             nums.push(value);
         }
         for pair in shape.ids.chunks(2) {
-            let [Value::Str(raw), value] = pair else { return Err(format!("part {}: the ID tree is not name, value pairs", k + 1)) };
+            let [Value::Str(raw), value] = pair else { return Err(context("the ID tree is not name, value pairs".into())) };
             let raw = if k > 0 { prefixed(raw, &prefix) } else { raw.clone() };
             let mut value = value.clone();
-            value.renumber(&renumber)?;
+            value.renumber(&renumber).map_err(context)?;
             ids.push((raw, value));
         }
         for (role, target) in &shape.role_map {
             match role_map.iter().find(|(r, _)| r == role) {
-                Some((_, existing)) if existing != target => return Err(format!("part {}: the role /{} maps differently", k + 1, String::from_utf8_lossy(role))),
+                Some((_, existing)) if existing != target => return Err(context(format!("the role /{} maps differently", String::from_utf8_lossy(role)))),
                 Some(_) => {}
                 None => role_map.push((role.clone(), target.clone())),
             }
@@ -636,73 +616,48 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
         offset += shape.next_key;
     }
     role_map.sort_by(|a, b| a.0.cmp(&b.0));
-
-    // Page objects get the one page tree as parent already (their old
-    // parents stand for it); links to placeholders become page links.
-    let page_numbers: Vec<usize> = pages.iter().filter_map(Value::as_ref).collect();
-    // The top edge of a page, where a link to it shows.
-    let tops: HashMap<usize, Value> = page_numbers
-        .iter()
-        .map(|&n| {
-            let top = objects[n].as_ref().and_then(|o| o.value.get(b"MediaBox")).and_then(Value::as_array).and_then(|b| b.get(3)).cloned();
-            (n, top.unwrap_or(Value::Null))
-        })
-        .collect();
-    let top_of = |n: usize| tops.get(&n).cloned().unwrap_or(Value::Null);
-    for object in objects.iter_mut().flatten() {
-        let value = &mut object.value;
-        if !value.is_name(b"Subtype", b"Link") {
-            continue;
-        }
-        let Some(Value::Str(uri)) = value.get(b"A").filter(|a| a.is_name(b"S", b"URI")).and_then(|a| a.get(b"URI")) else { continue };
-        let Some(key) = string_bytes(uri).and_then(|b| String::from_utf8(b).ok()).and_then(|s| s.strip_prefix(LINK_PREFIX).map(str::to_string)) else { continue };
-        let link = links.get(&key).ok_or_else(|| format!("a link to {LINK_PREFIX}{key}, which no part has"))?;
-        let target = *page_numbers.get(link.page).ok_or_else(|| format!("a link to page {} of {}", link.page + 1, page_numbers.len()))?;
-        value.remove(b"A");
-        value.set(b"Dest", Value::Array(vec![Value::Ref(target), Value::Name(b"XYZ".to_vec()), Value::Int(0), top_of(target), Value::Null]));
-        value.set(b"Contents", text_string(&link.alt));
-    }
+    let page_count = pages.len();
 
     // The outline: each part's bookmarks, a nested part's under the last
-    // top-level one before it.
+    // top-level one before it; each item's links, by its new number.
     let mut top: Vec<Bookmark> = Vec::new();
-    for (k, bookmarks) in outlines.into_iter().enumerate() {
+    for (k, (part, shape)) in reads.iter().zip(&shapes).enumerate() {
+        let mut bookmarks = Vec::new();
+        if let Some(root) = shape.outline {
+            part.outline(part.value(root)?.get(b"First").and_then(Value::as_ref), &mut bookmarks)?;
+        }
         let bookmarks = bookmarks.into_iter().map(|b| b.renumbered(&maps[k])).collect::<Option<Vec<_>>>().ok_or("an outline item is missing")?;
         match top.last_mut() {
             Some(last) if parts[k].nested => last.children.extend(bookmarks),
             _ => top.extend(bookmarks),
         }
     }
-    fn link_outline(objects: &mut [Option<Object>], items: &[Bookmark], parent: usize) -> Result<(), String> {
+    let mut outline_links: HashMap<usize, Vec<(&'static [u8], Value)>> = HashMap::new();
+    fn link_outline(links: &mut HashMap<usize, Vec<(&'static [u8], Value)>>, items: &[Bookmark], parent: usize) {
         for (i, item) in items.iter().enumerate() {
-            let value = &mut objects[item.number].as_mut().ok_or("an outline item is missing")?.value;
-            for key in [&b"Parent"[..], b"Prev", b"Next", b"First", b"Last", b"Count"] {
-                value.remove(key);
-            }
-            value.set(b"Parent", Value::Ref(parent));
+            let mut entries: Vec<(&'static [u8], Value)> = vec![(b"Parent", Value::Ref(parent))];
             if i > 0 {
-                value.set(b"Prev", Value::Ref(items[i - 1].number));
+                entries.push((b"Prev", Value::Ref(items[i - 1].number)));
             }
             if let Some(next) = items.get(i + 1) {
-                value.set(b"Next", Value::Ref(next.number));
+                entries.push((b"Next", Value::Ref(next.number)));
             }
             if let (Some(first), Some(last)) = (item.children.first(), item.children.last()) {
-                value.set(b"First", Value::Ref(first.number));
-                value.set(b"Last", Value::Ref(last.number));
+                entries.push((b"First", Value::Ref(first.number)));
+                entries.push((b"Last", Value::Ref(last.number)));
                 // Negative: closed, with that many items under it.
                 let count = item.visible();
-                value.set(b"Count", Value::Int(if item.open { count } else { -count }));
+                entries.push((b"Count", Value::Int(if item.open { count } else { -count })));
             }
-            link_outline(objects, &item.children, item.number)?;
+            links.insert(item.number, entries);
+            link_outline(links, &item.children, item.number);
         }
-        Ok(())
     }
-    link_outline(&mut objects, &top, OUTLINES)?;
+    link_outline(&mut outline_links, &top, OUTLINES);
 
-    // The first part's /Document element holds every part's elements.
+    // The objects made for the whole: catalog, page tree, structure tree
+    // root and outline root.
     let document = maps[0][shapes[0].document].expect("kept");
-    objects[document].as_mut().ok_or("the document element is missing")?.value.set(b"K", Value::Array(kids));
-
     let mut root = vec![
         (b"Type".to_vec(), Value::Name(b"StructTreeRoot".to_vec())),
         (b"K".to_vec(), Value::Array(vec![Value::Ref(document)])),
@@ -722,49 +677,100 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
         let names = keyed.into_iter().flat_map(|(_, raw, value)| [Value::Str(raw), value]).collect();
         root.push((b"IDTree".to_vec(), Value::Dict(vec![(b"Names".to_vec(), Value::Array(names))])));
     }
-    objects[STRUCT_ROOT] = Some(Object { value: Value::Dict(root), stream: None });
-    let page_count = pages.len();
-    objects[PAGES] = Some(Object {
-        value: Value::Dict(vec![
-            (b"Type".to_vec(), Value::Name(b"Pages".to_vec())),
-            (b"Count".to_vec(), Value::Int(page_count as i64)),
-            (b"Kids".to_vec(), Value::Array(pages)),
-        ]),
-        stream: None,
-    });
-    if !top.is_empty() {
-        let count: i64 = top.iter().map(|b| 1 + if b.open { b.visible() } else { 0 }).sum();
-        objects[OUTLINES] = Some(Object {
-            value: Value::Dict(vec![
-                (b"Type".to_vec(), Value::Name(b"Outlines".to_vec())),
-                (b"Count".to_vec(), Value::Int(count)),
-                (b"First".to_vec(), Value::Ref(top[0].number)),
-                (b"Last".to_vec(), Value::Ref(top[top.len() - 1].number)),
-            ]),
-            stream: None,
-        });
-    }
-
-    // The first part's catalog, renumbered, for the whole.
     let mut catalog = shapes[0].catalog.clone();
     catalog.remove(b"Outlines");
     catalog.renumber(&|n| maps[0].get(n).copied().flatten())?;
     if !top.is_empty() {
         catalog.set(b"Outlines", Value::Ref(OUTLINES));
     }
-    // The XMP metadata counts the pages.
-    if let Some(metadata) = catalog.get(b"Metadata").and_then(Value::as_ref) {
-        let object = objects[metadata].as_mut().ok_or("the metadata is missing")?;
-        if object.value.get(b"Filter").is_some() {
-            return Err("the XMP metadata is compressed".into());
-        }
-        if let Some(data) = object.stream.as_mut() {
-            *data = count_pages(data, page_count)?;
+    let metadata = catalog.get(b"Metadata").and_then(Value::as_ref);
+    let mut writer = Writer::new(reads[0].header, size);
+    writer.object(CATALOG, &catalog, None);
+    writer.object(
+        PAGES,
+        &Value::Dict(vec![
+            (b"Type".to_vec(), Value::Name(b"Pages".to_vec())),
+            (b"Count".to_vec(), Value::Int(page_count as i64)),
+            (b"Kids".to_vec(), Value::Array(pages.iter().map(|&p| Value::Ref(p)).collect())),
+        ]),
+        None,
+    );
+    writer.object(STRUCT_ROOT, &Value::Dict(root), None);
+    if !top.is_empty() {
+        let count: i64 = top.iter().map(|b| 1 + if b.open { b.visible() } else { 0 }).sum();
+        let outlines = Value::Dict(vec![
+            (b"Type".to_vec(), Value::Name(b"Outlines".to_vec())),
+            (b"Count".to_vec(), Value::Int(count)),
+            (b"First".to_vec(), Value::Ref(top[0].number)),
+            (b"Last".to_vec(), Value::Ref(top[top.len() - 1].number)),
+        ]);
+        writer.object(OUTLINES, &outlines, None);
+    }
+
+    // Every part's kept objects, one at a time: renumbered, their parent
+    // tree keys moved, header IDs prefixed, placeholder links resolved.
+    for (k, (part, shape)) in reads.iter().zip(&shapes).enumerate() {
+        let context = |e: String| format!("part {}: {e}", k + 1);
+        let map = &maps[k];
+        let renumber = |n: usize| map.get(n).copied().flatten();
+        let prefix = format!("p{k}-");
+        let dropped: Vec<usize> = shape.page_nodes.iter().copied().chain([part.root, shape.struct_root]).chain(shape.outline).chain(shape.parent_tree_object).collect();
+        for (number, place) in part.objects.iter().enumerate() {
+            let (Some((start, stream)), Some(new)) = (place, map[number]) else { continue };
+            if dropped.contains(&number) || (k > 0 && number == shape.document) {
+                continue;
+            }
+            let mut value = parse(part.pdf, *start, 0).map_err(context)?.0;
+            value.renumber(&renumber).map_err(context)?;
+            for key in [&b"StructParents"[..], b"StructParent"] {
+                if let Some(Value::Int(n)) = value.get_mut(key) {
+                    *n += offsets[k];
+                }
+            }
+            if k > 0 {
+                prefix_ids(&mut value, &prefix);
+            }
+            if let Some(entries) = outline_links.remove(&new) {
+                for key in [&b"Parent"[..], b"Prev", b"Next", b"First", b"Last", b"Count"] {
+                    value.remove(key);
+                }
+                for (key, entry) in entries {
+                    value.set(key, entry);
+                }
+            }
+            if new == document {
+                value.set(b"K", Value::Array(std::mem::take(&mut kids)));
+            }
+            resolve_link(&mut value, links, &pages, &tops)?;
+            let mut data = stream.map(|(from, to)| std::borrow::Cow::Borrowed(&part.pdf[from..to]));
+            if Some(new) == metadata && k == 0 {
+                // The XMP metadata counts the pages.
+                if value.get(b"Filter").is_some() {
+                    return Err("the XMP metadata is compressed".into());
+                }
+                data = data.map(|d| count_pages(&d, page_count).map(std::borrow::Cow::Owned)).transpose()?;
+            }
+            writer.object(new, &value, data.as_deref());
         }
     }
-    objects[CATALOG] = Some(Object { value: catalog, stream: None });
-    let info = first_info.and_then(|n| maps[0].get(n).copied().flatten());
-    Ok(write(&header, &objects, CATALOG, info, first_id.as_deref()))
+    let info = reads[0].info.and_then(|n| maps[0].get(n).copied().flatten());
+    Ok(writer.finish(CATALOG, info, reads[0].id.as_deref()))
+}
+
+/// A link annotation to a placeholder made a link to the page it names.
+fn resolve_link(value: &mut Value, links: &HashMap<String, Target>, pages: &[usize], tops: &HashMap<usize, Value>) -> Result<(), String> {
+    if !value.is_name(b"Subtype", b"Link") {
+        return Ok(());
+    }
+    let Some(Value::Str(uri)) = value.get(b"A").filter(|a| a.is_name(b"S", b"URI")).and_then(|a| a.get(b"URI")) else { return Ok(()) };
+    let Some(key) = string_bytes(uri).and_then(|b| String::from_utf8(b).ok()).and_then(|s| s.strip_prefix(LINK_PREFIX).map(str::to_string)) else { return Ok(()) };
+    let link = links.get(&key).ok_or_else(|| format!("a link to {LINK_PREFIX}{key}, which no part has"))?;
+    let target = *pages.get(link.page).ok_or_else(|| format!("a link to page {} of {}", link.page + 1, pages.len()))?;
+    value.remove(b"A");
+    let top = tops.get(&target).cloned().unwrap_or(Value::Null);
+    value.set(b"Dest", Value::Array(vec![Value::Ref(target), Value::Name(b"XYZ".to_vec()), Value::Int(0), top, Value::Null]));
+    value.set(b"Contents", text_string(&link.alt));
+    Ok(())
 }
 
 /// The XMP packet with `<xmpTPg:NPages>` set to `pages`.
@@ -779,51 +785,64 @@ fn count_pages(xmp: &[u8], pages: usize) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// A classic PDF as pdf-writer lays one out: header, objects in order, the
-/// cross-reference table and the trailer.
-fn write(header: &[u8], objects: &[Option<Object>], root: usize, info: Option<usize>, id: Option<&[u8]>) -> Vec<u8> {
-    let mut out = header.to_vec();
-    let mut offsets = vec![None; objects.len()];
-    for (number, object) in objects.iter().enumerate() {
-        let Some(object) = object else { continue };
-        offsets[number] = Some(out.len());
+/// Writes a classic PDF as pdf-writer lays one out, object by object: the
+/// header, the objects, the cross-reference table and the trailer.
+struct Writer {
+    out: Vec<u8>,
+    offsets: Vec<Option<usize>>,
+}
+
+impl Writer {
+    fn new(header: &[u8], size: usize) -> Writer {
+        let mut out = Vec::with_capacity(1 << 20);
+        out.extend_from_slice(header);
+        Writer { out, offsets: vec![None; size] }
+    }
+
+    fn object(&mut self, number: usize, value: &Value, stream: Option<&[u8]>) {
+        let out = &mut self.out;
+        self.offsets[number] = Some(out.len());
         out.extend_from_slice(format!("{number} 0 obj\n").as_bytes());
-        match &object.stream {
+        match stream {
             Some(data) => {
-                let mut value = object.value.clone();
+                let mut value = value.clone();
                 value.set(b"Length", Value::Int(data.len() as i64));
-                value.write(&mut out);
+                value.write(out);
                 out.extend_from_slice(b"\nstream\n");
                 out.extend_from_slice(data);
                 out.extend_from_slice(b"\nendstream");
             }
-            None => object.value.write(&mut out),
+            None => value.write(out),
         }
         out.extend_from_slice(b"\nendobj\n\n");
     }
-    let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n", objects.len()).as_bytes());
-    // Free entries chain to the next free one, the last back to 0.
-    let free: Vec<usize> = (0..objects.len()).filter(|&n| offsets[n].is_none()).collect();
-    for number in 0..objects.len() {
-        match offsets[number] {
-            Some(offset) => out.extend_from_slice(format!("{offset:010} 00000 n\r\n").as_bytes()),
-            None => {
-                let at = free.iter().position(|&f| f == number).expect("listed");
-                let next_free = free.get(at + 1).copied().unwrap_or(0);
-                let generation = if number == 0 { 65535 } else { 0 };
-                out.extend_from_slice(format!("{next_free:010} {generation:05} f\r\n").as_bytes());
+
+    fn finish(mut self, root: usize, info: Option<usize>, id: Option<&[u8]>) -> Vec<u8> {
+        let size = self.offsets.len();
+        let out = &mut self.out;
+        let xref = out.len();
+        out.extend_from_slice(format!("xref\n0 {size}\n").as_bytes());
+        // Free entries chain to the next free one, the last back to 0.
+        let free: Vec<usize> = (0..size).filter(|&n| self.offsets[n].is_none()).collect();
+        let mut next_free = free.iter().skip(1).copied().chain([0]);
+        for number in 0..size {
+            match self.offsets[number] {
+                Some(offset) => out.extend_from_slice(format!("{offset:010} 00000 n\r\n").as_bytes()),
+                None => {
+                    let generation = if number == 0 { 65535 } else { 0 };
+                    out.extend_from_slice(format!("{:010} {generation:05} f\r\n", next_free.next().unwrap_or(0)).as_bytes());
+                }
             }
         }
+        out.extend_from_slice(format!("trailer\n<</Size {size}/Root {root} 0 R").as_bytes());
+        if let Some(info) = info {
+            out.extend_from_slice(format!("/Info {info} 0 R").as_bytes());
+        }
+        if let Some(id) = id {
+            out.extend_from_slice(b"/ID ");
+            out.extend_from_slice(id);
+        }
+        out.extend_from_slice(format!(">>\nstartxref\n{xref}\n%%EOF").as_bytes());
+        self.out
     }
-    out.extend_from_slice(format!("trailer\n<</Size {}/Root {root} 0 R", objects.len()).as_bytes());
-    if let Some(info) = info {
-        out.extend_from_slice(format!("/Info {info} 0 R").as_bytes());
-    }
-    if let Some(id) = id {
-        out.extend_from_slice(b"/ID ");
-        out.extend_from_slice(id);
-    }
-    out.extend_from_slice(format!(">>\nstartxref\n{xref}\n%%EOF").as_bytes());
-    out
 }
