@@ -46,6 +46,13 @@ fn main() {
     println!("booklet layout        {:>8.3} s  ({} pages)", t, booklet.document.pages().len());
     let (t, pdf) = median(runs, || typesetter.pdf(&booklet.document, "booklet").unwrap());
     println!("booklet PDF export    {:>8.3} s  ({:.1} MB)", t, pdf.len() as f64 / 1e6);
+    // As build makes it: in parts, laid out side by side, each exported, joined.
+    let data = gyokaku::documents::booklet::BookletData::new(&run.items, &config);
+    let (t, (joined, ..)) = median(runs, || {
+        comemo::evict(0);
+        gyokaku::commands::build::typeset_booklet_pdf(&typesetter, &data, "booklet").unwrap()
+    });
+    println!("booklet in {} parts    {:>8.3} s  (laid out, exported, joined: {:.1} MB)", data.parts().len(), t, joined.len() as f64 / 1e6);
     let data = PriorityListData::new(&run.items, &config);
     let (t, list) = median(runs, || {
         comemo::evict(0);

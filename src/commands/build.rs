@@ -280,6 +280,11 @@ fn print_time(what: impl std::fmt::Display, started: std::time::Instant) {
 /// ones (a batch of item sheets), never beside another large one.
 const MEMORY_BUDGET_MB: usize = 1100;
 
+/// The memo is evicted once the jobs finished since the last eviction are
+/// estimated to have needed this much: after every large job (a batch of
+/// item sheets, a booklet volume), after a few small ones together.
+const EVICT_AFTER_MB: usize = 100;
+
 /// Runs the jobs on one thread per core, the largest first, so the small
 /// ones fill in around them. A thread takes the first waiting job that fits
 /// in the memory budget beside those running; a job too large to share it
@@ -296,12 +301,15 @@ fn run_jobs(jobs: &[Job], cx: &Context, progress: &ProgressBar) -> Vec<(usize, R
         in_use: usize,
         running: usize,
         alone: bool,
+        /// Estimated memory of the jobs finished since the memo was last
+        /// evicted.
+        unevicted: usize,
     }
     let mut waiting: Vec<usize> = (0..jobs.len()).collect();
     waiting.sort_by_key(|&i| std::cmp::Reverse(jobs[i].weight()));
     let memory: Vec<usize> = jobs.iter().map(|j| j.memory_mb(cx)).collect();
     let alone = |i: usize| memory[i] > MEMORY_BUDGET_MB;
-    let queue = Mutex::new(Queue { waiting, in_use: 0, running: 0, alone: false });
+    let queue = Mutex::new(Queue { waiting, in_use: 0, running: 0, alone: false, unevicted: 0 });
     let changed = Condvar::new();
     let finished = Mutex::new(Vec::with_capacity(jobs.len()));
     std::thread::scope(|scope| {
@@ -336,9 +344,22 @@ fn run_jobs(jobs: &[Job], cx: &Context, progress: &ProgressBar) -> Vec<(usize, R
                 progress.inc(jobs[i].steps());
                 finished.lock().expect("no job panicked").push((i, result));
                 // Typst's memo of what no job touched lately goes (the
-                // layouts of a finished document); after a job that ran
-                // alone, all of it.
-                comemo::evict(if alone(i) { 0 } else { 2 });
+                // layouts of a finished document) once the jobs finished
+                // since the last eviction may hold EVICT_AFTER_MB; after a
+                // job that ran alone, all of it. (Walking the memo costs
+                // time; after each small job it was 4% of the sample's.)
+                let evict = {
+                    let mut q = queue.lock().expect("no job panicked");
+                    q.unevicted += memory[i];
+                    let now = alone(i) || q.unevicted >= EVICT_AFTER_MB;
+                    if now {
+                        q.unevicted = 0;
+                    }
+                    now
+                };
+                if evict {
+                    comemo::evict(if alone(i) { 0 } else { 2 });
+                }
                 let mut q = queue.lock().expect("no job panicked");
                 q.in_use -= memory[i];
                 q.running -= 1;
