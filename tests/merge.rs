@@ -147,8 +147,8 @@ fn the_joined_booklet_has_the_pages_tags_bookmarks_and_links_of_the_whole() {
 
     let targets = links(&joined);
     assert_eq!(targets, links(&whole), "every link goes to the page it went to");
+    // (`links` also fails on a link left as an action: no placeholder.)
     assert!(targets.len() > 95, "{} links", targets.len());
-    assert!(!SAMPLE.joined.windows(13).any(|w| w == b"gyokaku-page:"), "no placeholder is left");
 }
 
 #[test]

@@ -783,9 +783,10 @@ fn booklet_volume(cx: &Context, data: &BookletData, path: String, ident: &str) -
         .enumerate()
         .map(|(k, part)| {
             let name = part.department.as_deref().map_or_else(|| "表紙".to_string(), safe_file_name);
-            let pdf = format!("{PARTS_FOLDER}/{stem}_{name}.part");
+            // By place and first department: two parts never share a file.
+            let pdf = format!("{PARTS_FOLDER}/{stem}_{k:02}_{name}.part");
             let key = cx.key(&pdf, &(&part.data, part.nested, part_ident(ident, k)));
-            (pdf.clone(), format!("{PARTS_FOLDER}/{stem}_{name}.json"), key)
+            (pdf.clone(), format!("{}.json", pdf.trim_end_matches(".part")), key)
         })
         .collect();
     let kept = |path: &str, key: &str, kind: &'static str| {

@@ -21,7 +21,8 @@
 //!   as URI links to a placeholder (`gyokaku-page:N`) and become links to the
 //!   page they name here;
 //! - the first part's catalog, document information and XMP metadata stand
-//!   for the whole (its page count updated).
+//!   for the whole (its page count updated, and the file's version
+//!   identifiers made from every part's bytes).
 //!
 //! The reader knows only what typst_pdf writes (see `compact`); anything
 //! else is an error, never a silently wrong file. The result is a classic
@@ -324,11 +325,21 @@ impl Read<'_> {
     fn pages(&self, node: usize, pages: &mut Vec<(usize, Value)>, nodes: &mut Vec<usize>) -> Result<(), String> {
         let value = self.value(node)?;
         if value.is_name(b"Type", b"Pages") {
+            // Attributes a node passes on to its pages would be lost with it.
+            if let Value::Dict(entries) = &value {
+                if let Some((key, _)) = entries.iter().find(|(k, _)| !matches!(k.as_slice(), b"Type" | b"Kids" | b"Count" | b"Parent")) {
+                    return Err(format!("a page tree node has /{}, which joining does not know", String::from_utf8_lossy(key)));
+                }
+            }
             nodes.push(node);
             for kid in value.get(b"Kids").and_then(Value::as_array).ok_or("a page tree node without /Kids")? {
                 self.pages(kid.as_ref().ok_or("a page tree kid that is not a reference")?, pages, nodes)?;
             }
         } else {
+            // Parent tree keys are moved in objects of their own only.
+            if value.get(b"Annots").and_then(Value::as_array).is_some_and(|a| a.iter().any(|v| v.as_ref().is_none())) {
+                return Err("a page has an annotation that is not an object of its own".into());
+            }
             let top = value.get(b"MediaBox").and_then(Value::as_array).and_then(|b| b.get(3)).cloned().unwrap_or(Value::Null);
             pages.push((node, top));
         }
@@ -429,17 +440,39 @@ fn shape(part: &Read<'_>, first: bool) -> Result<Shape, String> {
     if parent_tree.get(b"Kids").is_some() {
         return Err("the parent tree has /Kids, which joining does not know".into());
     }
-    let nums = parent_tree.get(b"Nums").and_then(Value::as_array).cloned().unwrap_or_default();
-    let next_key = root.get(b"ParentTreeNextKey").and_then(Value::as_int).unwrap_or(0);
+    // Only direct values are expected where typst_pdf writes them direct:
+    // anything else is refused, not read as empty.
+    let direct_array = |value: Option<&Value>, what: &str| -> Result<Vec<Value>, String> {
+        match value {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => Ok(items.clone()),
+            Some(_) => Err(format!("{what} is not a direct array, which joining does not know")),
+        }
+    };
+    let nums = direct_array(parent_tree.get(b"Nums"), "the parent tree's /Nums")?;
     let ids = match root.get(b"IDTree") {
-        Some(tree) if tree.get(b"Kids").is_some() => return Err("the ID tree has /Kids, which joining does not know".into()),
-        Some(tree) => tree.get(b"Names").and_then(Value::as_array).cloned().unwrap_or_default(),
+        Some(Value::Dict(_)) if root.get(b"IDTree").and_then(|t| t.get(b"Kids")).is_some() => return Err("the ID tree has /Kids, which joining does not know".into()),
+        Some(tree @ Value::Dict(_)) => direct_array(tree.get(b"Names"), "the ID tree's /Names")?,
+        Some(_) => return Err("the ID tree is not a direct dictionary, which joining does not know".into()),
         None => Vec::new(),
     };
     let role_map = match root.get(b"RoleMap") {
         Some(Value::Dict(entries)) => entries.clone(),
-        _ => Vec::new(),
+        Some(_) => return Err("the role map is not a direct dictionary, which joining does not know".into()),
+        None => Vec::new(),
     };
+    // The next part's keys start past every key of this one.
+    let highest = nums.iter().step_by(2).filter_map(Value::as_int).max().map_or(0, |k| k + 1);
+    let next_key = root.get(b"ParentTreeNextKey").and_then(Value::as_int).unwrap_or(0).max(highest);
+    if let Value::Dict(entries) = &catalog {
+        let known = |key: &[u8]| matches!(key, b"Type" | b"Pages" | b"StructTreeRoot" | b"MarkInfo" | b"Lang" | b"ViewerPreferences" | b"Metadata" | b"Outlines" | b"Names");
+        if let Some((key, _)) = entries.iter().find(|(k, _)| !known(k)) {
+            return Err(format!("the catalog has /{}, which joining does not know", String::from_utf8_lossy(key)));
+        }
+    }
+    if catalog.get(b"Names").is_some_and(|names| !matches!(names, Value::Dict(entries) if entries.iter().all(|(k, _)| k == b"Dests"))) {
+        return Err("the catalog's /Names holds more than destinations, which joining does not know".into());
+    }
     if !first && catalog.get(b"Names").is_some() {
         return Err("a later part has named destinations, which joining does not know".into());
     }
@@ -684,6 +717,17 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
         catalog.set(b"Outlines", Value::Ref(OUTLINES));
     }
     let metadata = catalog.get(b"Metadata").and_then(Value::as_ref);
+    // This version of the whole: a booklet whose later parts changed is
+    // another instance even when its first part did not.
+    let instance: [u8; 16] = {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for part in parts {
+            hasher.update((part.pdf.len() as u64).to_le_bytes());
+            hasher.update(&part.pdf);
+        }
+        hasher.finalize()[..16].try_into().expect("16 bytes")
+    };
     let mut writer = Writer::new(reads[0].header, size);
     writer.object(CATALOG, &catalog, None);
     writer.object(
@@ -748,13 +792,24 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
                 if value.get(b"Filter").is_some() {
                     return Err("the XMP metadata is compressed".into());
                 }
-                data = data.map(|d| count_pages(&d, page_count).map(std::borrow::Cow::Owned)).transpose()?;
+                data = data.map(|d| xmp_for_whole(&d, page_count, &instance).map(std::borrow::Cow::Owned)).transpose()?;
             }
             writer.object(new, &value, data.as_deref());
         }
     }
     let info = reads[0].info.and_then(|n| maps[0].get(n).copied().flatten());
-    Ok(writer.finish(CATALOG, info, reads[0].id.as_deref()))
+    // The file identifier's first half names the document (the first
+    // part's); the second names this version of it, all parts included.
+    let id = match reads[0].id.as_deref().map(|raw| parse(raw, 0, 0)).transpose()?.map(|(v, _)| v) {
+        Some(Value::Array(mut halves)) if halves.len() == 2 => {
+            halves[1] = Value::Str(format!("<{}>", crate::cache::hex(&instance)).into_bytes());
+            let mut raw = Vec::new();
+            Value::Array(halves).write(&mut raw);
+            Some(raw)
+        }
+        _ => reads[0].id.clone(),
+    };
+    Ok(writer.finish(CATALOG, info, id.as_deref()))
 }
 
 /// A link annotation to a placeholder made a link to the page it names.
@@ -773,16 +828,33 @@ fn resolve_link(value: &mut Value, links: &HashMap<String, Target>, pages: &[usi
     Ok(())
 }
 
-/// The XMP packet with `<xmpTPg:NPages>` set to `pages`.
-fn count_pages(xmp: &[u8], pages: usize) -> Result<Vec<u8>, String> {
-    let (open, close) = (&b"<xmpTPg:NPages>"[..], &b"</xmpTPg:NPages>"[..]);
+/// The first part's XMP packet for the whole: its page count, and its
+/// instance ID (base64, as krilla writes it) for this version.
+fn xmp_for_whole(xmp: &[u8], pages: usize, instance: &[u8; 16]) -> Result<Vec<u8>, String> {
+    let xmp = replace_element(xmp, "xmpTPg:NPages", pages.to_string().as_bytes())?;
+    replace_element(&xmp, "xmpMM:InstanceID", base64(instance).as_bytes())
+}
+
+/// `xmp` with the text of its element `name` (when it has one) replaced.
+fn replace_element(xmp: &[u8], name: &str, text: &[u8]) -> Result<Vec<u8>, String> {
+    let (open, close) = (format!("<{name}>").into_bytes(), format!("</{name}>").into_bytes());
     let Some(start) = xmp.windows(open.len()).position(|w| w == open) else { return Ok(xmp.to_vec()) };
     let from = start + open.len();
-    let end = from + xmp[from..].windows(close.len()).position(|w| w == close).ok_or("the XMP page count is not closed")?;
-    let mut out = xmp[..from].to_vec();
-    out.extend_from_slice(pages.to_string().as_bytes());
-    out.extend_from_slice(&xmp[end..]);
-    Ok(out)
+    let end = from + xmp[from..].windows(close.len()).position(|w| w == close).ok_or_else(|| format!("the XMP <{name}> is not closed"))?;
+    Ok([&xmp[..from], text, &xmp[end..]].concat())
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() { ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+        }
+    }
+    out
 }
 
 /// Writes a classic PDF as pdf-writer lays one out, object by object: the
@@ -844,5 +916,51 @@ impl Writer {
         }
         out.extend_from_slice(format!(">>\nstartxref\n{xref}\n%%EOF").as_bytes());
         self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_come_back_as_written() {
+        let cases: [&[u8]; 8] = [
+            b"<</A(a\\)b(c)d)/B<00ff>/C/Na#20me/D[-.5 +3 5. 12 0 R true null]>>",
+            b"[1 0 R 2 0 R]",
+            b"(nested (parens) and \\\\ escapes)",
+            b"<</Count -10/First 547 0 R>>",
+            b"3.25",
+            b"/Name",
+            b"false",
+            b"[]",
+        ];
+        for case in cases {
+            let (value, end) = parse(case, 0, 0).unwrap();
+            assert_eq!(end, case.len(), "{}", String::from_utf8_lossy(case));
+            let mut out = Vec::new();
+            value.write(&mut out);
+            let (again, _) = parse(&out, 0, 0).unwrap();
+            assert_eq!(again, value, "{}", String::from_utf8_lossy(case));
+        }
+        assert!(matches!(parse(b"12 0 R", 0, 0).unwrap().0, Value::Ref(12)));
+        assert!(parse(b"<</A", 0, 0).is_err());
+        assert!(parse(b"(open", 0, 0).is_err());
+    }
+
+    #[test]
+    fn ids_are_prefixed_in_both_string_forms() {
+        assert_eq!(prefixed(b"(U1x0y0)", "p2-"), b"(p2-U1x0y0)");
+        assert_eq!(prefixed(b"<55>", "p2-"), b"<70322D55>");
+        assert_eq!(string_bytes(b"<70322D55>"), Some(b"p2-U".to_vec()));
+        assert_eq!(string_bytes(b"(a\\)b)"), None);
+    }
+
+    #[test]
+    fn base64_pads_as_krilla_writes_it() {
+        assert_eq!(base64(b"Man"), "TWFu");
+        assert_eq!(base64(b"Ma"), "TWE=");
+        assert_eq!(base64(b"M"), "TQ==");
+        assert_eq!(base64(&[0xff; 16]), "/////////////////////w==");
     }
 }
