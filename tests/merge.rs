@@ -5,6 +5,7 @@
 
 use gyokaku::commands::build::{typeset_booklet, typeset_booklet_pdf};
 use gyokaku::config::PlanConfig;
+use gyokaku::model::Item;
 use gyokaku::documents::booklet::BookletData;
 use gyokaku::pipeline;
 use gyokaku::typeset::Typesetter;
@@ -23,13 +24,19 @@ struct Sample {
     parts: usize,
 }
 
-static SAMPLE: LazyLock<Sample> = LazyLock::new(|| {
+/// A typesetter of its own and the sample's plan and items.
+fn sample() -> (Typesetter, PlanConfig, Vec<Item>) {
     let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs");
     let config = PlanConfig::load(&input.join("plan.toml")).unwrap();
     let typesetter = Typesetter::new(FontSet::load(&[]).unwrap(), Templates::load(None).unwrap(), &config.document_date()).unwrap();
     let run = pipeline::run(&input, &config).unwrap();
-    let whole = typeset_booklet(&typesetter, &run.items, &config).unwrap();
-    let data = BookletData::new(&run.items, &config);
+    (typesetter, config, run.items)
+}
+
+static SAMPLE: LazyLock<Sample> = LazyLock::new(|| {
+    let (typesetter, config, items) = sample();
+    let whole = typeset_booklet(&typesetter, &items, &config).unwrap();
+    let data = BookletData::new(&items, &config);
     let (joined, pages, _) = typeset_booklet_pdf(&typesetter, &data, "booklet").unwrap();
     assert_eq!(pages, Some(whole.document.pages().len()));
     Sample { whole: typesetter.pdf(&whole.document, "booklet").unwrap(), joined, parts: data.parts().len() }
@@ -196,11 +203,8 @@ fn the_joined_structure_tree_is_consistent() {
 
 #[test]
 fn joining_gives_the_same_bytes_every_time() {
-    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs");
-    let config = PlanConfig::load(&input.join("plan.toml")).unwrap();
-    let typesetter = Typesetter::new(FontSet::load(&[]).unwrap(), Templates::load(None).unwrap(), &config.document_date()).unwrap();
-    let run = pipeline::run(&input, &config).unwrap();
-    let (again, ..) = typeset_booklet_pdf(&typesetter, &BookletData::new(&run.items, &config), "booklet").unwrap();
+    let (typesetter, config, items) = sample();
+    let (again, ..) = typeset_booklet_pdf(&typesetter, &BookletData::new(&items, &config), "booklet").unwrap();
     assert!(again == SAMPLE.joined);
 }
 

@@ -120,12 +120,21 @@ impl Context<'_> {
         key: String,
         make: impl FnOnce() -> Result<(Vec<u8>, Option<usize>, Vec<String>), String>,
     ) -> Result<(Placed, Vec<String>), String> {
-        if let Some(cached) = self.cache.reuse(&path, &key) {
-            let entry = ManifestEntry { kind, path, pages: cached.pages, sha256: cached.sha256.clone() };
-            return Ok((Placed { entry, key, reused: true }, Vec::new()));
+        if let Some(kept) = self.kept(kind, &path, &key) {
+            return Ok((kept, Vec::new()));
         }
         let (bytes, pages, warnings) = make()?;
         Ok((self.place(kind, path, key, &bytes, pages)?, warnings))
+    }
+
+    /// The file at `path` as the last build made it with `key`, when it is
+    /// still there untouched.
+    fn kept(&self, kind: &'static str, path: &str, key: &str) -> Option<Placed> {
+        self.cache.reuse(path, key).map(|cached| Placed {
+            entry: ManifestEntry { kind, path: path.to_string(), pages: cached.pages, sha256: cached.sha256.clone() },
+            key: key.to_string(),
+            reused: true,
+        })
     }
 
     /// A cheap document, made every time: written only when its bytes
@@ -627,11 +636,8 @@ fn item_sheet_pdfs(cx: &Context, items: &[Item]) -> Result<Done, String> {
         let path = format!("{folder}/{}.pdf", safe_file_name(&format!("{:03}_{}", item.number, short_title(&item.title))));
         let page_json = serde_json::to_vec(page).expect("document data serialises");
         let key = cx.cache.key(&[path.as_bytes(), &shared, &page_json]);
-        match cx.cache.reuse(&path, &key) {
-            Some(cached) => {
-                let entry = ManifestEntry { kind: "item_sheet_pdf", path, pages: cached.pages, sha256: cached.sha256.clone() };
-                done.files.push(Placed { entry, key, reused: true });
-            }
+        match cx.kept("item_sheet_pdf", &path, &key) {
+            Some(kept) => done.files.push(kept),
             None => {
                 changed.push((done.files.len(), path, key, item.clone()));
                 // A placeholder, replaced below in the same order.
@@ -789,20 +795,14 @@ fn booklet_volume(cx: &Context, data: &BookletData, path: String, ident: &str) -
             (pdf.clone(), format!("{}.json", pdf.trim_end_matches(".part")), key)
         })
         .collect();
-    let kept = |path: &str, key: &str, kind: &'static str| {
-        cx.cache.reuse(path, key).map(|cached| Placed {
-            entry: ManifestEntry { kind, path: path.to_string(), pages: cached.pages, sha256: cached.sha256.clone() },
-            key: key.to_string(),
-            reused: true,
-        })
-    };
+    let kept_part = |pdf: &str, index: &str, key: &str| cx.kept(PART_KINDS[0], pdf, key).into_iter().chain(cx.kept(PART_KINDS[1], index, key));
     let mut done = Done::default();
     let key = cx.key(&path, data);
-    if let Some(booklet) = kept(&path, &key, "booklet") {
+    if let Some(booklet) = cx.kept("booklet", &path, &key) {
         // Unchanged: the parts stay for the next change.
         done.files.push(booklet);
         for (pdf, index, key) in &files {
-            done.files.extend(kept(pdf, key, PART_KINDS[0]).into_iter().chain(kept(index, key, PART_KINDS[1])));
+            done.files.extend(kept_part(pdf, index, key));
         }
         return Ok(done);
     }
@@ -816,28 +816,29 @@ fn booklet_volume(cx: &Context, data: &BookletData, path: String, ident: &str) -
             Some((unpack_part(&packed)?, index))
         })
         .collect();
-    let laid: Vec<Result<Option<(Vec<u8>, PartIndex, Vec<String>)>, String>> = parts
+    // Each part with its template's warnings when it was laid out now.
+    let laid: Vec<Result<(Vec<u8>, PartIndex, Option<Vec<String>>), String>> = parts
         .par_iter()
         .enumerate()
-        .zip(&reused)
-        .map(|((k, part), reused)| if reused.is_some() { Ok(None) } else { lay_out_part(cx.typesetter, part, ident, k).map(Some) })
+        .zip(reused)
+        .map(|((k, part), reused)| match reused {
+            Some((pdf, index)) => Ok((pdf, index, None)),
+            None => lay_out_part(cx.typesetter, part, ident, k).map(|(pdf, index, warnings)| (pdf, index, Some(warnings))),
+        })
         .collect();
     let mut exported = Vec::with_capacity(parts.len());
-    for (((pdf_path, index_path, key), reused), laid) in files.iter().zip(reused).zip(laid) {
-        match (reused, laid?) {
-            (Some(kept_part), _) => {
-                done.files.extend(kept(pdf_path, key, PART_KINDS[0]).into_iter().chain(kept(index_path, key, PART_KINDS[1])));
-                exported.push(kept_part);
-            }
-            (None, Some((pdf, index, warnings))) => {
+    for ((pdf_path, index_path, key), laid) in files.iter().zip(laid) {
+        let (pdf, index, warnings) = laid?;
+        match warnings {
+            None => done.files.extend(kept_part(pdf_path, index_path, key)),
+            Some(warnings) => {
                 done.files.push(cx.place(PART_KINDS[0], pdf_path.clone(), key.clone(), &pack_part(&pdf), Some(index.pages))?);
                 let json = serde_json::to_vec(&index).expect("an index serialises");
                 done.files.push(cx.place(PART_KINDS[1], index_path.clone(), key.clone(), &json, None)?);
                 done.warnings.extend(warnings);
-                exported.push((pdf, index));
             }
-            (None, None) => unreachable!("a part neither kept nor laid out"),
         }
+        exported.push((pdf, index));
     }
     let (bytes, pages) = join_parts(&parts, exported, ident)?;
     done.files.push(cx.place("booklet", path, key, &bytes, Some(pages))?);

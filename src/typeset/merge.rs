@@ -565,7 +565,8 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
     const PAGES: usize = 2;
     const STRUCT_ROOT: usize = 3;
     const OUTLINES: usize = 4;
-    let mut next = 5;
+    const FIRST_OF_PARTS: usize = 5;
+    let mut next = FIRST_OF_PARTS;
     let mut maps: Vec<Vec<Option<usize>>> = Vec::new();
     for (k, (part, shape)) in reads.iter().zip(&shapes).enumerate() {
         // Objects dropped (None) or standing for a merged one.
@@ -758,10 +759,10 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
         let map = &maps[k];
         let renumber = |n: usize| map.get(n).copied().flatten();
         let prefix = format!("p{k}-");
-        let dropped: Vec<usize> = shape.page_nodes.iter().copied().chain([part.root, shape.struct_root]).chain(shape.outline).chain(shape.parent_tree_object).collect();
         for (number, place) in part.objects.iter().enumerate() {
             let (Some((start, stream)), Some(new)) = (place, map[number]) else { continue };
-            if dropped.contains(&number) || (k > 0 && number == shape.document) {
+            // Dropped, or standing for an object made for the whole.
+            if new < FIRST_OF_PARTS || (k > 0 && number == shape.document) {
                 continue;
             }
             let mut value = parse(part.pdf, *start, 0).map_err(context)?.0;
