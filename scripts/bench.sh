@@ -17,8 +17,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-7}
 SCALES=${SCALES:-"10 33 110"}
-cargo build --release --quiet --bin gyokaku --example make_sample_inputs --example make_sample_progress
-BIN=target/release/gyokaku
+# The binary as the README's main command builds it (profile dist).
+cargo build --profile dist --quiet --bin gyokaku
+cargo build --release --quiet --example make_sample_inputs --example make_sample_progress
+BIN=target/dist/gyokaku
 WORK=target/bench-inputs
 mkdir -p "$WORK"
 
