@@ -109,8 +109,8 @@ struct Context<'a> {
     input_dir: &'a Path,
     templates_dir: Option<&'a Path>,
     /// Whether Typst's memo is emptied between jobs: not when every job's
-    /// estimate together fits in the memory budget (the sample: walking
-    /// and dropping the memo took a tenth of its build for nothing).
+    /// estimate together fits in the memory budget (on the sample, dropping
+    /// the memo while other jobs waited on its locks cost 0.06 s of 1 s).
     evict_memo: bool,
 }
 
