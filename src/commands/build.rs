@@ -112,9 +112,19 @@ struct Context<'a> {
     /// estimate together fits in the memory budget (on the sample, dropping
     /// the memo while other jobs waited on its locks cost 0.06 s of 1 s).
     evict_memo: bool,
+    /// When the build started, for `GYOKAKU_JOB_TIMES`.
+    started: std::time::Instant,
 }
 
 impl Context<'_> {
+    /// Empties Typst's memo of what no document used in the last `max_age`
+    /// evictions, unless the whole build fits in the budget (`evict_memo`).
+    fn evict(&self, max_age: usize) {
+        if self.evict_memo {
+            comemo::evict(max_age);
+        }
+    }
+
     /// A typeset document: kept when the last build made it with `key`,
     /// else made by `make` (bytes, pages, warnings) and staged.
     fn typeset(
@@ -198,6 +208,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         input_dir: &options.input_dir,
         templates_dir: options.templates.as_deref(),
         evict_memo: true,
+        started,
     };
     let refused = options.handout && run.count(Severity::Error) > 0;
     let mut jobs = vec![Job::ValidationHtml, Job::ValidationXlsx, Job::Returns, Job::DepartmentHtml];
@@ -281,16 +292,11 @@ fn show_times() -> bool {
     std::env::var_os("GYOKAKU_JOB_TIMES").is_some()
 }
 
-/// When the first stage or job was timed: each line also says when, in
-/// the build, it ended.
-static FIRST_TIMED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-
-/// Prints the wall time since `started` of a stage or a job, and when it
-/// ended, when asked (`show_times`).
+/// Prints the wall time since `started` of a stage or a job, when asked
+/// (`show_times`).
 fn print_time(what: impl std::fmt::Display, started: std::time::Instant) {
     if show_times() {
-        let first = FIRST_TIMED.get_or_init(|| started);
-        eprintln!("{:>8.3} s  {what}  (ended at {:.3} s)", started.elapsed().as_secs_f64(), first.elapsed().as_secs_f64());
+        eprintln!("{:>8.3} s  {what}", started.elapsed().as_secs_f64());
     }
 }
 
@@ -360,7 +366,7 @@ fn run_jobs(jobs: &[Job], cx: &Context, progress: &ProgressBar) -> Vec<(usize, R
                 let Some(i) = i else { break };
                 let started = std::time::Instant::now();
                 let result = jobs[i].run(cx);
-                print_time(format_args!("{:?}", jobs[i]), started);
+                print_time(format_args!("{:?}  (ended at {:.3} s)", jobs[i], cx.started.elapsed().as_secs_f64()), started);
                 progress.inc(jobs[i].steps());
                 finished.lock().expect("no job panicked").push((i, result));
                 // Typst's memo of what no job touched lately goes (the
@@ -377,8 +383,8 @@ fn run_jobs(jobs: &[Job], cx: &Context, progress: &ProgressBar) -> Vec<(usize, R
                     }
                     now
                 };
-                if evict && cx.evict_memo {
-                    comemo::evict(if alone(i) { 0 } else { 2 });
+                if evict {
+                    cx.evict(if alone(i) { 0 } else { 2 });
                 }
                 let mut q = queue.lock().expect("no job panicked");
                 q.in_use -= memory[i];
@@ -557,9 +563,9 @@ impl Job {
                     None => (pdf_name(&names.booklet), "booklet".to_string()),
                 };
                 let done = booklet_volume(cx, &data, path, &ident)?;
-                if data.volume.is_some() && cx.evict_memo {
+                if data.volume.is_some() {
                     // The next volume starts from a small memo cache.
-                    comemo::evict(2);
+                    cx.evict(2);
                 }
                 Ok(done)
             }
@@ -692,9 +698,7 @@ fn item_sheet_pdfs(cx: &Context, items: &[Item]) -> Result<Done, String> {
     drop(compiled.document);
     // What no batch touched lately goes; a document laid out meanwhile
     // keeps what it still uses.
-    if cx.evict_memo {
-        comemo::evict(2);
-    }
+    cx.evict(2);
     Ok(done)
 }
 
