@@ -159,6 +159,10 @@ pub enum Code {
     ProgressMatched,
     /// P409 two reports for one item.
     ProgressDuplicate,
+    /// D501 a decision no longer holds: the cell changed since.
+    DecisionStale,
+    /// D502 a decision answers no finding any more.
+    DecisionUnused,
 }
 
 impl Code {
@@ -227,6 +231,8 @@ impl Code {
             ProgressMissing => "P407",
             ProgressMatched => "P408",
             ProgressDuplicate => "P409",
+            DecisionStale => "D501",
+            DecisionUnused => "D502",
         }
     }
 
@@ -244,8 +250,8 @@ impl Code {
             | LabelAsValue | SectionMismatch | MissingGlyph | ProgressYearNotOpen | ProgressNotANumber
             | ProgressPlanEdited | ProgressMissing | ProgressDuplicate | NumberWithNote | TargetUndecided
             | RelatedUnknown | NoPlanRows | YearlyGoalsEmpty | TargetColumnOff | ImplausibleFiscalEffect
-            | NotARegularFile | CellsOutOfBounds => Severity::Warning,
-            SkippedSheet | NotAWorkbook | SignConverted | TaxonomyAlias | SectionSpelling | ProgressMatched
+            | NotARegularFile | CellsOutOfBounds | DecisionStale | SignConverted => Severity::Warning,
+            SkippedSheet | NotAWorkbook | DecisionUnused | TaxonomyAlias | SectionSpelling | ProgressMatched
             | DashLookalike | RelatedEmpty | YearlyGoalsPartly => {
                 Severity::Info
             }
@@ -266,6 +272,11 @@ pub struct Finding {
     pub cell: Option<String>,
     pub message: String,
     pub hint: String,
+    /// The cells the finding is about, as written, where the message says
+    /// more than that (a decision on the finding holds while this reads
+    /// the same; see decisions.rs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub written: Option<String>,
 }
 
 impl Finding {
@@ -279,7 +290,20 @@ impl Finding {
             cell: None,
             message: message.into(),
             hint: hint.into(),
+            written: None,
         }
+    }
+
+    /// Records what the finding is about as written (see `subject`).
+    pub fn about(mut self, written: impl Into<String>) -> Self {
+        self.written = Some(written.into());
+        self
+    }
+
+    /// What a decision on this finding answers: the cells as written, or
+    /// else the message itself.
+    pub fn subject(&self) -> &str {
+        self.written.as_deref().unwrap_or(&self.message)
     }
 
     pub fn at(mut self, sheet: &str, cell: Option<&str>) -> Self {

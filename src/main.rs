@@ -68,6 +68,36 @@ enum Command {
     /// or not, totals by 大分類 and 部, the 成果指標, the items proposed to
     /// carry into the 後期 plan.
     Report(ReportArgs),
+    /// 事務局の判断を記録します（INPUT_DIR/decisions.toml）: 指摘を確認済とする
+    /// （--choice accept、理由つき）か、すべて△の行を削減として読む
+    /// （--choice reduction、N103 のみ）。判断した指摘は端末・差し戻し・--final
+    /// の判定から外れ、検証結果に「確認済」と理由が載ります。
+    Decide(DecideArgs),
+}
+
+#[derive(clap::Args)]
+struct DecideArgs {
+    /// plan.toml と submissions/ のあるフォルダ
+    #[arg(default_value = "inputs")]
+    input_dir: PathBuf,
+    /// 指摘のコード（N103、V223 など）
+    #[arg(long)]
+    code: String,
+    /// 指摘の場所「ファイル › シート › セル」（端末や検証結果の表示どおり）
+    #[arg(long)]
+    place: String,
+    /// accept（確認済: 記入どおり。V223 は合計に含める）または reduction（N103: △を削減として読む）
+    #[arg(long, value_parser = ["accept", "reduction"])]
+    choice: String,
+    /// 理由（検証結果に表示されます）
+    #[arg(long)]
+    reason: String,
+    /// 判断した人
+    #[arg(long, default_value = "")]
+    by: String,
+    /// 判断した日（YYYY-MM-DD。省略すると今日）
+    #[arg(long)]
+    date: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -207,6 +237,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff(&args).map(|()| 0),
         Command::Packet(args) => packet(&args).map(|()| 0),
         Command::Report(args) => report(&args).map(|()| 0),
+        Command::Decide(args) => decide(&args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -255,12 +286,27 @@ fn packet(args: &PacketArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn decide(args: &DecideArgs) -> anyhow::Result<()> {
+    let request = commands::decide::Request {
+        code: args.code.clone(),
+        place: args.place.clone(),
+        choice: if args.choice == "reduction" { gyokaku::decisions::Choice::Reduction } else { gyokaku::decisions::Choice::Accept },
+        reason: args.reason.clone(),
+        by: args.by.clone(),
+        date: args.date.clone(),
+    };
+    let (path, finding) = commands::decide::run(&args.input_dir, &request)?;
+    println!("{} に記録しました: [{}] {}", path.display(), finding.code, finding.place());
+    println!("  {}", finding.message);
+    Ok(())
+}
+
 fn report(args: &ReportArgs) -> anyhow::Result<()> {
     let outcome = commands::report::final_evaluation(&args.input_dir, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
     let t = &outcome.data.total;
     println!(
-        "{} items: {} achieved, {} not achieved, {} without a numeric target; {} proposed to carry into the 後期 plan",
-        t.items, t.achieved, t.not_achieved, t.no_target, t.carried
+        "{} items: {} achieved, {} not achieved, {} to review (figures and grades disagree), {} incomplete (a year without results), {} without a numeric target; {} proposed to carry into the 後期 plan",
+        t.items, t.achieved, t.not_achieved, t.review, t.incomplete, t.no_target, t.carried
     );
     for warning in &outcome.warnings {
         eprintln!("warning: {warning}");

@@ -168,6 +168,16 @@ pub struct Item {
     pub results: BTreeMap<String, YearResult>,
     /// True when validation found an error on this item.
     pub has_errors: bool,
+    /// Validation questions the 財政効果 as implausible (V223, a sales or
+    /// budget total rather than an effect) and no decision accepted it:
+    /// totals leave the item's 財政効果 out and say so (figures.rs).
+    pub fiscal_doubt: bool,
+    /// The office's reason when it accepted a questioned 財政効果: totals
+    /// count it and the documents say so.
+    pub fiscal_included: Option<String>,
+    /// A target row written all in △ awaits the office's reading (N103):
+    /// taken as written (costs) meanwhile, and totals say so.
+    pub signs_unconfirmed: bool,
     pub source: Source,
 }
 
@@ -175,18 +185,5 @@ impl Item {
     /// Results of one item for one year, for reports (empty when none).
     pub fn result(&self, year: &str) -> Option<&YearResult> {
         self.results.get(year).filter(|r| !r.is_empty())
-    }
-
-    /// True when at least one year has a numeric 業務量 or 財政効果 target.
-    pub fn has_quantified_target(&self) -> bool {
-        self.workload_target
-            .values()
-            .chain(self.fiscal_target.values())
-            .any(|a| a.value.is_some())
-    }
-
-    /// Sum of numeric targets over all years (canonical sign).
-    pub fn total(targets: &BTreeMap<String, Amount>) -> f64 {
-        targets.values().filter_map(|a| a.value).sum()
     }
 }

@@ -2,6 +2,7 @@
 //! number the items. Renderers take its result; nothing here writes files.
 
 use crate::config::PlanConfig;
+use crate::decisions::{Decided, Decisions};
 use crate::findings::{Code, Finding, Severity, sort_findings};
 use crate::model::Item;
 use crate::ingest::normalize::Normalizer;
@@ -27,6 +28,8 @@ pub struct Run {
     /// Progress rounds read from INPUT_DIR/progress/ (results are attached
     /// to the items).
     pub rounds: Vec<crate::progress::results::Round>,
+    /// Findings the office decided (decisions.toml), out of `findings`.
+    pub decided: Vec<Decided>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -50,6 +53,8 @@ struct WorkbookRead {
     sheets: Vec<RawSheet>,
     list: Vec<ListRow>,
     has_list: bool,
+    /// Made from the tool's own form (its 記入要領 states the sign convention).
+    tool_form: bool,
     findings: Vec<Finding>,
 }
 
@@ -59,19 +64,61 @@ pub fn run(input_dir: &Path, config: &PlanConfig) -> anyhow::Result<Run> {
     if !submissions.is_dir() {
         anyhow::bail!("{}: folder not found (department workbooks go in INPUT_DIR/submissions)", submissions.display());
     }
+    let decisions = Decisions::load(input_dir)?;
     let (files, skipped) = list_files(&submissions)?;
     let mut reads: Vec<WorkbookRead> = files
         .par_iter()
         .map(|path| read_one(path, &submissions, config))
         .collect();
     reads.extend(skipped.into_iter().map(|f| WorkbookRead { file: f.file.clone(), findings: vec![f], ..Default::default() }));
-    let mut run = assemble(reads, config);
+    let mut run = assemble(reads, config, &decisions);
     if input_dir.join("progress").is_dir() {
         run.rounds = crate::progress::results::read_rounds(input_dir, config, &mut run.items, &mut run.findings);
-        let rank = |d: &str| config.departments.iter().position(|x| x.name == d).unwrap_or(usize::MAX);
-        sort_findings(&mut run.findings, &rank);
     }
+    run.decided = decisions.settle(&mut run.findings);
+    include_decided_amounts(&mut run);
+    mark_items_with_errors(&mut run.items, &run.findings);
+    let rank = |d: &str| if d.is_empty() { usize::MAX } else { config.departments.iter().position(|x| x.name == d).unwrap_or(usize::MAX - 1) };
+    sort_findings(&mut run.findings, &rank);
     Ok(run)
+}
+
+/// An amount validation questioned (V223) is left out of totals, unless the
+/// office accepted it (decisions.toml): then it counts, and the documents
+/// say who decided and why.
+fn include_decided_amounts(run: &mut Run) {
+    for decided in &run.decided {
+        if decided.finding.code != Code::ImplausibleFiscalEffect.id() {
+            continue;
+        }
+        let place = (decided.finding.file.as_str(), decided.finding.sheet.as_deref());
+        for item in run.items.iter_mut().filter(|i| (i.source.file.as_str(), Some(i.source.sheet.as_str())) == place) {
+            item.fiscal_doubt = false;
+            item.fiscal_included = Some(decided.decision.reason.clone());
+        }
+    }
+}
+
+/// `has_errors` of each item: an error left (not decided) on its sheet or
+/// on its row of its department's list.
+fn mark_items_with_errors(items: &mut [Item], findings: &[Finding]) {
+    let sheets_with_errors: HashSet<(&str, &str)> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .filter_map(|f| f.sheet.as_deref().map(|s| (f.file.as_str(), s)))
+        .collect();
+    let list_rows_with_errors: HashSet<(&str, &str, u32)> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .filter_map(|f| Some((f.file.as_str(), f.sheet.as_deref()?, row_of(f.cell.as_deref()?)?)))
+        .collect();
+    for item in items.iter_mut() {
+        let on_list = match (&item.source.list_sheet, item.source.list_row) {
+            (Some(sheet), Some(row)) => list_rows_with_errors.contains(&(item.source.file.as_str(), sheet.as_str(), row)),
+            _ => false,
+        };
+        item.has_errors = on_list || sheets_with_errors.contains(&(item.source.file.as_str(), item.source.sheet.as_str()));
+    }
 }
 
 /// Every file under `dir`, sorted by path, so runs are deterministic, and
@@ -155,6 +202,7 @@ fn read_one(path: &Path, root: &Path, config: &PlanConfig) -> WorkbookRead {
     let (workbook, findings) = read_workbook_limited(path, &display, &config.limits);
     read.findings = findings;
     let Some(workbook) = workbook else { return read };
+    read.tool_form = crate::ingest::reader::is_tool_form(&workbook.sheets);
     for grid in &workbook.sheets {
         let (content, findings) = read_sheet(grid, &display, &config.years);
         read.findings.extend(findings);
@@ -205,8 +253,8 @@ fn department_of(read: &WorkbookRead, normalizer: &Normalizer) -> Option<String>
     votes.into_iter().max_by_key(|(_, n)| *n).map(|(d, _)| d)
 }
 
-fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig) -> Run {
-    let normalizer = Normalizer::new(config);
+fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig, decisions: &Decisions) -> Run {
+    let normalizer = Normalizer::with_decisions(config, decisions.clone());
     let mut findings = Vec::new();
     let mut items: Vec<Item> = Vec::new();
     let mut sheet_order: Vec<usize> = Vec::new();
@@ -246,7 +294,7 @@ fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig) -> Run {
         sub.has_list |= read.has_list;
         sub.list.extend(read.list.iter().map(|r| (read.file.clone(), r.clone())));
         for (i, sheet) in read.sheets.iter().enumerate() {
-            let item = normalizer.item(sheet, &read.file, &department, &mut findings);
+            let item = normalizer.item(sheet, &read.file, &department, read.tool_form, &mut findings);
             sub.items.push(items.len());
             items.push(item);
             sheet_order.push(i);
@@ -271,7 +319,7 @@ fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig) -> Run {
         check_targets(item, config, &mut findings);
     }
     check_duplicates(&items, &mut findings);
-    check_plausibility(&items, &mut findings);
+    check_plausibility(&mut items, &mut findings);
 
     // The proposing section: the list's 主たる所管部署 when the item is on a
     // list, else the sheet's first primary section.
@@ -316,26 +364,8 @@ fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig) -> Run {
             f.department = d.clone();
         }
     }
-    let sheets_with_errors: HashSet<(&str, &str)> = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .filter_map(|f| f.sheet.as_deref().map(|s| (f.file.as_str(), s)))
-        .collect();
-    // An error on the item's row of its department's list counts too.
-    let list_rows_with_errors: HashSet<(&str, &str, u32)> = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .filter_map(|f| Some((f.file.as_str(), f.sheet.as_deref()?, row_of(f.cell.as_deref()?)?)))
-        .collect();
-    for item in numbered.iter_mut() {
-        let on_list = match (&item.source.list_sheet, item.source.list_row) {
-            (Some(sheet), Some(row)) => list_rows_with_errors.contains(&(item.source.file.as_str(), sheet.as_str(), row)),
-            _ => false,
-        };
-        item.has_errors = on_list || sheets_with_errors.contains(&(item.source.file.as_str(), item.source.sheet.as_str()));
-    }
     sort_findings(&mut findings, &|d: &str| if d.is_empty() { usize::MAX } else { department_rank(d) });
-    Run { items: numbered, findings, files, rounds: Vec::new() }
+    Run { items: numbered, findings, files, ..Default::default() }
 }
 
 /// The row number of an A1 reference ("D6" → 6).

@@ -98,10 +98,10 @@ fn column_off(values: &BTreeMap<String, Amount>, remark: &str, unit: Unit, eras:
 /// likely a turnover, donation or budget total, not an effect. Walking down
 /// from the largest, the first gap of `IMPLAUSIBLE_FACTOR` among the top few
 /// separates them from the rest.
-pub fn check_plausibility(items: &[Item], findings: &mut Vec<Finding>) {
+pub fn check_plausibility(items: &mut [Item], findings: &mut Vec<Finding>) {
     let largest = |item: &Item| item.fiscal_target.values().filter_map(|a| a.value).map(f64::abs).fold(0.0, f64::max);
-    let mut ranked: Vec<(f64, &Item)> = items.iter().map(|i| (largest(i), i)).filter(|(v, _)| *v > 0.0).collect();
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.number.cmp(&b.1.number)));
+    let mut ranked: Vec<(f64, usize)> = items.iter().enumerate().map(|(k, i)| (largest(i), k)).filter(|(v, _)| *v > 0.0).collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(items[a.1].number.cmp(&items[b.1].number)).then(a.1.cmp(&b.1)));
     // Outliers are a few items, not a part of the plan.
     let at_most = (ranked.len() / 20).max(3);
     let Some(gap) = (0..at_most.min(ranked.len().saturating_sub(1)))
@@ -111,7 +111,10 @@ pub fn check_plausibility(items: &[Item], findings: &mut Vec<Finding>) {
         return;
     };
     let (next, other) = ranked[gap + 1];
-    for (value, item) in &ranked[..=gap] {
+    let other = &items[other];
+    for &(value, k) in &ranked[..=gap] {
+        let item = &items[k];
+        let row: Vec<String> = item.fiscal_target.iter().map(|(y, a)| format!("{y}「{}」", a.raw.trim())).collect();
         findings.push(
             Finding::new(
                 Code::ImplausibleFiscalEffect,
@@ -119,13 +122,17 @@ pub fn check_plausibility(items: &[Item], findings: &mut Vec<Finding>) {
                 format!(
                     "「{}」の財政効果目標額 {} 千円は、ほかの取組（最大は「{}」の {} 千円）より桁違いに大きい値です",
                     item.title,
-                    format_number(*value),
+                    format_number(value),
                     other.title,
                     format_number(next)
-                ),
-                "売上・寄附・事業費などの総額ではなく、取組による効果額（増収・削減の差額）を記入してください",
+                ) + "。合計には含めていません",
+                "売上・寄附・事業費などの総額ではなく、取組による効果額（増収・削減の差額）を記入してください（正しい値なら、事務局が確認済として記録すると合計に含めます）",
             )
-            .at(&item.source.sheet, item.source.cells.get("fiscal_target").map(String::as_str)),
+            .at(&item.source.sheet, item.source.cells.get("fiscal_target").map(String::as_str))
+            .about(row.join("、")),
         );
+    }
+    for &(_, k) in &ranked[..=gap] {
+        items[k].fiscal_doubt = true;
     }
 }

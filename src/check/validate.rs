@@ -315,7 +315,7 @@ pub fn check_item(item: &Item, config: &PlanConfig, findings: &mut Vec<Finding>)
             );
         }
     }
-    if !item.has_quantified_target() && !item.title.is_empty() {
+    if !crate::figures::has_numeric_target(item) && !item.title.is_empty() {
         findings.push(
             Finding::new(
                 Code::NoQuantifiedTarget,

@@ -2,6 +2,7 @@
 //! each runs the pipeline and the renderers and writes the files.
 
 pub mod build;
+pub mod decide;
 pub mod diff;
 pub mod forms;
 pub mod packet;

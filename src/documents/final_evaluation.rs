@@ -4,18 +4,28 @@
 //! proposed to carry into the 後期 plan. Every number is computed here; the
 //! template and the workbook only print them.
 //!
-//! An item is 達成 when, for every kind (hours, 千円) with a numeric
-//! three-year target, its numeric results over the three years reach that
-//! target; 未達成 when one falls short; 数値目標なし when it has no numeric
-//! target. It is proposed to carry into the 後期 plan when it is 未達成, or
-//! its last year's grade is in the lower half of the scale (C or D on the
-//! default scale), or the last year has no grade on the scale (未提出,
-//! 未評価, 区分外): its status is still open.
+//! The judgement (`Verdict`), for each kind (hours, 千円) with a numeric
+//! target (figures::has_numeric: some year other than zero):
+//! - 実績不足 when a year the target covers (a year with a numeric target)
+//!   has no numeric result — 未提出 is never 達成;
+//! - else 達成 when the results of the plan years add up to the target's
+//!   sum, 未達成 when they fall short. A negative target is a cost ceiling:
+//!   the result (as signed, △ a cost) must not fall below it, so a cost of
+//!   △30 against a ceiling of △40 is 達成;
+//! - an item is 達成 when every kind is, 未達成 when one is, 実績不足
+//!   before either; 数値目標なし with no numeric target.
+//! - 要確認 instead of 達成 when every year is graded and every grade is in
+//!   the lower half of the scale (C, D), and instead of 未達成 when every
+//!   grade is in the upper half (A, B): the figures and the grades disagree.
+//! It is proposed to carry into the 後期 plan when it is not 達成, or its
+//! last year's grade is in the lower half of the scale, or the last year
+//! has no grade on the scale (未提出, 未評価, 区分外): its status is open.
 
 use super::booklet::DocumentMeta;
 use super::department_label;
 use super::progress_report::{IndicatorRow, groups, indicator_rows};
 use crate::config::PlanConfig;
+use crate::figures;
 use crate::model::Item;
 use crate::progress::history::{self, GradeState, Kind};
 use serde::Serialize;
@@ -28,8 +38,37 @@ pub struct AmountOutcome {
     pub result: f64,
     /// The three-year target (numeric targets only).
     pub target: f64,
-    /// None when the item has no numeric target of this kind.
+    /// None when the item has no numeric target of this kind; false when
+    /// a covered year has no result (`missing`) or the results fall short.
     pub achieved: Option<bool>,
+    /// Years with a numeric target and no numeric result (R8).
+    pub missing: Vec<String>,
+    /// 財政効果 left out of totals (V223) and not accepted.
+    pub left_out: bool,
+}
+
+/// What the final evaluation concludes for an item (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Verdict {
+    Achieved,
+    NotAchieved,
+    /// The figures and the grades disagree.
+    Review,
+    /// A year the target covers has no result.
+    Incomplete,
+    NoTarget,
+}
+
+impl Verdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Achieved => "達成",
+            Verdict::NotAchieved => "未達成",
+            Verdict::Review => "要確認",
+            Verdict::Incomplete => "実績不足",
+            Verdict::NoTarget => "数値目標なし",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -45,9 +84,11 @@ pub struct FinalItem {
     pub off_scale: Vec<bool>,
     pub workload: AmountOutcome,
     pub fiscal: AmountOutcome,
-    /// 達成 / 未達成 / 数値目標なし.
+    /// 達成 / 未達成 / 要確認 / 実績不足 / 数値目標なし (`Verdict::label`).
     pub verdict: String,
-    pub achieved: Option<bool>,
+    pub judgement: Verdict,
+    /// Why the verdict is 要確認 or 実績不足.
+    pub verdict_reasons: Vec<String>,
     /// Proposed to carry into the 後期 plan, and why.
     pub carry: bool,
     pub carry_reasons: Vec<String>,
@@ -60,6 +101,8 @@ pub struct FinalGroup {
     pub items: u32,
     pub achieved: u32,
     pub not_achieved: u32,
+    pub review: u32,
+    pub incomplete: u32,
     pub no_target: u32,
     pub carried: u32,
     /// The last year's grade counts: the scale, 区分外, 未評価, 未提出.
@@ -68,9 +111,11 @@ pub struct FinalGroup {
     pub workload_result: f64,
     pub fiscal_target: f64,
     pub fiscal_result: f64,
-    /// result / target in %, when the target is positive.
+    /// result / target in %, when it means something (figures::rate).
     pub workload_rate: Option<f64>,
     pub fiscal_rate: Option<f64>,
+    /// Why a rate is not shown though the target is positive.
+    pub rate_notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -97,15 +142,30 @@ pub struct FinalEvaluationData {
     pub items: Vec<FinalItem>,
     pub carried: Vec<FinalItem>,
     pub indicators: Vec<IndicatorRow>,
+    /// 財政効果 the sums leave out (V223) or count on the office's word.
+    pub fiscal_notes: Vec<crate::figures::FiscalNote>,
+    /// Rates not shown, with both numbers, for every group.
+    pub rate_notes: Vec<String>,
+    /// figures::RATE_LIMIT, for the rule the document states.
+    pub rate_limit: u32,
 }
 
 impl AmountOutcome {
     fn of(item: &Item, kind: Kind, years: &[String]) -> AmountOutcome {
         let results: Vec<Option<f64>> = years.iter().map(|y| kind.result(item, y)).collect();
         let (result, target) = history::sums(item, kind, years);
-        // A target of zero asks for nothing; rounding noise is not a miss.
-        let achieved = (target.abs() > 1e-9).then_some(result >= target - 1e-6);
-        AmountOutcome { results, result, target, achieved }
+        let targets = kind.targets(item);
+        let missing: Vec<String> = years
+            .iter()
+            .zip(&results)
+            .filter(|(y, r)| r.is_none() && targets.get(*y).and_then(|a| a.value).is_some_and(|v| v != 0.0))
+            .map(|(y, _)| y.clone())
+            .collect();
+        // Rounding noise is not a miss; a negative target is a ceiling, and
+        // the same comparison holds for it (△30 ≥ △40).
+        let achieved = figures::has_numeric(targets).then_some(missing.is_empty() && result >= target - 1e-6);
+        let left_out = kind == Kind::Fiscal && !figures::counts_fiscal(item);
+        AmountOutcome { results, result, target, achieved, missing, left_out }
     }
 }
 
@@ -116,15 +176,51 @@ impl FinalItem {
         let states: Vec<GradeState> = years.iter().map(|y| GradeState::of(item, y, scale)).collect();
         let workload = AmountOutcome::of(item, Kind::Workload, &years);
         let fiscal = AmountOutcome::of(item, Kind::Fiscal, &years);
-        let achieved = match (workload.achieved, fiscal.achieved) {
-            (None, None) => None,
-            (a, b) => Some(a.unwrap_or(true) && b.unwrap_or(true)),
-        };
-        let mut reasons = Vec::new();
-        for (name, outcome) in [("業務量削減", &workload), ("財政効果", &fiscal)] {
-            if outcome.achieved == Some(false) {
-                reasons.push(format!("目標未達成（{name}）"));
+        let kinds = [("業務量削減", &workload), ("財政効果", &fiscal)];
+        let era_of = |code: &str| config.years.iter().find(|y| y.code == code).map(|y| y.era.clone()).unwrap_or_else(|| code.to_string());
+        let mut verdict_reasons = Vec::new();
+        for (name, outcome) in kinds {
+            if !outcome.missing.is_empty() {
+                let years: Vec<String> = outcome.missing.iter().map(|y| era_of(y)).collect();
+                verdict_reasons.push(format!("{}の{name}の実績なし", years.join("・")));
             }
+        }
+        let judged: Vec<bool> = kinds.iter().filter_map(|(_, o)| o.achieved).collect();
+        let mut judgement = if judged.is_empty() {
+            Verdict::NoTarget
+        } else if !verdict_reasons.is_empty() {
+            Verdict::Incomplete
+        } else if judged.iter().all(|a| *a) {
+            Verdict::Achieved
+        } else {
+            Verdict::NotAchieved
+        };
+        // Figures and grades that disagree are for the office to look at,
+        // not to be counted either way.
+        let graded: Option<Vec<usize>> = states.iter().map(|s| if let GradeState::Graded(k) = s { Some(*k) } else { None }).collect();
+        if let Some(grades) = graded.filter(|g| !g.is_empty()) {
+            let low = grades.iter().all(|k| *k >= carry_from(scale));
+            let high = grades.iter().all(|k| *k < carry_from(scale));
+            let written: Vec<&str> = grades.iter().map(|k| scale[*k].as_str()).collect();
+            if judgement == Verdict::Achieved && low {
+                judgement = Verdict::Review;
+                verdict_reasons.push(format!("実績は目標に届いているが、評価はすべて{}（{}）", scale[carry_from(scale)..].join("・"), written.join("/")));
+            } else if judgement == Verdict::NotAchieved && high {
+                judgement = Verdict::Review;
+                verdict_reasons.push(format!("実績は目標に届いていないが、評価はすべて{}（{}）", scale[..carry_from(scale)].join("・"), written.join("/")));
+            }
+        }
+        let mut reasons = Vec::new();
+        match judgement {
+            Verdict::NotAchieved => {
+                for (name, outcome) in kinds {
+                    if outcome.achieved == Some(false) {
+                        reasons.push(format!("目標未達成（{name}）"));
+                    }
+                }
+            }
+            Verdict::Incomplete | Verdict::Review => reasons.push(format!("{}：{}", judgement.label(), verdict_reasons.join("、"))),
+            Verdict::Achieved | Verdict::NoTarget => {}
         }
         let last_era = config.years.last().map(|y| y.era.clone()).unwrap_or(last);
         match states.last() {
@@ -144,13 +240,9 @@ impl FinalItem {
             off_scale: states.iter().map(|s| matches!(s, GradeState::OffScale(_))).collect(),
             workload,
             fiscal,
-            verdict: match achieved {
-                Some(true) => "達成",
-                Some(false) => "未達成",
-                None => "数値目標なし",
-            }
-            .into(),
-            achieved,
+            verdict: judgement.label().into(),
+            judgement,
+            verdict_reasons,
             carry: !reasons.is_empty(),
             carry_reasons: reasons,
         }
@@ -168,10 +260,12 @@ impl FinalGroup {
         let mut g = FinalGroup { name: name.to_string(), last_grades: vec![0; scale.len() + 3], ..Default::default() };
         for item in members {
             g.items += 1;
-            match item.achieved {
-                Some(true) => g.achieved += 1,
-                Some(false) => g.not_achieved += 1,
-                None => g.no_target += 1,
+            match item.judgement {
+                Verdict::Achieved => g.achieved += 1,
+                Verdict::NotAchieved => g.not_achieved += 1,
+                Verdict::Review => g.review += 1,
+                Verdict::Incomplete => g.incomplete += 1,
+                Verdict::NoTarget => g.no_target += 1,
             }
             g.carried += u32::from(item.carry);
             let last = item.grades.last().map(String::as_str).unwrap_or(history::MISSING);
@@ -184,11 +278,20 @@ impl FinalGroup {
             g.last_grades[slot] += 1;
             g.workload_target += item.workload.target;
             g.workload_result += item.workload.result;
-            g.fiscal_target += item.fiscal.target;
-            g.fiscal_result += item.fiscal.result;
+            if !item.fiscal.left_out {
+                g.fiscal_target += item.fiscal.target;
+                g.fiscal_result += item.fiscal.result;
+            }
         }
-        g.workload_rate = history::rate(g.workload_result, g.workload_target);
-        g.fiscal_rate = history::rate(g.fiscal_result, g.fiscal_target);
+        g.workload_rate = figures::rate(g.workload_result, g.workload_target);
+        g.fiscal_rate = figures::rate(g.fiscal_result, g.fiscal_target);
+        g.rate_notes = [
+            figures::rate_note(&format!("{}の業務量削減", g.name), g.workload_result, g.workload_target, "時間"),
+            figures::rate_note(&format!("{}の財政効果", g.name), g.fiscal_result, g.fiscal_target, "千円"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         g
     }
 }
@@ -211,7 +314,19 @@ impl FinalEvaluationData {
         let date = config.round_date(&last);
         let mut meta = DocumentMeta::new(config, format!("{}　最終評価（{period_label}）", config.plan.name));
         meta.date = crate::era::era_date(&date).map(|d| d.full).unwrap_or_else(|| date.clone());
+        let total = FinalGroup::of("合計", &finals, &scale);
+        let by_daibunrui: Vec<FinalGroup> = daibunrui_groups.iter().map(|(name, m)| FinalGroup::of(name, of_numbers(m), &scale)).collect();
+        let by_department: Vec<FinalGroup> = department_groups.iter().map(|(name, m)| FinalGroup::of(name, of_numbers(m), &scale)).collect();
+        let mut rate_notes: Vec<String> = Vec::new();
+        for note in by_daibunrui.iter().chain(&by_department).chain([&total]).flat_map(|g| &g.rate_notes) {
+            if !rate_notes.contains(note) {
+                rate_notes.push(note.clone());
+            }
+        }
         FinalEvaluationData {
+            fiscal_notes: figures::fiscal_notes(items),
+            rate_notes,
+            rate_limit: figures::RATE_LIMIT as u32,
             meta,
             date,
             sample: sample || years.iter().any(|y| config.progress.sample_years.contains(y)),
@@ -222,9 +337,9 @@ impl FinalEvaluationData {
             last_year_label: config.year_label(&last),
             grade_names: history::grade_columns(&scale),
             carry_grades: scale[carry_from(&scale)..].to_vec(),
-            total: FinalGroup::of("合計", &finals, &scale),
-            by_daibunrui: daibunrui_groups.iter().map(|(name, m)| FinalGroup::of(name, of_numbers(m), &scale)).collect(),
-            by_department: department_groups.iter().map(|(name, m)| FinalGroup::of(name, of_numbers(m), &scale)).collect(),
+            total,
+            by_daibunrui,
+            by_department,
             carried: finals.iter().filter(|f| f.carry).cloned().collect(),
             items: finals,
             indicators: indicator_rows(config, &last),

@@ -17,7 +17,13 @@ pub fn render(data: &FinalEvaluationData, config: &PlanConfig) -> anyhow::Result
         sheet.write_with_format(1, 0, "サンプル: この評価の実績・評価は記入例として作った架空の値です", &f.review)?;
     }
     let r = groups_table(sheet, 3, "大分類", &data.by_daibunrui, data, &f)?;
-    groups_table(sheet, r + 1, "部", &data.by_department, data, &f)?;
+    let mut r = groups_table(sheet, r + 1, "部", &data.by_department, data, &f)?;
+    // What the sums leave out or count on the office's word, and rates
+    // not shown: the same notes as the PDF.
+    for note in data.fiscal_notes.iter().map(|n| &n.text).chain(&data.rate_notes) {
+        r += 1;
+        sheet.write_with_format(r, 0, format!("※ {note}"), &f.cell)?;
+    }
     sheet.set_column_width(0, 26.0)?;
     for c in 1..30 {
         sheet.set_column_width(c, 11.0)?;
@@ -60,7 +66,7 @@ pub fn render(data: &FinalEvaluationData, config: &PlanConfig) -> anyhow::Result
 
 /// A group table starting at row `r`; returns the first row after it.
 fn groups_table(sheet: &mut Worksheet, r: u32, name: &str, rows: &[FinalGroup], data: &FinalEvaluationData, f: &Formats) -> anyhow::Result<u32> {
-    let mut headers: Vec<String> = [name, "項目数", "達成", "未達成", "数値目標なし", "後期への継続"].map(String::from).to_vec();
+    let mut headers: Vec<String> = [name, "項目数", "達成", "未達成", "要確認", "実績不足", "数値目標なし", "後期への継続"].map(String::from).to_vec();
     headers.extend(data.grade_names.iter().map(|g| format!("{}評価{g}", data.year_eras.last().map(String::as_str).unwrap_or(""))));
     headers.extend(
         ["業務量削減 {}目標（時間）", "業務量削減 {}実績（時間）", "業務量削減 達成率（%）", "財政効果 {}目標（千円）", "財政効果 {}実績（千円）", "財政効果 達成率（%）"]
@@ -74,7 +80,7 @@ fn groups_table(sheet: &mut Worksheet, r: u32, name: &str, rows: &[FinalGroup], 
     for g in rows.iter().chain(std::iter::once(&data.total)) {
         sheet.write_with_format(row, 0, g.name.as_str(), &f.cell)?;
         let mut c = 1;
-        for n in [g.items, g.achieved, g.not_achieved, g.no_target, g.carried].iter().chain(&g.last_grades) {
+        for n in [g.items, g.achieved, g.not_achieved, g.review, g.incomplete, g.no_target, g.carried].iter().chain(&g.last_grades) {
             sheet.write_number_with_format(row, c, *n as f64, &f.number)?;
             c += 1;
         }

@@ -170,7 +170,7 @@ fn flat_columns<'a>(config: &'a PlanConfig, items: &[Item]) -> Vec<(String, f64,
 /// Sum of the numeric targets, blank when no year has a number.
 fn total(map: &BTreeMap<String, Amount>) -> Value {
     if map.values().any(|a| a.value.is_some()) {
-        Value::Number(Item::total(map))
+        Value::Number(crate::figures::target_sum(map))
     } else {
         Value::Text(String::new())
     }

@@ -8,6 +8,7 @@
 
 use super::booklet::DocumentMeta;
 use super::department_label;
+use crate::figures;
 use crate::format::format_number;
 use crate::config::PlanConfig;
 use crate::model::{Amount, Item};
@@ -147,6 +148,12 @@ pub struct ProgressReportData {
     pub grades_same: u32,
     /// Items with no result in this round and the previous one.
     pub missing_twice: Vec<ItemLine>,
+    /// 財政効果 the sums leave out (V223) or count on the office's word.
+    pub fiscal_notes: Vec<figures::FiscalNote>,
+    /// 達成率 not shown though the target is positive, with both numbers.
+    pub rate_notes: Vec<String>,
+    /// figures::RATE_LIMIT, for the rule the report states.
+    pub rate_limit: u32,
 }
 
 fn numeric(amount: Option<&Amount>) -> Option<f64> {
@@ -163,7 +170,10 @@ impl Totals {
         for item in items {
             t.items += 1;
             t.workload_target += numeric(item.workload_target.get(year)).unwrap_or(0.0);
-            t.fiscal_target += numeric(item.fiscal_target.get(year)).unwrap_or(0.0);
+            let fiscal = figures::counts_fiscal(item);
+            if fiscal {
+                t.fiscal_target += numeric(item.fiscal_target.get(year)).unwrap_or(0.0);
+            }
             t.non_numeric_targets += u32::from(
                 written_but_not_number(item.workload_target.get(year)) || written_but_not_number(item.fiscal_target.get(year)),
             );
@@ -171,7 +181,9 @@ impl Totals {
             if let Some(r) = item.result(year) {
                 t.submitted += 1;
                 t.workload_result += r.workload_result.value.unwrap_or(0.0);
-                t.fiscal_result += r.fiscal_result.value.unwrap_or(0.0);
+                if fiscal {
+                    t.fiscal_result += r.fiscal_result.value.unwrap_or(0.0);
+                }
                 t.non_numeric_results += u32::from(
                     written_but_not_number(Some(&r.workload_result)) || written_but_not_number(Some(&r.fiscal_result)),
                 );
@@ -183,11 +195,13 @@ impl Totals {
 
 impl ToDate {
     fn of(items: &[&Item], kind: Kind, years: &[String], all_years: &[String]) -> ToDate {
+        // A questioned 財政効果 (V223) counts in no sum, targets or results.
+        let items: Vec<&Item> = items.iter().copied().filter(|i| kind == Kind::Workload || figures::counts_fiscal(i)).collect();
         let results: Vec<f64> = years.iter().map(|y| items.iter().filter_map(|i| kind.result(i, y)).sum()).collect();
         let result = results.iter().sum();
         let target = items.iter().map(|i| history::sums(i, kind, years).1).sum();
         let plan_total = items.iter().map(|i| history::sums(i, kind, all_years).1).sum();
-        ToDate { results, result, target, plan_total, rate: history::rate(result, target), of_plan: history::rate(result, plan_total) }
+        ToDate { results, result, target, plan_total, rate: figures::rate(result, target), of_plan: figures::rate(result, plan_total) }
     }
 }
 
@@ -290,6 +304,19 @@ impl ProgressReportData {
             missing_twice = lines.iter().filter(|l| twice.contains(&l.number)).cloned().collect();
         }
 
+        let cumulative_by_daibunrui = cumulative_of(&daibunrui_groups);
+        let cumulative_by_department = cumulative_of(&department_groups);
+        let cumulative_total = if to_date.len() < 2 { Cumulative::default() } else { Cumulative::of("合計", &everyone, &to_date, &all_years) };
+        let mut rate_notes: Vec<String> = Vec::new();
+        for c in cumulative_by_daibunrui.iter().chain(&cumulative_by_department).chain([&cumulative_total]).filter(|c| !c.name.is_empty()) {
+            for (what, unit, d) in [("業務量削減", "時間", &c.workload), ("財政効果", "千円", &c.fiscal)] {
+                let notes = [
+                    figures::rate_note(&format!("{}の{what}（累計目標）", c.name), d.result, d.target, unit),
+                    figures::rate_note(&format!("{}の{what}（{}目標）", c.name, format_args!("{}か年", config.years.len())), d.result, d.plan_total, unit),
+                ];
+                rate_notes.extend(notes.into_iter().flatten());
+            }
+        }
         let year_label = config.year_label(year);
         let title = format!("{}　{}進捗状況報告", config.plan.name, year_label);
         let date = config.round_date(year);
@@ -312,9 +339,9 @@ impl ProgressReportData {
             year_labels: config.years.iter().map(|y| config.year_label(&y.code)).collect(),
             period: format!("{}か年", config.years.len()),
             cumulative_years: if to_date.len() < 2 { Vec::new() } else { to_date.iter().filter_map(|y| config.years.iter().find(|c| &c.code == y)).map(|y| y.era.clone()).collect() },
-            cumulative_by_daibunrui: cumulative_of(&daibunrui_groups),
-            cumulative_by_department: cumulative_of(&department_groups),
-            cumulative_total: if to_date.len() < 2 { Cumulative::default() } else { Cumulative::of("合計", &everyone, &to_date, &all_years) },
+            cumulative_by_daibunrui,
+            cumulative_by_department,
+            cumulative_total,
             previous_year_label: previous.as_deref().map(|p| config.year_label(p)).unwrap_or_default(),
             previous_era: previous.as_deref().map(|p| era_of(config, p)).unwrap_or_default(),
             year_era: era_of(config, year),
@@ -322,6 +349,9 @@ impl ProgressReportData {
             grades_fell,
             grades_same,
             missing_twice,
+            fiscal_notes: figures::fiscal_notes(items),
+            rate_notes,
+            rate_limit: figures::RATE_LIMIT as u32,
         }
     }
 }
@@ -360,7 +390,7 @@ pub fn indicator_rows(config: &PlanConfig, year: &str) -> Vec<IndicatorRow> {
             };
             let change = latest.map(|v| {
                 let d = ((v - ind.baseline) * 100.0).round() / 100.0;
-                if d > 0.0 { format!("+{}", trim_number(d)) } else if d < 0.0 { format!("−{}", trim_number(-d)) } else { "±0".into() }
+                if d > 0.0 { format!("+{}", trim_number(d)) } else if d < 0.0 { format!("△{}", trim_number(-d)) } else { "±0".into() }
             });
             IndicatorRow {
                 name: ind.name.clone(),

@@ -5,6 +5,7 @@
 use super::booklet::DocumentMeta;
 use crate::config::{PlanConfig, Vision};
 use crate::era::era_year;
+use crate::figures::{self, FiscalNote};
 use crate::model::Item;
 use serde::Serialize;
 
@@ -28,12 +29,14 @@ pub struct Direction {
 #[derive(Debug, Clone, Serialize)]
 pub struct SummaryTotals {
     pub items: u32,
-    /// Items with at least one numeric 業務量 or 財政効果 target.
+    /// Items with a numeric 業務量 or 財政効果 target (figures::has_numeric_target).
     pub quantified: u32,
     pub workload: f64,
     pub fiscal: f64,
     /// Items whose 分類 is not the vision's (counted in no cell).
     pub unclassified: u32,
+    /// Items with a row of △ whose reading awaits the office (N103).
+    pub signs_unconfirmed: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -54,6 +57,9 @@ pub struct SummaryData {
     pub years: Vec<TimelineYear>,
     /// 成果指標: name and baseline with its unit.
     pub indicators: Vec<(String, String)>,
+    /// 財政効果 totals leave out (V223) or count on the office's word: one
+    /// footnote each under the totals.
+    pub fiscal_notes: Vec<FiscalNote>,
 }
 
 /// R6 for 2024 (令和), H30 for 2018.
@@ -85,18 +91,19 @@ impl SummaryData {
                         })
                         .collect(),
                     items: own.len() as u32,
-                    workload: own.iter().map(|i| Item::total(&i.workload_target)).sum(),
-                    fiscal: own.iter().map(|i| Item::total(&i.fiscal_target)).sum(),
+                    workload: own.iter().map(|i| figures::target_sum(&i.workload_target)).sum(),
+                    fiscal: own.iter().map(|i| figures::counted_fiscal_target(i)).sum(),
                 }
             })
             .collect();
         let classified: u32 = directions.iter().flat_map(|d| &d.rows).map(|r| r.items).sum();
         let totals = SummaryTotals {
             items: items.len() as u32,
-            quantified: items.iter().filter(|i| i.has_quantified_target()).count() as u32,
-            workload: items.iter().map(|i| Item::total(&i.workload_target)).sum(),
-            fiscal: items.iter().map(|i| Item::total(&i.fiscal_target)).sum(),
+            quantified: items.iter().filter(|i| figures::has_numeric_target(i)).count() as u32,
+            workload: items.iter().map(|i| figures::target_sum(&i.workload_target)).sum(),
+            fiscal: items.iter().map(figures::counted_fiscal_target).sum(),
             unclassified: items.len() as u32 - classified,
+            signs_unconfirmed: items.iter().filter(|i| i.signs_unconfirmed).count() as u32,
         };
         let first = config.vision.timeline.iter().map(|b| b.from).min();
         let last = config.vision.timeline.iter().map(|b| b.to).max();
@@ -113,6 +120,7 @@ impl SummaryData {
             .unwrap_or_default();
         let title = format!("{} {} <概要版>", config.vision.name, period);
         let indicators = config.indicators.iter().map(|i| (i.name.clone(), format!("{}{}", super::progress_report::trim_number(i.baseline), i.unit))).collect();
-        SummaryData { meta: DocumentMeta::new(config, title), vision: config.vision.clone(), period, directions, totals, years, indicators }
+        let fiscal_notes = figures::fiscal_notes(items);
+        SummaryData { meta: DocumentMeta::new(config, title), vision: config.vision.clone(), period, directions, totals, years, indicators, fiscal_notes }
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::ingest::amount::{Kind, Unit, parse_amount};
 use crate::config::PlanConfig;
+use crate::decisions::{Choice, Decisions};
 use crate::findings::{Code, Finding};
 use crate::model::{Amount, Item, PlanRow, Source, Written, YearResult};
 use crate::ingest::reader::{Field, RawSheet, YearRow};
@@ -16,15 +17,23 @@ pub struct Normalizer<'a> {
     pub config: &'a PlanConfig,
     pub organisation: Organisation,
     pub taxonomy: Taxonomy<'a>,
+    /// The office's decisions (a row of △ read as reductions).
+    pub decisions: Decisions,
 }
 
 impl<'a> Normalizer<'a> {
     pub fn new(config: &'a PlanConfig) -> Self {
-        Normalizer { config, organisation: Organisation::new(config), taxonomy: Taxonomy::new(config) }
+        Normalizer { config, organisation: Organisation::new(config), taxonomy: Taxonomy::new(config), decisions: Decisions::default() }
+    }
+
+    pub fn with_decisions(config: &'a PlanConfig, decisions: Decisions) -> Self {
+        Normalizer { decisions, ..Normalizer::new(config) }
     }
 
     /// Turns one sheet into an item of `department` (the submitting 部).
-    pub fn item(&self, raw: &RawSheet, file: &str, department: &str, findings: &mut Vec<Finding>) -> Item {
+    /// `tool_form`: the workbook is one of the tool's own forms, whose
+    /// 記入要領 states the sign convention, so numbers mean what they say.
+    pub fn item(&self, raw: &RawSheet, file: &str, department: &str, tool_form: bool, findings: &mut Vec<Finding>) -> Item {
         let at = |field: Field| raw.cell(field).map(str::to_string);
         let found = |code: Code, field: Field, message: String, hint: String| {
             Finding::new(code, file, message, hint).at(&raw.sheet, at(field).as_deref())
@@ -277,7 +286,9 @@ impl<'a> Normalizer<'a> {
                     _ => {}
                 }
             }
-            settle_signs(&mut values, field, &kinds, file, &raw.sheet, findings);
+            if !tool_form && self.settle_signs(&mut values, field, &kinds, file, &raw.sheet, findings) {
+                item.signs_unconfirmed = true;
+            }
             if field == Field::WorkloadTarget {
                 item.workload_target = values;
                 item.target_remarks.workload = clean(&row.remark.text);
@@ -376,50 +387,72 @@ fn amounts(row: &YearRow, years: &[String], unit: Unit) -> (BTreeMap<String, Amo
     (values, kinds)
 }
 
-/// Applies the canonical sign convention to one target row (see model.rs):
-/// a row whose every number is negative was written with △ meaning
-/// "reduction", so it is turned positive and reported; a row mixing signs is
-/// kept as written (negative = extra hours or cost in that year) and flagged.
-fn settle_signs(values: &mut BTreeMap<String, Amount>, field: Field, kinds: &Kinds, file: &str, sheet: &str, findings: &mut Vec<Finding>) {
-    let numbers: Vec<(String, f64)> = values
-        .iter()
-        .filter_map(|(y, a)| a.value.filter(|v| *v != 0.0).map(|v| (y.clone(), v)))
-        .collect();
-    if numbers.is_empty() {
-        return;
-    }
-    let negatives = numbers.iter().filter(|(_, v)| *v < 0.0).count();
-    let first_cell = numbers.first().and_then(|(y, _)| kinds.get(y)).map(|(_, c)| c.as_str());
-    let listing = numbers
-        .iter()
-        .map(|(y, _)| format!("{y}「{}」", values[y].raw.trim()))
-        .collect::<Vec<_>>()
-        .join("、");
-    let what = if field == Field::WorkloadTarget { "削減する時間" } else { "財政効果（削減額・増収額）" };
-    if negatives == numbers.len() {
-        for amount in values.values_mut() {
-            if let Some(v) = amount.value.as_mut() {
-                *v = -*v;
-            }
+impl Normalizer<'_> {
+    /// The sign rule for workbooks not made from the tool's forms (the
+    /// seed's layout), whose △ may mean either thing: numbers are taken as
+    /// written (△ is extra hours or a cost), as the forms' 記入要領 says.
+    /// A row written all in △ may mean reductions, which would change what
+    /// every number of it means, so it is a warning giving both readings,
+    /// and the office decides (decisions.toml, choice = "reduction"). A row
+    /// mixing signs reads naturally (costs in the set-up years, savings
+    /// after) and is flagged for a look.
+    /// Returns true when the row's reading awaits the office's decision.
+    fn settle_signs(&self, values: &mut BTreeMap<String, Amount>, field: Field, kinds: &Kinds, file: &str, sheet: &str, findings: &mut Vec<Finding>) -> bool {
+        let numbers: Vec<(String, f64)> = values
+            .iter()
+            .filter_map(|(y, a)| a.value.filter(|v| *v != 0.0).map(|v| (y.clone(), v)))
+            .collect();
+        if numbers.is_empty() {
+            return false;
         }
-        findings.push(
-            Finding::new(
+        let negatives = numbers.iter().filter(|(_, v)| *v < 0.0).count();
+        let first_cell = numbers.first().and_then(|(y, _)| kinds.get(y)).map(|(_, c)| c.as_str());
+        let listing = numbers
+            .iter()
+            .map(|(y, _)| format!("{y}「{}」", values[y].raw.trim()))
+            .collect::<Vec<_>>()
+            .join("、");
+        let (saving, cost, unit) = if field == Field::WorkloadTarget {
+            ("削減する時間", "増える時間", "時間")
+        } else {
+            ("財政効果（削減額・増収額）", "費用（支出の増加）", "千円")
+        };
+        if negatives == numbers.len() {
+            let sum: f64 = numbers.iter().map(|(_, v)| v.abs()).sum();
+            let finding = Finding::new(
                 Code::SignConverted,
                 file,
-                format!("{}がすべて△（マイナス）で書かれているため、{what}として正の数に読み替えました: {listing}", field.label()),
-                format!("{what}はプラスで記入してください（△は増加・費用を表します）"),
+                format!(
+                    "{}がすべて△で書かれています: {listing}。様式の決まり（△は増加・費用）どおり{cost}として読みました（合計 △{}{unit}）。△が{saving}の意味なら合計 {}{unit} になります",
+                    field.label(),
+                    crate::format::format_number(sum),
+                    crate::format::format_number(sum)
+                ),
+                format!("{saving}ならプラス、{cost}なら△で記入してください。どちらの意味かを確かめ、事務局は読み方を記録してください（gyokaku decide）"),
             )
-            .at(sheet, first_cell),
-        );
-    } else if negatives > 0 {
-        findings.push(
-            Finding::new(
-                Code::MixedSigns,
-                file,
-                format!("{}に△とプラスが混在しています: {listing}（△は増加・費用として読みました）", field.label()),
-                format!("{what}はプラス、導入期の増加や費用は△で記入されているか確認してください"),
-            )
-            .at(sheet, first_cell),
-        );
+            .at(sheet, first_cell)
+            .about(listing);
+            let decision = self.decisions.holding(&finding).map(|d| d.choice);
+            if decision == Some(Choice::Reduction) {
+                for amount in values.values_mut() {
+                    if let Some(v) = amount.value.as_mut() {
+                        *v = -*v;
+                    }
+                }
+            }
+            findings.push(finding);
+            return decision.is_none();
+        } else if negatives > 0 {
+            findings.push(
+                Finding::new(
+                    Code::MixedSigns,
+                    file,
+                    format!("{}に△とプラスが混在しています: {listing}（△は{cost}として読みました）", field.label()),
+                    format!("{saving}はプラス、導入期の増加や費用は△で記入されているか確認してください"),
+                )
+                .at(sheet, first_cell),
+            );
+        }
+        false
     }
 }

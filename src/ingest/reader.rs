@@ -216,6 +216,19 @@ const INSTRUCTION_PHRASES: [&str; 3] = ["記載不要", "記入不要", "進捗�
 /// Sheet names of the instructions in the tool's own forms (記入要領).
 const INSTRUCTION_SHEETS: [&str; 2] = ["記入要領", "記入方法"];
 
+/// The sentence of the sign convention the tool's forms state on their
+/// 記入要領 sheet (「削減・効果はプラス、増加・費用は△」).
+const FORM_CONVENTION: &str = "増加・費用は△";
+
+/// True when a workbook is one of the tool's own forms: its 記入要領 sheet
+/// states the sign convention, so the numbers in it follow that convention
+/// as written.
+pub fn is_tool_form(grids: &[Grid]) -> bool {
+    grids.iter().any(|g| {
+        INSTRUCTION_SHEETS.contains(&nfkc(&g.name).trim()) && g.rows.iter().flatten().any(|c| c.text.contains(FORM_CONVENTION))
+    })
+}
+
 /// Rows searched for the labels that identify a sheet's layout.
 const SCAN_ROWS: usize = 200;
 

@@ -146,8 +146,4 @@ pub fn sums(item: &Item, kind: Kind, years: &[String]) -> (f64, f64) {
     (result, target)
 }
 
-/// result / target as a percentage, when the target is a positive number
-/// (a ratio against a cost or a zero target says nothing).
-pub fn rate(result: f64, target: f64) -> Option<f64> {
-    (target > 0.0).then(|| (result / target * 1000.0).round() / 10.0)
-}
+pub use crate::figures::rate;

@@ -170,7 +170,7 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
         }
 
         let mut scratch = Vec::new();
-        let form_item = normalizer.item(&sheet.raw, &sheet.file, &department, &mut scratch);
+        let form_item = normalizer.item(&sheet.raw, &sheet.file, &department, true, &mut scratch);
         for f in plan_edits(&items[index], &form_item, &sheet.raw) {
             findings.push(with_department(place(Code::ProgressPlanEdited, f.1.as_deref(), f.0, "プランの変更はこの様式では受け付けません。担当課に連絡してください")));
         }

@@ -13,7 +13,7 @@ pub const TEMPLATE: &str = include_str!("../../templates/validation.html");
 
 pub fn render(run: &Run, config: &PlanConfig, template: Option<&str>) -> anyhow::Result<String> {
     let groups = by_department(run, config);
-    render_groups(config, template, &groups, run.files.len(), run.items.len(), None)
+    render_groups(config, template, &groups, run.files.len(), run.items.len(), None, &run.decided)
 }
 
 /// One department's page (差し戻し/01_総務部_確認結果.html), from the same
@@ -23,11 +23,21 @@ pub fn render_department(group: &DepartmentFindings, config: &PlanConfig, templa
     if group.page_html.is_empty() {
         return Ok(None);
     }
-    let page = render_groups(config, template, std::slice::from_ref(group), group.files.len(), group.items, Some(&group.department))?;
+    let page = render_groups(config, template, std::slice::from_ref(group), group.files.len(), group.items, Some(&group.department), &[])?;
     Ok(Some(page))
 }
 
-fn render_groups(config: &PlanConfig, template: Option<&str>, groups: &[DepartmentFindings], files: usize, items: usize, department: Option<&str>) -> anyhow::Result<String> {
+/// `decided`: the findings the office decided (listed as 確認済 with the
+/// reason; the full report only).
+fn render_groups(
+    config: &PlanConfig,
+    template: Option<&str>,
+    groups: &[DepartmentFindings],
+    files: usize,
+    items: usize,
+    department: Option<&str>,
+    decided: &[crate::decisions::Decided],
+) -> anyhow::Result<String> {
     let mut env = Environment::new();
     env.add_template("validation.html", template.unwrap_or(TEMPLATE))?;
     let count = |s: Severity| groups.iter().flat_map(|g| &g.findings).filter(|f| f.severity == s).count();
@@ -57,6 +67,15 @@ fn render_groups(config: &PlanConfig, template: Option<&str>, groups: &[Departme
         infos => count(Severity::Info),
         departments => Value::from(Serde(groups)),
         links => Value::from(Serde(&links)),
+        decided => Value::from(Serde(decided.iter().map(|d| serde_json::json!({
+            "place": d.finding.place(),
+            "code": d.finding.code,
+            "message": d.finding.message,
+            "choice": d.decision.choice.label_ja(),
+            "reason": d.decision.reason,
+            "by": d.decision.by,
+            "date": d.decision.date,
+        })).collect::<Vec<_>>())),
     })?;
     Ok(text)
 }
