@@ -187,7 +187,7 @@ fn sheet_with_workload(values: &[String; 3]) -> Grid {
 }
 
 #[test]
-fn a_triangle_row_flips_sign_exactly_once() {
+fn a_triangle_row_is_taken_as_written_and_reported_once() {
     let config: PlanConfig = toml::from_str(common::PLAN).unwrap();
     let normalizer = Normalizer::new(&config);
     let mut rng = Rng(seed() ^ 0x5eed);
@@ -212,17 +212,18 @@ fn a_triangle_row_flips_sign_exactly_once() {
         let (content, _) = read_sheet(&grid, "01_総務部.xlsx", &config.years);
         let SheetContent::Item(raw) = content else { panic!("not read as an item: {texts:?}") };
         let mut findings = Vec::new();
-        let item = normalizer.item(&raw, "01_総務部.xlsx", "総務部", &mut findings);
+        let item = normalizer.item(&raw, "01_総務部.xlsx", "総務部", false, &mut findings);
         let count = |code: &str| findings.iter().filter(|f| f.code == code).count();
         let numbers: Vec<f64> = written.iter().copied().filter(|v| *v != 0.0).collect();
         let all_negative = !numbers.is_empty() && numbers.iter().all(|v| *v < 0.0);
         let mixed = numbers.iter().any(|v| *v < 0.0) && numbers.iter().any(|v| *v > 0.0);
         for (i, year) in ["R6", "R7", "R8"].iter().enumerate() {
             let got = item.workload_target.get(*year).and_then(|a| a.value);
-            let expected = (written[i] != 0.0).then(|| if all_negative { -written[i] } else { written[i] });
+            // Taken as written, whatever the signs (no decision recorded).
+            let expected = (written[i] != 0.0).then_some(written[i]);
             assert_eq!(got, expected, "{texts:?} {year}");
         }
-        assert_eq!(count("N103"), usize::from(all_negative), "{texts:?}: one N103 when every number is △");
+        assert_eq!(count("N103"), usize::from(all_negative), "{texts:?}: one N103 (both readings) when every number is △");
         assert_eq!(count("N104"), usize::from(mixed), "{texts:?}: one N104 when signs are mixed");
     }
 }

@@ -41,23 +41,40 @@ fn three_rounds() -> tempfile::TempDir {
 
 const YEARS: [&str; 3] = ["R6", "R7", "R8"];
 
-/// Reached or not, computed here from the model: for every kind with a
-/// numeric three-year target, the numeric results of the three years.
-fn achieved(item: &Item) -> Option<bool> {
-    let mut verdict = None;
+/// The judgement, computed here from the model by the stated rules: for
+/// every kind with a numeric target (a year other than zero), every such
+/// year needs a numeric result (else 実績不足), and the three years' results
+/// must reach the three years' target (a negative target a ceiling: the
+/// same comparison); 要確認 when the figures say 達成 and every year is
+/// graded C or D, or say 未達成 and every year is graded A or B.
+fn verdict(item: &Item) -> &'static str {
+    let mut judged = Vec::new();
+    let mut incomplete = false;
     for fiscal in [false, true] {
         let targets = if fiscal { &item.fiscal_target } else { &item.workload_target };
-        let target: f64 = YEARS.iter().filter_map(|y| targets.get(*y).and_then(|a| a.value)).sum();
-        if target == 0.0 {
+        let result_of = |y: &str| item.results.get(y).and_then(|r| if fiscal { r.fiscal_result.value } else { r.workload_result.value });
+        let covered: Vec<&str> = YEARS.iter().copied().filter(|y| targets.get(*y).and_then(|a| a.value).is_some_and(|v| v != 0.0)).collect();
+        if covered.is_empty() {
             continue;
         }
-        let result: f64 = YEARS
-            .iter()
-            .filter_map(|y| item.results.get(*y).and_then(|r| if fiscal { r.fiscal_result.value } else { r.workload_result.value }))
-            .sum();
-        verdict = Some(verdict.unwrap_or(true) && result >= target);
+        incomplete |= covered.iter().any(|y| result_of(y).is_none());
+        let target: f64 = YEARS.iter().filter_map(|y| targets.get(*y).and_then(|a| a.value)).sum();
+        let result: f64 = YEARS.iter().filter_map(|y| result_of(y)).sum();
+        judged.push(result >= target);
     }
-    verdict
+    let grades: Vec<&str> = YEARS.iter().map(|y| item.results.get(*y).map(|r| r.evaluation.as_str()).unwrap_or("")).collect();
+    let all_in = |set: &[&str]| grades.iter().all(|g| set.contains(g));
+    if judged.is_empty() {
+        "数値目標なし"
+    } else if incomplete {
+        "実績不足"
+    } else if judged.iter().all(|a| *a) {
+        if all_in(&["C", "D"]) { "要確認" } else { "達成" }
+    } else if all_in(&["A", "B"]) {
+        "要確認"
+    } else {
+        "未達成"
+    }
 }
 
 #[test]
@@ -70,20 +87,30 @@ fn final_evaluation_counts_and_judgements_follow_the_model() {
     assert!(data.sample, "example rounds");
     assert_eq!(data.date, "2027-06-30", "dated by the last round");
 
-    let verdicts: Vec<Option<bool>> = run.items.iter().map(achieved).collect();
-    let count = |v: Option<bool>| verdicts.iter().filter(|x| **x == v).count() as u32;
-    assert_eq!((data.total.achieved, data.total.not_achieved, data.total.no_target), (count(Some(true)), count(Some(false)), count(None)));
-    assert!(data.total.achieved > 0 && data.total.not_achieved > 0, "the sample has both");
+    let verdicts: Vec<&str> = run.items.iter().map(verdict).collect();
+    let count = |v: &str| verdicts.iter().filter(|x| **x == v).count() as u32;
+    let t = &data.total;
+    assert_eq!(
+        (t.achieved, t.not_achieved, t.review, t.incomplete, t.no_target),
+        (count("達成"), count("未達成"), count("要確認"), count("実績不足"), count("数値目標なし"))
+    );
+    assert!(t.achieved > 0 && t.not_achieved > 0 && t.incomplete > 0, "the sample has each: {t:?}");
     for (item, line) in run.items.iter().zip(&data.items) {
         assert_eq!(line.number, item.number);
-        assert_eq!(line.achieved, achieved(item), "item {}", item.number);
+        assert_eq!(line.verdict, verdict(item), "item {}", item.number);
+    }
+    // 未提出 is never 達成.
+    for (item, line) in run.items.iter().zip(&data.items) {
+        if line.grades.iter().any(|g| g == "未提出") && line.verdict == "達成" {
+            panic!("item {} is 未提出 in a year and 達成", item.number);
+        }
     }
     // Per 部: the same judgement, counted by department.
     for group in &data.by_department {
         let members: Vec<&Item> = run.items.iter().filter(|i| format!("{}{}", i.department_code, i.department) == group.name).collect();
         assert_eq!(group.items as usize, members.len());
-        assert_eq!(group.achieved as usize, members.iter().filter(|i| achieved(i) == Some(true)).count(), "{}", group.name);
-        assert_eq!(group.not_achieved as usize, members.iter().filter(|i| achieved(i) == Some(false)).count(), "{}", group.name);
+        assert_eq!(group.achieved as usize, members.iter().filter(|i| verdict(i) == "達成").count(), "{}", group.name);
+        assert_eq!(group.not_achieved as usize, members.iter().filter(|i| verdict(i) == "未達成").count(), "{}", group.name);
         let hours: f64 = members.iter().flat_map(|i| YEARS.iter().filter_map(|y| i.results.get(*y).and_then(|r| r.workload_result.value))).sum();
         assert!((group.workload_result - hours).abs() < 1e-6, "{}", group.name);
     }
@@ -96,7 +123,7 @@ fn final_evaluation_counts_and_judgements_follow_the_model() {
         .iter()
         .filter(|i| {
             let last = i.results.get("R8").map(|r| r.evaluation.as_str()).unwrap_or("");
-            achieved(i) == Some(false) || !["A", "B"].contains(&last)
+            ["未達成", "要確認", "実績不足"].contains(&verdict(i)) || !["A", "B"].contains(&last)
         })
         .map(|i| i.number)
         .collect();

@@ -5,83 +5,15 @@
 mod common;
 
 use calamine::{Data, Reader, Xlsx};
-use common::Inputs;
+use common::{Inputs, Typed, label_rows, parts, row_of, type_into};
 use gyokaku::config::PlanConfig;
 use gyokaku::proposal::forms::{ProposalForm, SPARE_SHEETS, proposal_forms};
-use std::io::{Cursor, Read, Write};
+use std::io::Cursor;
 use std::process::Command;
 
 fn forms(inputs: &Inputs) -> Vec<ProposalForm> {
     let config = PlanConfig::load(&inputs.path().join("plan.toml")).unwrap();
     proposal_forms(&[], &config).unwrap()
-}
-
-/// A value typed into a cell.
-enum Typed<'a> {
-    Text(&'a str),
-    Number(f64),
-}
-
-/// Every part of an xlsx package, in order.
-fn parts(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-    (0..zip.len())
-        .map(|i| {
-            let mut file = zip.by_index(i).unwrap();
-            let mut data = Vec::new();
-            file.read_to_end(&mut data).unwrap();
-            (file.name().unwrap().to_string(), data)
-        })
-        .collect()
-}
-
-fn repack(parts: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, data) in parts {
-        out.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
-        out.write_all(data).unwrap();
-    }
-    out.finish().unwrap().into_inner()
-}
-
-/// Types `values` into sheet number `sheet` (1-based, workbook order) of a
-/// form: each cell the form left blank (`<c r="C3" s="6"/>`) gets the value,
-/// keeping its style, as Excel saves a typed cell.
-fn type_into(bytes: &[u8], sheet: usize, values: &[(String, Typed)]) -> Vec<u8> {
-    let mut parts = parts(bytes);
-    let name = format!("xl/worksheets/sheet{sheet}.xml");
-    let part = parts.iter_mut().find(|(n, _)| *n == name).unwrap();
-    let mut xml = String::from_utf8(part.1.clone()).unwrap();
-    for (cell, value) in values {
-        let start = xml.find(&format!("<c r=\"{cell}\" ")).unwrap_or_else(|| panic!("{cell} is not a cell of the form"));
-        let end = start + xml[start..].find("/>").unwrap();
-        let open = &xml[start..end];
-        assert!(!open.contains('>'), "{cell} already holds a value");
-        let typed = match value {
-            Typed::Text(t) => format!("{open} t=\"inlineStr\"><is><t>{t}</t></is></c>"),
-            Typed::Number(n) => format!("{open}><v>{n}</v></c>"),
-        };
-        xml.replace_range(start..end + 2, &typed);
-    }
-    part.1 = xml.into_bytes();
-    repack(&parts)
-}
-
-/// Row (1-based) of each label in column B of a sheet.
-fn label_rows(bytes: &[u8], sheet: &str) -> Vec<(String, u32)> {
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
-    let range = book.worksheet_range(sheet).unwrap();
-    let mut rows = Vec::new();
-    for r in 0..range.height() as u32 {
-        if let Some(Data::String(s)) = range.get_value((r, 1)) {
-            rows.push((s.clone(), r + 1));
-        }
-    }
-    rows
-}
-
-fn row_of(rows: &[(String, u32)], label: &str) -> u32 {
-    rows.iter().find(|(l, _)| l == label).unwrap_or_else(|| panic!("no label {label}")).1
 }
 
 #[test]

@@ -435,8 +435,9 @@ impl Normalizer<'_> {
             let decision = self.decisions.holding(&finding).map(|d| d.choice);
             if decision == Some(Choice::Reduction) {
                 for amount in values.values_mut() {
+                    // + 0.0: a zero of the row stays 0, not -0.
                     if let Some(v) = amount.value.as_mut() {
-                        *v = -*v;
+                        *v = -*v + 0.0;
                     }
                 }
             }

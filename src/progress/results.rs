@@ -338,7 +338,9 @@ fn plan_edits(plan: &Item, form: &Item, raw: &RawSheet) -> Vec<(String, Option<S
     check(Field::Goal, &plan.goal, &form.goal);
     check(Field::Daibunrui, &plan.daibunrui, &form.daibunrui);
     check(Field::Shobunrui, &plan.shobunrui, &form.shobunrui);
-    let values = |m: &BTreeMap<String, crate::model::Amount>| m.values().map(|a| a.value).collect::<Vec<_>>();
+    // Compared as written, not as read: the plan's reading of a row of △
+    // may be the office's decision (decisions.toml), which a form does not carry.
+    let values = |m: &BTreeMap<String, crate::model::Amount>| m.iter().map(|(y, a)| (y.clone(), name_key(&crate::format::as_written(a)))).collect::<Vec<_>>();
     if values(&plan.workload_target) != values(&form.workload_target) {
         edits.push(("プラン欄「業務量削減目標値（時間）」が書き換えられています（取り込んでいません）".into(), raw.cell(Field::WorkloadTarget).map(str::to_string)));
     }
