@@ -108,6 +108,30 @@ pub fn fiscal_notes<'a>(items: impl IntoIterator<Item = &'a Item>) -> Vec<Fiscal
         .collect()
 }
 
+/// The footnotes as printed where room is short (the 概要版's one page):
+/// each note when there are at most `each`, else one line for the amounts
+/// left out and one for those counted on the office's word.
+pub fn note_lines(notes: &[FiscalNote], each: usize) -> Vec<String> {
+    if notes.len() <= each {
+        return notes.iter().map(|n| n.text.clone()).collect();
+    }
+    let mut lines = Vec::new();
+    for included in [false, true] {
+        let some: Vec<&FiscalNote> = notes.iter().filter(|n| n.included == included).collect();
+        if some.is_empty() {
+            continue;
+        }
+        let numbers: Vec<String> = some.iter().map(|n| n.number.to_string()).collect();
+        let amount: f64 = some.iter().map(|n| n.amount).sum();
+        lines.push(if included {
+            format!("No.{} の財政効果目標（計 {}千円）は、検証で桁違いに大きいとされましたが、事務局の確認により合計に含めています", numbers.join("、"), format_number(amount))
+        } else {
+            format!("No.{} の財政効果目標（計 {}千円）は、桁違いに大きく効果額でない可能性がある（検証 V223）ため合計に含めていません", numbers.join("、"), format_number(amount))
+        });
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -496,8 +496,8 @@ fn an_override_template_replaces_the_built_in_one() {
 
 #[test]
 fn numbers_print_as_the_department_wrote_them() {
-    // An all-△ row is read as savings (positive) for sums; every document
-    // that reproduces the sheet still prints △ as written.
+    // An all-△ row is taken as written (a cost) until the office decides;
+    // every document that reproduces the sheet prints △ as written.
     let inputs = one_item(|rows| {
         let row = rows.iter_mut().find(|r| r[0] == "財政効果目標額（千円）").unwrap();
         row[1] = "△1,000".into();
@@ -507,7 +507,7 @@ fn numbers_print_as_the_department_wrote_them() {
     let run = inputs.run();
     let item = &run.items[0];
     assert_eq!(item.workload_target["R6"].value, Some(-100.0));
-    assert_eq!(item.fiscal_target["R8"].value, Some(1500.0));
+    assert_eq!(item.fiscal_target["R8"].value, Some(-1500.0), "taken as written until the office decides");
     let out = tempfile::tempdir().unwrap();
     let outcome = build_into(inputs.path(), out.path());
     let booklet = typeset(&outcome.run.items, &outcome.config);

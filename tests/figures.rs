@@ -127,7 +127,7 @@ fn a_cost_row_in_a_tool_form_stays_a_cost_through_totals_and_the_final_evaluatio
     let data = FinalEvaluationData::new(std::slice::from_ref(&item), &config(&inputs), false);
     assert_eq!(data.items[0].verdict, "達成");
     assert_eq!(data.total.fiscal_result, -1200.0);
-    item.results.insert("R8".into(), result(Some(100.0), Some(-800.0), "B"));
+    item.results.insert("R8".into(), result(Some(100.0), Some(-800.0), "C"));
     let data = FinalEvaluationData::new(std::slice::from_ref(&item), &config(&inputs), false);
     assert_eq!(data.items[0].verdict, "未達成", "△1,600 spent against a ceiling of △1,500");
 }

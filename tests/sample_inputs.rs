@@ -90,11 +90,13 @@ fn amounts_follow_the_canonical_sign_convention() {
     assert_eq!(nyusatsu.workload_target["R8"].raw, "1,920");
     assert_eq!(nyusatsu.fiscal_target["R8"].value, None);
     assert_eq!(nyusatsu.fiscal_target["R8"].note, "設置運用コスト");
-    // All-△ rows mean "reduction" and are turned positive.
+    // All-△ rows are taken as written (costs) until the office decides
+    // otherwise; N103 gives both readings.
     let pc = item("パソコンの処理容量の増設");
-    assert_eq!(pc.workload_target["R7"].value, Some(24.0));
+    assert_eq!(pc.workload_target["R7"].value, Some(-24.0));
     assert_eq!(pc.workload_target["R7"].note, "一人当たり");
-    assert_eq!(pc.fiscal_target["R8"].value, Some(3000.0));
+    assert_eq!(pc.fiscal_target["R8"].value, Some(-3000.0));
+    assert!(pc.signs_unconfirmed);
     // A note beside the number.
     let chiho = item("筑穂支所（4階会議室）の貸付");
     assert_eq!(chiho.fiscal_target["R6"].value, Some(3395.0));

@@ -57,9 +57,11 @@ pub struct SummaryData {
     pub years: Vec<TimelineYear>,
     /// 成果指標: name and baseline with its unit.
     pub indicators: Vec<(String, String)>,
-    /// 財政効果 totals leave out (V223) or count on the office's word: one
-    /// footnote each under the totals.
+    /// 財政効果 totals leave out (V223) or count on the office's word.
     pub fiscal_notes: Vec<FiscalNote>,
+    /// The same as printed: one line each, or grouped when many (the page
+    /// stays one page).
+    pub fiscal_note_lines: Vec<String>,
 }
 
 /// R6 for 2024 (令和), H30 for 2018.
@@ -121,6 +123,7 @@ impl SummaryData {
         let title = format!("{} {} <概要版>", config.vision.name, period);
         let indicators = config.indicators.iter().map(|i| (i.name.clone(), format!("{}{}", super::progress_report::trim_number(i.baseline), i.unit))).collect();
         let fiscal_notes = figures::fiscal_notes(items);
-        SummaryData { meta: DocumentMeta::new(config, title), vision: config.vision.clone(), period, directions, totals, years, indicators, fiscal_notes }
+        let fiscal_note_lines = figures::note_lines(&fiscal_notes, 3);
+        SummaryData { meta: DocumentMeta::new(config, title), vision: config.vision.clone(), period, directions, totals, years, indicators, fiscal_notes, fiscal_note_lines }
     }
 }

@@ -338,13 +338,22 @@ fn plan_edits(plan: &Item, form: &Item, raw: &RawSheet) -> Vec<(String, Option<S
     check(Field::Goal, &plan.goal, &form.goal);
     check(Field::Daibunrui, &plan.daibunrui, &form.daibunrui);
     check(Field::Shobunrui, &plan.shobunrui, &form.shobunrui);
-    // Compared as written, not as read: the plan's reading of a row of △
-    // may be the office's decision (decisions.toml), which a form does not carry.
-    let values = |m: &BTreeMap<String, crate::model::Amount>| m.iter().map(|(y, a)| (y.clone(), name_key(&crate::format::as_written(a)))).collect::<Vec<_>>();
-    if values(&plan.workload_target) != values(&form.workload_target) {
+    // The numbers as written, not as read: the plan's reading of a row of
+    // △ may be the office's decision (decisions.toml), which a form does not
+    // carry.
+    use crate::ingest::amount::Unit;
+    let values = |m: &BTreeMap<String, crate::model::Amount>, unit: Unit| {
+        m.values()
+            .map(|a| {
+                let number = if a.number_cell { a.raw.trim().parse::<f64>().ok() } else { None };
+                crate::ingest::amount::parse_amount(&a.raw, number, unit).0.value
+            })
+            .collect::<Vec<_>>()
+    };
+    if values(&plan.workload_target, Unit::Hours) != values(&form.workload_target, Unit::Hours) {
         edits.push(("プラン欄「業務量削減目標値（時間）」が書き換えられています（取り込んでいません）".into(), raw.cell(Field::WorkloadTarget).map(str::to_string)));
     }
-    if values(&plan.fiscal_target) != values(&form.fiscal_target) {
+    if values(&plan.fiscal_target, Unit::ThousandYen) != values(&form.fiscal_target, Unit::ThousandYen) {
         edits.push(("プラン欄「財政効果目標額（千円）」が書き換えられています（取り込んでいません）".into(), raw.cell(Field::FiscalTarget).map(str::to_string)));
     }
     edits
