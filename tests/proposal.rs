@@ -4,7 +4,7 @@
 
 mod common;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Reader, Xlsx};
 use common::{Inputs, Typed, label_rows, parts, row_of, type_into};
 use gyokaku::config::PlanConfig;
 use gyokaku::proposal::forms::{ProposalForm, SPARE_SHEETS, proposal_forms};
