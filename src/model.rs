@@ -124,7 +124,8 @@ pub struct Item {
     pub department_code: String,
     /// 取組項目名 as written on the sheet.
     pub title: String,
-    /// 取組項目名 as written in the department's list, when it differs.
+    /// 取組項目名 as written in the department's list, when the item is on
+    /// it (the priority list prints it; a difference is V201).
     pub list_title: Option<String>,
     /// 大分類 / 小分類, canonical names after aliasing (empty when unknown).
     pub daibunrui: String,
@@ -161,6 +162,10 @@ pub struct Item {
     pub list_note: String,
     /// 主たる所管部署 as the department's list writes it.
     pub list_section: Option<String>,
+    /// 大分類 / 小分類 as the department's list writes them, when the item
+    /// is on it and the cell is not empty (differences are V205, V206).
+    pub list_daibunrui: Option<String>,
+    pub list_shobunrui: Option<String>,
     /// The 課 this item counts for in 組織一覧及び提案状況: the list's
     /// 主たる所管部署 when the item is on a list, else the sheet's first.
     pub proposing_section: Option<SectionRef>,

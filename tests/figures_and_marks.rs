@@ -1,0 +1,71 @@
+//! The figures and marks the council reads: the priority list as the
+//! departments' lists wrote it.
+
+use calamine::{Reader, Xlsx, open_workbook};
+use gyokaku::config::PlanConfig;
+use gyokaku::documents::booklet::{BookletData, PriorityListData};
+use gyokaku::model::Item;
+use gyokaku::pipeline;
+use gyokaku::typeset::fonts::FontSet;
+use gyokaku::typeset::templates::Templates;
+use gyokaku::typeset::{Typesetter, page_texts};
+use std::path::{Path, PathBuf};
+
+fn sample_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs")
+}
+
+fn config() -> PlanConfig {
+    PlanConfig::load(&sample_dir().join("plan.toml")).unwrap()
+}
+
+fn typesetter() -> Typesetter {
+    Typesetter::new(FontSet::load(&[]).unwrap(), Templates::load(None).unwrap(), "2023-08-31").unwrap()
+}
+
+/// The text of every page, line breaks removed.
+fn pages<T: serde::Serialize>(typesetter: &Typesetter, template: &str, data: &T) -> Vec<String> {
+    let compiled = typesetter.compile(template, data).unwrap();
+    page_texts(&compiled.document).iter().map(|p| p.replace('\n', "")).collect()
+}
+
+#[test]
+fn the_priority_list_prints_the_departments_list_as_written() {
+    let config = config();
+    let run = pipeline::run(&sample_dir(), &config).unwrap();
+    let data = PriorityListData::new(&run.items, &config);
+    let row = |item: &Item| data.list.iter().find(|r| r.page == item.number).unwrap();
+    // The list's title, not the sheet's (V201 says they differ).
+    let typo = run.items.iter().find(|i| i.title.starts_with("入札参加資格申請")).unwrap();
+    assert_eq!(row(typo).title, "入り参加資格申請のオンライン化");
+    assert!(run.findings.iter().any(|f| f.code == "V201" && f.message.contains("入り参加")));
+    // 大分類 / 小分類 as the list wrote them where they differ from the sheet (V205, V206).
+    let differing: Vec<&Item> = run.items.iter().filter(|i| i.list_daibunrui.as_deref().is_some_and(|d| d != i.daibunrui)).collect();
+    assert!(!differing.is_empty() && run.findings.iter().any(|f| f.code == "V205"));
+    for item in &differing {
+        assert_eq!(Some(row(item).daibunrui.as_str()), item.list_daibunrui.as_deref());
+    }
+    let differing: Vec<&Item> = run.items.iter().filter(|i| i.list_shobunrui.as_deref().is_some_and(|d| d != i.shobunrui)).collect();
+    assert!(!differing.is_empty() && run.findings.iter().any(|f| f.code == "V206"));
+    for item in &differing {
+        assert_eq!(Some(row(item).shobunrui.as_str()), item.list_shobunrui.as_deref());
+    }
+    // 主たる所管部署 as the list wrote it.
+    let moved = run.items.iter().find(|i| i.list_section.as_deref().is_some_and(|s| Some(s) != i.primary_sections.first().map(String::as_str))).unwrap();
+    assert_eq!(Some(row(moved).section.as_str()), moved.list_section.as_deref());
+    // An item on no list prints its sheet.
+    let unlisted = run.items.iter().find(|i| i.priority.is_none() && i.source.list_row.is_none()).unwrap();
+    assert_eq!((row(unlisted).title.as_str(), row(unlisted).daibunrui.as_str()), (unlisted.title.as_str(), unlisted.daibunrui.as_str()));
+
+    // The PDF, the booklet and the workbook print the same.
+    let typesetter = typesetter();
+    assert!(pages(&typesetter, "priority_list.typ", &data).concat().contains("入り参加資格申請のオンライン化"));
+    assert_eq!(BookletData::new(&run.items, &config).list.iter().find(|r| r.page == typo.number).unwrap().title, "入り参加資格申請のオンライン化");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("list.xlsx");
+    std::fs::write(&path, gyokaku::documents::priority_xlsx::render(&data.list, &config, "一覧").unwrap()).unwrap();
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = book.worksheet_range("優先順位一覧").unwrap();
+    let line = sheet.rows().find(|r| r[0] == calamine::Data::Float(typo.number as f64)).unwrap();
+    assert_eq!(line[3].to_string(), "入り参加資格申請のオンライン化");
+}
