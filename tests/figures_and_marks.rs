@@ -1,9 +1,10 @@
 //! The figures and marks the council reads: the priority list as the
-//! departments' lists wrote it.
+//! departments' lists wrote it and final evaluation rows kept whole.
 
 use calamine::{Reader, Xlsx, open_workbook};
 use gyokaku::config::PlanConfig;
 use gyokaku::documents::booklet::{BookletData, PriorityListData};
+use gyokaku::documents::final_evaluation::FinalEvaluationData;
 use gyokaku::model::Item;
 use gyokaku::pipeline;
 use gyokaku::typeset::fonts::FontSet;
@@ -68,4 +69,23 @@ fn the_priority_list_prints_the_departments_list_as_written() {
     let sheet = book.worksheet_range("優先順位一覧").unwrap();
     let line = sheet.rows().find(|r| r[0] == calamine::Data::Float(typo.number as f64)).unwrap();
     assert_eq!(line[3].to_string(), "入り参加資格申請のオンライン化");
+}
+
+#[test]
+fn a_final_evaluation_row_never_splits_across_pages() {
+    let config = config();
+    let mut run = pipeline::run(&sample_dir(), &config).unwrap();
+    // Titles of several lines each, so rows meet every page break.
+    for item in &mut run.items {
+        item.title = format!("項目{}の取組{}", item.number, "とても長い名称の説明を続けて書いた取組".repeat(6));
+    }
+    let data = FinalEvaluationData::new(&run.items, &config, false);
+    let pages = pages(&typesetter(), "final_evaluation.typ", &data);
+    assert!(pages.len() >= 6, "{} pages", pages.len());
+    for item in &data.items {
+        let title = run.items.iter().find(|i| i.number == item.number).unwrap().title.clone();
+        let whole: usize = pages.iter().map(|p| p.matches(&title).count()).sum();
+        let expected = 1 + usize::from(item.carry);
+        assert_eq!(whole, expected, "item {}: its title is split across pages", item.number);
+    }
 }
