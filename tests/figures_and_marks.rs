@@ -1,5 +1,6 @@
 //! The figures and marks the council reads: the priority list as the
-//! departments' lists wrote it and final evaluation rows kept whole.
+//! departments' lists wrote it, final evaluation rows kept whole and each
+//! department's findings errors first.
 
 use calamine::{Reader, Xlsx, open_workbook};
 use gyokaku::config::PlanConfig;
@@ -88,4 +89,37 @@ fn a_final_evaluation_row_never_splits_across_pages() {
         let expected = 1 + usize::from(item.carry);
         assert_eq!(whole, expected, "item {}: its title is split across pages", item.number);
     }
+}
+
+#[test]
+fn each_departments_findings_come_errors_first() {
+    use gyokaku::findings::Severity;
+    let config = config();
+    let run = pipeline::run(&sample_dir(), &config).unwrap();
+    // The run's own order (file, sheet, cell) has warnings before errors
+    // for some department: the order below is the report's doing.
+    let unsorted = config.departments.iter().any(|d| {
+        let severities: Vec<Severity> = run.findings.iter().filter(|f| f.department == d.name).map(|f| f.severity).collect();
+        severities.windows(2).any(|w| w[0] > w[1])
+    });
+    assert!(unsorted);
+    let groups = gyokaku::validation_report::by_department(&run, &config);
+    let mut checked = 0;
+    for group in &groups {
+        let severities: Vec<Severity> = group.findings.iter().map(|f| f.severity).collect();
+        assert!(severities.windows(2).all(|w| w[0] <= w[1]), "{}: {severities:?}", group.department);
+        let data = gyokaku::documents::department_report::DepartmentReportData::new(&config, &group.department, &group.files, group.items, &group.findings, None);
+        let rank = |s: &str| ["error", "warning", "info"].iter().position(|x| *x == s).unwrap();
+        assert!(data.findings.windows(2).all(|w| rank(w[0].severity) <= rank(w[1].severity)), "{}", group.department);
+        let Some(html) = gyokaku::validation_report::html::render_department(group, &config, None).unwrap() else { continue };
+        // The findings' table, after the counts' badges.
+        let Some(start) = html.find("<th>重要度</th>") else { continue };
+        let table = &html[start..];
+        let first = |s: &str| table.find(&format!("class=\"sev {s}\"")).unwrap_or(usize::MAX);
+        if let Some(last_error) = table.rfind("class=\"sev error\"") {
+            assert!(last_error < first("warning").min(first("info")), "{}: an error after a warning or info", group.department);
+            checked += 1;
+        }
+    }
+    assert!(checked > 0);
 }
