@@ -1,6 +1,7 @@
 //! The figures and marks the council reads: the priority list as the
-//! departments' lists wrote it, final evaluation rows kept whole and each
-//! department's findings errors first.
+//! departments' lists wrote it, final evaluation rows kept whole, each
+//! department's findings errors first and regenerated forms holding the
+//! earlier years only.
 
 use calamine::{Reader, Xlsx, open_workbook};
 use gyokaku::config::PlanConfig;
@@ -8,6 +9,7 @@ use gyokaku::documents::booklet::{BookletData, PriorityListData};
 use gyokaku::documents::final_evaluation::FinalEvaluationData;
 use gyokaku::model::Item;
 use gyokaku::pipeline;
+use gyokaku::progress::forms::department_forms;
 use gyokaku::typeset::fonts::FontSet;
 use gyokaku::typeset::templates::Templates;
 use gyokaku::typeset::{Typesetter, page_texts};
@@ -122,4 +124,33 @@ fn each_departments_findings_come_errors_first() {
         }
     }
     assert!(checked > 0);
+}
+
+/// The R6, R7 and R8 cells of the row labelled `label` on a form's item sheet.
+fn form_cells(bytes: &[u8], sheet: &str, label: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("form.xlsx");
+    std::fs::write(&path, bytes).unwrap();
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let range = book.worksheet_range(sheet).unwrap();
+    let row = range.rows().find(|r| r.get(1).map(|c| c.to_string()) == Some(label.into())).unwrap();
+    row[2..5].iter().map(|c| c.to_string()).collect()
+}
+
+#[test]
+fn a_regenerated_form_holds_the_earlier_years_results_only() {
+    let config = config();
+    // R6 and R7 are in: the forms of each year are the ones sent then.
+    let run = pipeline::run(&sample_dir(), &config).unwrap();
+    let item = run.items.iter().find(|i| i.results.contains_key("R6") && i.results.contains_key("R7")).unwrap();
+    let sheet = item.number.to_string();
+    let form = |year: &str| department_forms(&run.items, &config, year).unwrap().into_iter().find(|f| f.department == item.department).unwrap();
+    let r6 = form("R6");
+    assert_eq!(form_cells(&r6.bytes, &sheet, "評価"), ["", "", ""]);
+    assert_eq!(form_cells(&r6.bytes, &sheet, "課題"), ["", "", ""]);
+    let r7 = form("R7");
+    assert_eq!(form_cells(&r7.bytes, &sheet, "評価"), [item.results["R6"].evaluation.as_str(), "", ""]);
+    assert_eq!(form_cells(&r7.bytes, &sheet, "課題"), [item.results["R6"].issues.as_str(), "", ""]);
+    let r8 = form("R8");
+    assert_eq!(form_cells(&r8.bytes, &sheet, "評価"), [item.results["R6"].evaluation.as_str(), item.results["R7"].evaluation.as_str(), ""]);
 }
