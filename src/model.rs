@@ -8,7 +8,7 @@
 //! converted by the normaliser, which reports every conversion.
 
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A number read from a cell, after normalisation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -171,6 +171,9 @@ pub struct Item {
     pub proposing_section: Option<SectionRef>,
     /// 実績 / 評価 per year code; only years with something written.
     pub results: BTreeMap<String, YearResult>,
+    /// Years whose result came from a form marked as an example
+    /// (記入例（サンプル）): documents printing them say サンプル.
+    pub sample_results: BTreeSet<String>,
     /// True when validation found an error on this item.
     pub has_errors: bool,
     pub source: Source,

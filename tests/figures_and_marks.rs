@@ -1,19 +1,25 @@
 //! The figures and marks the council reads: the priority list as the
 //! departments' lists wrote it, final evaluation rows kept whole, each
-//! department's findings errors first and regenerated forms holding the
-//! earlier years only.
+//! department's findings errors first, regenerated forms holding the
+//! earlier years only and サンプル only where the forms say they are examples.
 
 use calamine::{Reader, Xlsx, open_workbook};
 use gyokaku::config::PlanConfig;
-use gyokaku::documents::booklet::{BookletData, PriorityListData};
+use gyokaku::documents::booklet::{BookletData, ItemSheetsData, PriorityListData};
 use gyokaku::documents::final_evaluation::FinalEvaluationData;
+use gyokaku::documents::progress_report::ProgressReportData;
 use gyokaku::model::Item;
-use gyokaku::pipeline;
-use gyokaku::progress::forms::department_forms;
+use gyokaku::pipeline::{self, Run};
+use gyokaku::progress::forms::{department_forms, filled_forms};
 use gyokaku::typeset::fonts::FontSet;
 use gyokaku::typeset::templates::Templates;
 use gyokaku::typeset::{Typesetter, page_texts};
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+#[path = "../examples/make_sample_progress.rs"]
+#[allow(dead_code)]
+mod sample_round;
 
 fn sample_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs")
@@ -153,4 +159,118 @@ fn a_regenerated_form_holds_the_earlier_years_results_only() {
     assert_eq!(form_cells(&r7.bytes, &sheet, "課題"), [item.results["R6"].issues.as_str(), "", ""]);
     let r8 = form("R8");
     assert_eq!(form_cells(&r8.bytes, &sheet, "評価"), [item.results["R6"].evaluation.as_str(), item.results["R7"].evaluation.as_str(), ""]);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(path.file_name().unwrap()));
+        } else {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+/// plan.toml and the submissions of the sample, no rounds.
+fn plan_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(sample_dir().join("plan.toml"), dir.path().join("plan.toml")).unwrap();
+    copy_dir(&sample_dir().join("submissions"), &dir.path().join("submissions"));
+    dir
+}
+
+/// Every shared string of a workbook, joined.
+fn workbook_strings(bytes: &[u8]) -> String {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut text = String::new();
+    if let Ok(mut file) = zip.by_name("xl/sharedStrings.xml") {
+        file.read_to_string(&mut text).unwrap();
+    }
+    text
+}
+
+/// What each document says of the rounds read into `input`: whether the
+/// progress reports (PDF, workbook), the 進捗管理表 of items with results
+/// and the 最終評価 (PDF, workbook) say サンプル.
+fn sample_marks(input: &Path) -> (Run, Vec<(String, bool)>) {
+    let config = PlanConfig::load(&input.join("plan.toml")).unwrap();
+    let run = pipeline::run(input, &config).unwrap();
+    let typesetter = typesetter();
+    let mut said = Vec::new();
+    for round in &run.rounds {
+        let report = ProgressReportData::new(&run.items, &config, &round.year, round.sample);
+        let pdf = pages(&typesetter, "progress_report.typ", &report).concat();
+        said.push((format!("{} report PDF", round.year), pdf.contains("サンプル")));
+        let xlsx = gyokaku::documents::progress_report_xlsx::render(&report, &config).unwrap();
+        said.push((format!("{} report xlsx", round.year), workbook_strings(&xlsx).contains("サンプル")));
+    }
+    let with_results: Vec<Item> = run.items.iter().filter(|i| !i.results.is_empty()).take(3).cloned().collect();
+    for item in &with_results {
+        let sheet = pages(&typesetter, "item_sheets.typ", &ItemSheetsData::new(std::slice::from_ref(item), &config)).concat();
+        said.push((format!("進捗管理表 {}", item.number), sheet.contains("サンプル")));
+    }
+    let out = tempfile::tempdir().unwrap();
+    let outcome = gyokaku::commands::report::final_evaluation(input, out.path(), None, &[]).unwrap();
+    let pdf = pages(&typesetter, "final_evaluation.typ", &outcome.data).concat();
+    said.push(("最終評価 PDF".into(), pdf.contains("サンプル")));
+    let xlsx = gyokaku::documents::final_evaluation_xlsx::render(&outcome.data, &config).unwrap();
+    said.push(("最終評価 xlsx".into(), workbook_strings(&xlsx).contains("サンプル")));
+    (run, said)
+}
+
+#[test]
+fn sample_marks_come_from_the_forms_that_say_so() {
+    // The sample rounds and a generated R8: every form says 記入例（サンプル）.
+    let marked = plan_copy();
+    for year in ["R6", "R7"] {
+        copy_dir(&sample_dir().join("progress").join(year), &marked.path().join("progress").join(year));
+    }
+    sample_round::make(&sample_dir(), "R8", &marked.path().join("progress/R8")).unwrap();
+    let (run, said) = sample_marks(marked.path());
+    assert!(run.rounds.len() == 3 && run.rounds.iter().all(|r| r.sample));
+    assert!(said.iter().all(|(_, sample)| *sample), "{said:?}");
+
+    // The same results in forms as departments return them, no mark.
+    let filled = plan_copy();
+    let config = config();
+    for year in ["R6", "R7", "R8"] {
+        let upto: Vec<String> = gyokaku::progress::history::years_to(&config, year);
+        let items: Vec<Item> = run
+            .items
+            .iter()
+            .map(|i| {
+                let mut item = i.clone();
+                item.results.retain(|y, _| upto.contains(y));
+                item
+            })
+            .collect();
+        let dir = filled.path().join("progress").join(year);
+        std::fs::create_dir_all(&dir).unwrap();
+        for form in filled_forms(&items, &config, year).unwrap() {
+            std::fs::write(dir.join(&form.file_name), &form.bytes).unwrap();
+        }
+    }
+    let (unmarked, said) = sample_marks(filled.path());
+    assert_eq!(unmarked.rounds.len(), 3);
+    assert!(unmarked.rounds.iter().all(|r| !r.sample));
+    assert!(unmarked.items.iter().all(|i| i.sample_results.is_empty()));
+    assert!(said.iter().all(|(_, sample)| !*sample), "{said:?}");
+    // The same figures were read: only the mark differs.
+    for (a, b) in run.items.iter().zip(&unmarked.items) {
+        assert_eq!(a.results.keys().collect::<Vec<_>>(), b.results.keys().collect::<Vec<_>>(), "item {}", a.number);
+    }
+
+    // One round marked, the next not: only the marked round's report and
+    // the sheets holding its results say サンプル.
+    let mixed = plan_copy();
+    copy_dir(&sample_dir().join("progress/R6"), &mixed.path().join("progress/R6"));
+    copy_dir(&filled.path().join("progress/R7"), &mixed.path().join("progress/R7"));
+    let config = PlanConfig::load(&mixed.path().join("plan.toml")).unwrap();
+    let run = pipeline::run(mixed.path(), &config).unwrap();
+    assert_eq!(run.rounds.iter().map(|r| (r.year.as_str(), r.sample)).collect::<Vec<_>>(), [("R6", true), ("R7", false)]);
+    let r7_only = run.items.iter().find(|i| !i.results.contains_key("R6") && i.results.contains_key("R7")).expect("an item reported in R7 only");
+    let sheets = ItemSheetsData::new(std::slice::from_ref(r7_only), &config);
+    assert!(!sheets.items[0].sample, "its R7 result is no example");
 }

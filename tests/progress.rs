@@ -277,8 +277,9 @@ fn build_writes_one_progress_sheet_per_item_with_its_results() {
     assert!(seven.contains("課題7") && seven.contains("改善7") && seven.contains("項目7の年度目標を達成"), "{seven}");
     assert!(seven.contains("70") && seven.contains("△7"));
     assert!(!text(30).contains("課題30"));
-    // plan.toml marks R6 as a sample round: the sheets with R6 results say so.
-    assert!(seven.contains("サンプル"));
+    // Forms filled by departments (no 記入例 mark): nothing says サンプル.
+    assert!(!seven.contains("サンプル"), "{seven}");
+    assert!(!outcome.run.rounds[0].sample);
 
     // The consolidated workbook carries the results as numbers.
     let path = out.path().join(&outcome.files.iter().find(|f| f.kind == "items_xlsx").unwrap().path);

@@ -341,7 +341,8 @@ pub struct ItemSheetPage {
     pub pdf_title: String,
     /// 確認用 when this item has errors (see `review_notice`).
     pub review: String,
-    /// Some results printed are examples (a sample round): its pages say so.
+    /// Some results printed were read from forms marked as examples
+    /// (記入例（サンプル）): its pages say so.
     pub sample: bool,
 }
 
@@ -358,7 +359,7 @@ impl ItemSheetsData {
                 sheet: ItemSheet::new(item, config),
                 pdf_title: item_pdf_title(item),
                 review: review_notice(std::slice::from_ref(item)),
-                sample: item.results.keys().any(|y| config.progress.sample_years.contains(y)),
+                sample: !item.sample_results.is_empty(),
             })
             .collect();
         ItemSheetsData { meta: DocumentMeta::for_items(config, title, items), items: pages }

@@ -233,8 +233,8 @@ fn versus(result: Option<&Amount>, target: Option<&Amount>) -> String {
 }
 
 impl ProgressReportData {
-    /// `sample`: the round's forms are marked as examples (the report also
-    /// says サンプル when plan.toml lists the year in [progress] sample_years).
+    /// `sample`: the round's forms are marked as examples (記入例（サンプル）;
+    /// `Round::sample`), and the report says サンプル.
     pub fn new(items: &[Item], config: &PlanConfig, year: &str, sample: bool) -> ProgressReportData {
         let scale: Vec<(String, String)> = config.grades();
         let codes: Vec<String> = scale.iter().map(|(g, _)| g.clone()).collect();
@@ -300,7 +300,7 @@ impl ProgressReportData {
             year: year.to_string(),
             year_label,
             date,
-            sample: sample || config.progress.sample_years.iter().any(|y| y == year),
+            sample,
             grade_names,
             grade_labels,
             total,

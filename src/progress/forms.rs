@@ -25,6 +25,11 @@ pub struct Form {
 /// sheet whose cell says only 記入例, so the mark is a sentence.
 pub const EXAMPLE_MARK: &str = "記入例（サンプル）：この様式の実績・評価は説明用の架空の値です。市の実際の数値ではありません。";
 
+/// How a cell of a form's sheet starts when the form says it holds examples:
+/// the round reader marks every result read from such a workbook as a
+/// sample (and only those).
+pub const EXAMPLE_MARK_START: &str = "記入例（サンプル）";
+
 /// The forms for `year` (a year code such as R6), one per department that
 /// has items, in department order. They carry the results of the earlier
 /// years only (locked): a form regenerated after later rounds are in is
