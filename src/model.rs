@@ -171,6 +171,8 @@ pub struct Item {
     pub proposing_section: Option<SectionRef>,
     /// 実績 / 評価 per year code; only years with something written.
     pub results: BTreeMap<String, YearResult>,
+    /// Years whose round was read and gave no result for this item (未提出).
+    pub unreported: BTreeSet<String>,
     /// Years whose result came from a form marked as an example
     /// (記入例（サンプル）): documents printing them say サンプル.
     pub sample_results: BTreeSet<String>,

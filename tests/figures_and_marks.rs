@@ -1,7 +1,8 @@
 //! The figures and marks the council reads: the priority list as the
 //! departments' lists wrote it, final evaluation rows kept whole, each
 //! department's findings errors first, regenerated forms holding the
-//! earlier years only and サンプル only where the forms say they are examples.
+//! earlier years only, サンプル only where the forms say they are examples and
+//! 未提出 where a held round gave nothing.
 
 use calamine::{Reader, Xlsx, open_workbook};
 use gyokaku::config::PlanConfig;
@@ -159,6 +160,10 @@ fn a_regenerated_form_holds_the_earlier_years_results_only() {
     assert_eq!(form_cells(&r7.bytes, &sheet, "課題"), [item.results["R6"].issues.as_str(), "", ""]);
     let r8 = form("R8");
     assert_eq!(form_cells(&r8.bytes, &sheet, "評価"), [item.results["R6"].evaluation.as_str(), item.results["R7"].evaluation.as_str(), ""]);
+    // No 未提出 is printed into a form: it would read back as a result.
+    let never = run.items.iter().find(|i| i.unreported.len() == 2).unwrap();
+    let r8 = department_forms(&run.items, &config, "R8").unwrap().into_iter().find(|f| f.department == never.department).unwrap();
+    assert_eq!(form_cells(&r8.bytes, &never.number.to_string(), "評価"), ["", "", ""]);
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -273,4 +278,53 @@ fn sample_marks_come_from_the_forms_that_say_so() {
     let r7_only = run.items.iter().find(|i| !i.results.contains_key("R6") && i.results.contains_key("R7")).expect("an item reported in R7 only");
     let sheets = ItemSheetsData::new(std::slice::from_ref(r7_only), &config);
     assert!(!sheets.items[0].sample, "its R7 result is no example");
+}
+
+#[test]
+fn unreported_items_print_未提出_for_every_round_held() {
+    let config = config();
+    let run = pipeline::run(&sample_dir(), &config).unwrap();
+    let never = run.items.iter().find(|i| !i.results.contains_key("R6") && !i.results.contains_key("R7")).unwrap();
+    let r7_missing = run.items.iter().find(|i| i.results.contains_key("R6") && !i.results.contains_key("R7")).unwrap();
+    let both = run.items.iter().find(|i| i.results.contains_key("R6") && i.results.contains_key("R7")).unwrap();
+    assert_eq!(never.unreported.iter().collect::<Vec<_>>(), ["R6", "R7"]);
+
+    // 進捗管理表: 実績 and 評価 say 未提出 in the rounds held; R8 (no round) is blank.
+    let data = ItemSheetsData::new(&[never.clone(), r7_missing.clone(), both.clone()], &config);
+    let cells = |k: usize| (data.items[k].sheet.results[0].cells.clone(), data.items[k].sheet.evaluation[0].cells.clone());
+    assert_eq!(cells(0).0, ["未提出", "未提出", ""]);
+    assert_eq!(cells(0).1, ["未提出", "未提出", ""]);
+    assert_eq!(cells(1).0[..2], [r7_missing.results["R6"].goal_result.clone(), "未提出".into()]);
+    assert_eq!(cells(1).1[..2], [r7_missing.results["R6"].evaluation.clone(), "未提出".into()]);
+    assert!(!cells(2).0.iter().chain(&cells(2).1).any(|c| c == "未提出"));
+    let typesetter = typesetter();
+    let text = pages(&typesetter, "item_sheets.typ", &ItemSheetsData::new(std::slice::from_ref(never), &config)).concat();
+    assert_eq!(text.matches("未提出").count(), 4, "{text}");
+    // The 素案 booklet is the plan: no results, no 未提出.
+    let booklet = BookletData::new(&run.items, &config);
+    assert!(booklet.items.iter().all(|s| s.results.iter().chain(&s.evaluation).all(|r| r.cells.iter().all(|c| c.is_empty()))));
+
+    // The report's item lines: 未提出 in the grade and the result columns.
+    let report = ProgressReportData::new(&run.items, &config, "R7", true);
+    let line = report.lines.iter().find(|l| l.number == never.number).unwrap();
+    assert_eq!(line.grade, "未提出");
+    assert_eq!(line.previous_grade, "未提出");
+    for column in [&line.workload, &line.fiscal] {
+        assert!(column.starts_with("未提出"), "{column}");
+    }
+    let reported = report.lines.iter().find(|l| l.number == both.number).unwrap();
+    assert!(!reported.workload.contains("未提出") && !reported.fiscal.contains("未提出"));
+    let pdf = pages(&typesetter, "progress_report.typ", &report).concat();
+    let at = pdf.rfind(&never.title).expect("the item's line");
+    let row: String = pdf[at..].chars().take(never.title.chars().count() + 60).collect();
+    assert!(row.matches("未提出").count() >= 3, "{row}");
+    // The workbook's 項目別 sheet says the same.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r7.xlsx");
+    std::fs::write(&path, gyokaku::documents::progress_report_xlsx::render(&report, &config).unwrap()).unwrap();
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = book.worksheet_range("項目別").unwrap();
+    let row = sheet.rows().find(|r| r[0] == calamine::Data::Float(never.number as f64)).unwrap();
+    let texts: Vec<String> = row.iter().map(|c| c.to_string()).collect();
+    assert!(texts.iter().filter(|t| t.starts_with("未提出")).count() >= 3, "{texts:?}");
 }

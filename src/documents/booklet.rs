@@ -356,7 +356,7 @@ impl ItemSheetsData {
         let pages = items
             .iter()
             .map(|item| ItemSheetPage {
-                sheet: ItemSheet::new(item, config),
+                sheet: unreported_marked(ItemSheet::new(item, config), item, config),
                 pdf_title: item_pdf_title(item),
                 review: review_notice(std::slice::from_ref(item)),
                 sample: !item.sample_results.is_empty(),
@@ -364,6 +364,22 @@ impl ItemSheetsData {
             .collect();
         ItemSheetsData { meta: DocumentMeta::for_items(config, title, items), items: pages }
     }
+}
+
+/// 未提出 in the 年度目標実績値 and 評価 cells of each year whose round was
+/// held and gave no result for the item, so a blank is never taken for a
+/// round not yet held.
+fn unreported_marked(mut sheet: ItemSheet, item: &Item, config: &PlanConfig) -> ItemSheet {
+    for (k, year) in config.year_codes().iter().enumerate() {
+        if item.unreported.contains(year) && item.result(year).is_none() {
+            for row in [sheet.results.first_mut(), sheet.evaluation.first_mut()].into_iter().flatten() {
+                if let Some(cell) = row.cells.get_mut(k) {
+                    *cell = crate::progress::history::MISSING.to_string();
+                }
+            }
+        }
+    }
+    sheet
 }
 
 fn item_pdf_title(item: &Item) -> String {

@@ -240,6 +240,11 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
     // 未提出: every item without a result for the year, by department.
     let missing: Vec<u32> = items.iter().filter(|i| !i.results.get(year).is_some_and(|r| !r.is_empty())).map(|i| i.number).collect();
     let missing_set: HashSet<u32> = missing.iter().copied().collect();
+    for item in items.iter_mut() {
+        if missing_set.contains(&item.number) {
+            item.unreported.insert(year.to_string());
+        }
+    }
     let sample = items.iter().any(|i| i.sample_results.contains(year));
     for department in &config.departments {
         let numbers: Vec<String> = items
