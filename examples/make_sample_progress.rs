@@ -66,7 +66,8 @@ fn reached(grade: &str) -> f64 {
 }
 
 fn amount(value: f64) -> Amount {
-    let rounded = value.round();
+    // A zero has no sign (a D grade's share of a negative target is -0).
+    let rounded = value.round() + 0.0;
     let raw = if rounded < 0.0 { format!("△{}", -rounded) } else { rounded.to_string() };
     Amount { value: Some(rounded), note: String::new(), raw, number_cell: false }
 }

@@ -1,8 +1,8 @@
 //! The figures and marks the council reads: the priority list as the
 //! departments' lists wrote it, final evaluation rows kept whole, each
 //! department's findings errors first, regenerated forms holding the
-//! earlier years only, サンプル only where the forms say they are examples and
-//! 未提出 where a held round gave nothing.
+//! earlier years only, サンプル only where the forms say they are examples, 未提出
+//! where a held round gave nothing and a signed zero read and printed as 0.
 
 use calamine::{Reader, Xlsx, open_workbook};
 use gyokaku::config::PlanConfig;
@@ -15,7 +15,7 @@ use gyokaku::progress::forms::{department_forms, filled_forms};
 use gyokaku::typeset::fonts::FontSet;
 use gyokaku::typeset::templates::Templates;
 use gyokaku::typeset::{Typesetter, page_texts};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 #[path = "../examples/make_sample_progress.rs"]
@@ -327,4 +327,63 @@ fn unreported_items_print_未提出_for_every_round_held() {
     let row = sheet.rows().find(|r| r[0] == calamine::Data::Float(never.number as f64)).unwrap();
     let texts: Vec<String> = row.iter().map(|c| c.to_string()).collect();
     assert!(texts.iter().filter(|t| t.starts_with("未提出")).count() >= 3, "{texts:?}");
+}
+
+/// The workbook with every shared string `from` replaced by `to`.
+fn replace_string(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for k in 0..zip.len() {
+        let mut file = zip.by_index(k).unwrap();
+        let name = file.name().unwrap().to_string();
+        let mut content = Vec::new();
+        file.read_to_end(&mut content).unwrap();
+        if name == "xl/sharedStrings.xml" {
+            content = String::from_utf8(content).unwrap().replace(&format!(">{from}<"), &format!(">{to}<")).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&content).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_signed_zero_result_is_a_finding_and_prints_0() {
+    let input = plan_copy();
+    let config = config();
+    let mut run = pipeline::run(input.path(), &config).unwrap();
+    let number = run.items.iter().find(|i| i.department == "総務部" && i.workload_target.get("R6").is_some_and(|a| a.value.is_some())).unwrap().number;
+    for item in &mut run.items {
+        let mut result = gyokaku::model::YearResult { evaluation: "B".into(), issues: "課題".into(), ..Default::default() };
+        if item.number == number {
+            // Written as a text the test then turns into the typed "-0".
+            result.workload_result = gyokaku::model::Amount { raw: "マイナスゼロ".into(), ..Default::default() };
+            result.fiscal_result = gyokaku::model::Amount { raw: "△０".into(), value: Some(-0.0), ..Default::default() };
+        }
+        item.results.insert("R6".into(), result);
+    }
+    let dir = input.path().join("progress/R6");
+    std::fs::create_dir_all(&dir).unwrap();
+    for form in filled_forms(&run.items, &config, "R6").unwrap() {
+        std::fs::write(dir.join(&form.file_name), replace_string(&form.bytes, "マイナスゼロ", "-0")).unwrap();
+    }
+    let run = pipeline::run(input.path(), &config).unwrap();
+    let found: Vec<_> = run.findings.iter().filter(|f| f.code == "N114").collect();
+    // The hours cell typed -0; the 千円 cell, written "△０", went out as the number 0.
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].sheet.as_deref(), Some(number.to_string().as_str()));
+    assert!(found[0].cell.as_deref().unwrap().starts_with('C'), "the R6 column");
+    assert!(found[0].message.contains("「-0」") && found[0].message.contains("0として読みました"), "{}", found[0].message);
+    assert_eq!(found[0].department, "総務部");
+    let item = run.items.iter().find(|i| i.number == number).unwrap();
+    assert_eq!(item.results["R6"].workload_result.value, Some(0.0));
+    assert!(!run.findings.iter().any(|f| f.code == "P403"), "a zero is a number");
+    // Printed 0, never -0.
+    let sheet = gyokaku::documents::ItemSheet::new(item, &config);
+    assert_eq!(sheet.results[1].cells[0], "0");
+    let text = pages(&typesetter(), "item_sheets.typ", &ItemSheetsData::new(std::slice::from_ref(item), &config)).concat();
+    assert!(!text.contains("-0") && !text.contains("△0"), "{text}");
+    let report = ProgressReportData::new(&run.items, &config, "R6", false);
+    let line = report.lines.iter().find(|l| l.number == number).unwrap();
+    assert!(line.workload.starts_with("0 / "), "{}", line.workload);
 }

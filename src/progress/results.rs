@@ -8,6 +8,7 @@ use crate::config::PlanConfig;
 use crate::findings::{Code, Finding};
 
 use crate::model::Item;
+use crate::check::targets::signed_zeros;
 use crate::ingest::normalize::Normalizer;
 use crate::progress::forms::EXAMPLE_MARK_START;
 use crate::ingest::workbook::WORKBOOK_EXTENSIONS;
@@ -205,6 +206,7 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
         }
         let Some(mut result) = form_item.results.get(year).cloned() else { continue };
         let cell_of = |field: Field| sheet.raw.per_year.get(&field).and_then(|r| r.years.get(year)).map(|c| c.cell.clone());
+        findings.extend(signed_zeros(&sheet.raw, &sheet.file, &[Field::WorkloadResult, Field::FiscalResult], Some(year)).into_iter().map(with_department));
         for (field, amount) in [(Field::WorkloadResult, &result.workload_result), (Field::FiscalResult, &result.fiscal_result)] {
             if !amount.is_blank() && amount.value.is_none() {
                 findings.push(with_department(place(
