@@ -173,8 +173,8 @@ pub struct Item {
     pub results: BTreeMap<String, YearResult>,
     /// Years whose round was read and gave no result for this item (未提出).
     pub unreported: BTreeSet<String>,
-    /// Years whose result came from a form marked as an example
-    /// (記入例（サンプル）): documents printing them say サンプル.
+    /// Years whose result (or 未提出) comes from a round of forms marked as
+    /// examples (記入例（サンプル）): documents printing them say サンプル.
     pub sample_results: BTreeSet<String>,
     /// True when validation found an error on this item.
     pub has_errors: bool,

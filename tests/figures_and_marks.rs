@@ -211,8 +211,10 @@ fn sample_marks(input: &Path) -> (Run, Vec<(String, bool)>) {
         let xlsx = gyokaku::documents::progress_report_xlsx::render(&report, &config).unwrap();
         said.push((format!("{} report xlsx", round.year), workbook_strings(&xlsx).contains("サンプル")));
     }
-    let with_results: Vec<Item> = run.items.iter().filter(|i| !i.results.is_empty()).take(3).cloned().collect();
-    for item in &with_results {
+    // Items with results, and one with none (未提出 in every round).
+    let with_results = run.items.iter().filter(|i| !i.results.is_empty()).take(3);
+    let never = run.items.iter().filter(|i| i.results.is_empty() && !i.unreported.is_empty()).take(1);
+    for item in with_results.chain(never) {
         let sheet = pages(&typesetter, "item_sheets.typ", &ItemSheetsData::new(std::slice::from_ref(item), &config)).concat();
         said.push((format!("進捗管理表 {}", item.number), sheet.contains("サンプル")));
     }
@@ -235,6 +237,7 @@ fn sample_marks_come_from_the_forms_that_say_so() {
     sample_round::make(&sample_dir(), "R8", &marked.path().join("progress/R8")).unwrap();
     let (run, said) = sample_marks(marked.path());
     assert!(run.rounds.len() == 3 && run.rounds.iter().all(|r| r.sample));
+    assert_eq!(said.iter().filter(|(what, _)| what.starts_with("進捗管理表")).count(), 4);
     assert!(said.iter().all(|(_, sample)| *sample), "{said:?}");
 
     // The same results in forms as departments return them, no mark.
@@ -267,17 +270,15 @@ fn sample_marks_come_from_the_forms_that_say_so() {
         assert_eq!(a.results.keys().collect::<Vec<_>>(), b.results.keys().collect::<Vec<_>>(), "item {}", a.number);
     }
 
-    // One round marked, the next not: only the marked round's report and
-    // the sheets holding its results say サンプル.
+    // One round marked, the next not: only what the marked round gave
+    // (results and 未提出) is an example.
     let mixed = plan_copy();
     copy_dir(&sample_dir().join("progress/R6"), &mixed.path().join("progress/R6"));
     copy_dir(&filled.path().join("progress/R7"), &mixed.path().join("progress/R7"));
     let config = PlanConfig::load(&mixed.path().join("plan.toml")).unwrap();
     let run = pipeline::run(mixed.path(), &config).unwrap();
     assert_eq!(run.rounds.iter().map(|r| (r.year.as_str(), r.sample)).collect::<Vec<_>>(), [("R6", true), ("R7", false)]);
-    let r7_only = run.items.iter().find(|i| !i.results.contains_key("R6") && i.results.contains_key("R7")).expect("an item reported in R7 only");
-    let sheets = ItemSheetsData::new(std::slice::from_ref(r7_only), &config);
-    assert!(!sheets.items[0].sample, "its R7 result is no example");
+    assert!(run.items.iter().all(|i| i.sample_results.iter().eq(["R6"].iter())), "R6 only");
 }
 
 #[test]

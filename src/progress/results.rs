@@ -242,12 +242,14 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
     // 未提出: every item without a result for the year, by department.
     let missing: Vec<u32> = items.iter().filter(|i| !i.results.get(year).is_some_and(|r| !r.is_empty())).map(|i| i.number).collect();
     let missing_set: HashSet<u32> = missing.iter().copied().collect();
-    for item in items.iter_mut() {
-        if missing_set.contains(&item.number) {
-            item.unreported.insert(year.to_string());
+    // A round of example forms is an example throughout: its 未提出 too.
+    let sample = items.iter().any(|i| i.sample_results.contains(year));
+    for item in items.iter_mut().filter(|i| missing_set.contains(&i.number)) {
+        item.unreported.insert(year.to_string());
+        if sample {
+            item.sample_results.insert(year.to_string());
         }
     }
-    let sample = items.iter().any(|i| i.sample_results.contains(year));
     for department in &config.departments {
         let numbers: Vec<String> = items
             .iter()
