@@ -1,10 +1,10 @@
 //! Writes the sample progress rounds, inputs/progress/R6/ and R7/: the
 //! forms `gyokaku forms` makes for each year, filled with example results.
-//! Every value is an example, and every sheet says so (記入例（サンプル）);
-//! plan.toml lists both years in [progress] sample_years, so the reports
-//! say サンプル on their cover. The R7 forms carry the R6 results read back
-//! from the R6 round (locked), as a real second round's forms do, so R6 is
-//! written first.
+//! Every value is an example, and every sheet says so (記入例（サンプル）):
+//! the round reader marks what it reads from such forms as examples, so
+//! the reports and the 進捗管理表 say サンプル. The R7 forms carry the R6
+//! results read back from the R6 round (locked), as a real second round's
+//! forms do, so R6 is written first.
 //!
 //! Some departments' forms carry the mistakes real forms have, so the
 //! reports and the validation show their findings:
@@ -66,7 +66,8 @@ fn reached(grade: &str) -> f64 {
 }
 
 fn amount(value: f64) -> Amount {
-    let rounded = value.round();
+    // A zero has no sign (a D grade's share of a negative target is -0).
+    let rounded = value.round() + 0.0;
     let raw = if rounded < 0.0 { format!("△{}", -rounded) } else { rounded.to_string() };
     Amount { value: Some(rounded), note: String::new(), raw, number_cell: false }
 }

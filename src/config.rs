@@ -140,8 +140,6 @@ pub struct TimelineBar {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct ProgressInfo {
-    #[serde(default)]
-    pub sample_years: Vec<String>,
     /// The date each round's report carries (YYYY-MM-DD), by year code:
     /// `dates = { R6 = "2025-05-31" }`. A round without one is dated by
     /// [document] date.

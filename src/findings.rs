@@ -93,6 +93,8 @@ pub enum Code {
     TargetUndecided,
     /// N113 a kanji or kana (一, ー) written as a dash in a target.
     DashLookalike,
+    /// N114 a zero written with a sign (-0, △0) in a target or result; read as 0.
+    SignedZero,
     /// V201 the title differs between the list and the sheet.
     TitleMismatch,
     /// V202 a sheet has no row in the department's list.
@@ -198,6 +200,7 @@ impl Code {
             NumberWithNote => "N111",
             TargetUndecided => "N112",
             DashLookalike => "N113",
+            SignedZero => "N114",
             TitleMismatch => "V201",
             SheetNotInList => "V202",
             ListRowWithoutSheet => "V203",
@@ -250,7 +253,7 @@ impl Code {
             | LabelAsValue | SectionMismatch | MissingGlyph | ProgressYearNotOpen | ProgressNotANumber
             | ProgressPlanEdited | ProgressMissing | ProgressDuplicate | NumberWithNote | TargetUndecided
             | RelatedUnknown | NoPlanRows | YearlyGoalsEmpty | TargetColumnOff | ImplausibleFiscalEffect
-            | NotARegularFile | CellsOutOfBounds | DecisionStale | SignConverted => Severity::Warning,
+            | NotARegularFile | CellsOutOfBounds | SignedZero | DecisionStale | SignConverted => Severity::Warning,
             SkippedSheet | NotAWorkbook | DecisionUnused | TaxonomyAlias | SectionSpelling | ProgressMatched
             | DashLookalike | RelatedEmpty | YearlyGoalsPartly => {
                 Severity::Info

@@ -10,8 +10,21 @@ use crate::model::Amount;
 pub fn as_written(amount: &Amount) -> String {
     match amount.raw.trim().parse::<f64>() {
         Ok(number) if amount.number_cell => format_number(number),
+        // A zero has no sign: `-0` and `△0` print 0 (finding N114).
+        _ if is_signed_zero(&amount.raw) => "0".into(),
         _ => amount.raw.trim().to_string(),
     }
+}
+
+/// A zero typed with a sign: `-0`, `△0`, `▲ 0.0`, `－０`. It is read as 0
+/// and printed 0; the cell is a finding (N114).
+pub fn is_signed_zero(text: &str) -> bool {
+    let text = crate::text::nfkc(text);
+    let Some(rest) = text.trim().strip_prefix(['△', '▲', '▽', '▼', '-', '−']) else { return false };
+    let rest = rest.trim_start();
+    let (whole, fraction) = rest.split_once('.').unwrap_or((rest, "0"));
+    let zeros = |s: &str| !s.is_empty() && s.chars().all(|c| c == '0');
+    zeros(whole) && zeros(fraction)
 }
 
 /// 1920 → "1,920", -480 → "△480", 0.5 → "0.5".
@@ -65,5 +78,19 @@ mod tests {
         assert_eq!(as_written(&number), "△480");
         let typed = Amount { value: Some(24.0), note: "一人当たり".into(), raw: "△24時間（一人当たり）".into(), number_cell: false };
         assert_eq!(as_written(&typed), "△24時間（一人当たり）");
+    }
+
+    #[test]
+    fn signed_zeros_print_0() {
+        for raw in ["-0", "△0", " ▲ 0.0", "－０", "−0"] {
+            assert!(is_signed_zero(raw), "{raw}");
+            let amount = Amount { value: Some(-0.0), note: String::new(), raw: raw.into(), number_cell: false };
+            assert_eq!(as_written(&amount), "0", "{raw}");
+        }
+        let number = Amount { value: Some(-0.0), note: String::new(), raw: "-0".into(), number_cell: true };
+        assert_eq!(as_written(&number), "0");
+        for raw in ["0", "△10", "-0.5", "△0時間", "-", "△", "-.0", "△00.0"] {
+            assert_eq!(is_signed_zero(raw), raw == "△00.0", "{raw}");
+        }
     }
 }

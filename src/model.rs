@@ -8,7 +8,7 @@
 //! converted by the normaliser, which reports every conversion.
 
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A number read from a cell, after normalisation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -124,7 +124,8 @@ pub struct Item {
     pub department_code: String,
     /// 取組項目名 as written on the sheet.
     pub title: String,
-    /// 取組項目名 as written in the department's list, when it differs.
+    /// 取組項目名 as written in the department's list, when the item is on
+    /// it (the priority list prints it; a difference is V201).
     pub list_title: Option<String>,
     /// 大分類 / 小分類, canonical names after aliasing (empty when unknown).
     pub daibunrui: String,
@@ -161,11 +162,20 @@ pub struct Item {
     pub list_note: String,
     /// 主たる所管部署 as the department's list writes it.
     pub list_section: Option<String>,
+    /// 大分類 / 小分類 as the department's list writes them, when the item
+    /// is on it and the cell is not empty (differences are V205, V206).
+    pub list_daibunrui: Option<String>,
+    pub list_shobunrui: Option<String>,
     /// The 課 this item counts for in 組織一覧及び提案状況: the list's
     /// 主たる所管部署 when the item is on a list, else the sheet's first.
     pub proposing_section: Option<SectionRef>,
     /// 実績 / 評価 per year code; only years with something written.
     pub results: BTreeMap<String, YearResult>,
+    /// Years whose round was read and gave no result for this item (未提出).
+    pub unreported: BTreeSet<String>,
+    /// Years whose result (or 未提出) comes from a round of forms marked as
+    /// examples (記入例（サンプル）): documents printing them say サンプル.
+    pub sample_results: BTreeSet<String>,
     /// True when validation found an error on this item.
     pub has_errors: bool,
     /// Validation questions the 財政効果 as implausible (V223, a sales or

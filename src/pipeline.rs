@@ -6,10 +6,10 @@ use crate::decisions::{Decided, Decisions};
 use crate::findings::{Code, Finding, Severity, sort_findings};
 use crate::model::Item;
 use crate::ingest::normalize::Normalizer;
-use crate::ingest::reader::{ListRow, RawSheet, SheetContent, read_sheet};
+use crate::ingest::reader::{Field, ListRow, RawSheet, SheetContent, read_sheet};
 use crate::text::nfkc;
 use crate::check::sections::check_related;
-use crate::check::targets::{check_plausibility, check_targets};
+use crate::check::targets::{check_plausibility, check_targets, signed_zeros};
 use crate::check::validate::{DepartmentSubmission, ProposalCounts, check_duplicates, check_item, check_proposal_counts, match_list};
 use crate::ingest::workbook::{WORKBOOK_EXTENSIONS, read_workbook_limited};
 use rayon::prelude::*;
@@ -295,6 +295,7 @@ fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig, decisions: &Decisions
         sub.list.extend(read.list.iter().map(|r| (read.file.clone(), r.clone())));
         for (i, sheet) in read.sheets.iter().enumerate() {
             let item = normalizer.item(sheet, &read.file, &department, read.tool_form, &mut findings);
+            findings.extend(signed_zeros(sheet, &read.file, &[Field::WorkloadTarget, Field::FiscalTarget, Field::WorkloadResult, Field::FiscalResult], None));
             sub.items.push(items.len());
             items.push(item);
             sheet_order.push(i);

@@ -69,6 +69,23 @@ fn undecided_targets_and_dash_lookalikes_are_findings_and_dashes_are_not() {
 }
 
 #[test]
+fn a_zero_written_with_a_sign_is_a_finding_and_prints_0() {
+    for zero in ["-0", "△0", "▲ 0"] {
+        let inputs = department(|rows| set(rows, "財政効果目標額（千円）", [zero, "500", "1,500", ""]));
+        let run = inputs.run();
+        let found: Vec<String> = run.findings.iter().map(|f| format!("{} {}", f.code, f.place())).collect();
+        assert_eq!(found, ["N114 01_総務部.xlsx › 1 › C18"], "{zero}");
+        assert!(run.findings[0].message.contains(&format!("「{zero}」")) && run.findings[0].message.contains("0として読みました"));
+        assert_eq!(run.items[0].fiscal_target["R6"].value, Some(0.0));
+        let config = gyokaku::config::PlanConfig::load(&inputs.path().join("plan.toml")).unwrap();
+        let sheet = gyokaku::documents::ItemSheet::new(&run.items[0], &config);
+        assert_eq!(sheet.targets[2].cells[0], "0", "{zero}");
+    }
+    // A plain zero is no finding.
+    assert_eq!(codes(&department(|rows| set(rows, "財政効果目標額（千円）", ["0", "500", "1,500", ""]))), Vec::<String>::new());
+}
+
+#[test]
 fn related_sections_are_checked_and_prose_is_one_error() {
     let found = codes(&department(|rows| set(rows, "関係部署", ["契約課、顕田支所経済建設課", "", "", ""])));
     assert_eq!(found, ["V216 01_総務部.xlsx › 1 › C8"]);

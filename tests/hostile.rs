@@ -412,7 +412,7 @@ fn extreme_results_in_a_progress_round_still_make_the_report() {
         let result = gyokaku::model::YearResult { workload_result: workload, fiscal_result: fiscal, evaluation: "A".into(), ..Default::default() };
         item.results.insert("R6".into(), result);
     }
-    for form in gyokaku::progress::forms::department_forms(&run.items, &config, "R6").unwrap() {
+    for form in gyokaku::progress::forms::filled_forms(&run.items, &config, "R6").unwrap() {
         std::fs::write(round.join(&form.file_name), &form.bytes).unwrap();
     }
     let out = tempfile::tempdir().unwrap();

@@ -3,7 +3,7 @@
 
 use calamine::{Reader, Xlsx, open_workbook};
 use gyokaku::config::PlanConfig;
-use gyokaku::progress::forms::department_forms;
+use gyokaku::progress::forms::{department_forms, filled_forms};
 use gyokaku::model::{Amount, Item, YearResult};
 use gyokaku::pipeline::{self, Run};
 use std::io::Read;
@@ -49,7 +49,8 @@ fn example_result(number: u32) -> YearResult {
 }
 
 /// Writes the year's forms into `input/progress/<dir_year>/`, with the
-/// results `fill` gives each item already in their cells.
+/// results `fill` gives each item already in their cells, as a department
+/// returns them (no 記入例 mark).
 fn write_forms(input: &Path, year: &str, dir_year: &str, fill: impl Fn(&mut Item)) -> Run {
     let config = config();
     let mut run = pipeline::run(&sample_dir(), &config).unwrap();
@@ -58,7 +59,7 @@ fn write_forms(input: &Path, year: &str, dir_year: &str, fill: impl Fn(&mut Item
         item.results.clear();
         fill(item);
     }
-    for form in department_forms(&run.items, &config, year).unwrap() {
+    for form in filled_forms(&run.items, &config, year).unwrap() {
         std::fs::write(input.join("progress").join(dir_year).join(&form.file_name), &form.bytes).unwrap();
     }
     run
@@ -210,12 +211,12 @@ fn renamed_files_and_reordered_sheets_still_match() {
     // file name; the sheets carry their numbers, so order does not matter.
     let mut items: Vec<Item> = run.items.iter().filter(|i| i.department == "総務部").cloned().collect();
     items.reverse();
-    let forms = department_forms(&items, &config, "R6").unwrap();
+    let forms = filled_forms(&items, &config, "R6").unwrap();
     std::fs::write(input.path().join("progress/R6/そうむ_最終版(2).xlsx"), &forms[0].bytes).unwrap();
     // And a sheet whose 項目番号 was mistyped (999): matched by its title.
     let mut lone = run.items.iter().find(|i| i.title.contains("入札参加資格")).unwrap().clone();
     lone.number = 999;
-    let forms = department_forms(std::slice::from_ref(&lone), &config, "R6").unwrap();
+    let forms = filled_forms(std::slice::from_ref(&lone), &config, "R6").unwrap();
     let path = input.path().join("progress/R6/title_only.xlsx");
     std::fs::write(&path, &forms[0].bytes).unwrap();
 
@@ -276,8 +277,9 @@ fn build_writes_one_progress_sheet_per_item_with_its_results() {
     assert!(seven.contains("課題7") && seven.contains("改善7") && seven.contains("項目7の年度目標を達成"), "{seven}");
     assert!(seven.contains("70") && seven.contains("△7"));
     assert!(!text(30).contains("課題30"));
-    // plan.toml marks R6 as a sample round: the sheets with R6 results say so.
-    assert!(seven.contains("サンプル"));
+    // Forms filled by departments (no 記入例 mark): nothing says サンプル.
+    assert!(!seven.contains("サンプル"), "{seven}");
+    assert!(!outcome.run.rounds[0].sample);
 
     // The consolidated workbook carries the results as numbers.
     let path = out.path().join(&outcome.files.iter().find(|f| f.kind == "items_xlsx").unwrap().path);
@@ -564,7 +566,7 @@ fn a_changed_earlier_year_in_a_later_form_is_reported_the_printed_one_is_not() {
             item.results.get_mut("R6").unwrap().issues = "あとから書き換えた課題".into();
         }
     }
-    for form in department_forms(&run.items, &config, "R7").unwrap() {
+    for form in filled_forms(&run.items, &config, "R7").unwrap() {
         std::fs::write(input.path().join("progress/R7").join(&form.file_name), &form.bytes).unwrap();
     }
     let after = pipeline::run(input.path(), &config).unwrap();

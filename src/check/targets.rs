@@ -1,11 +1,12 @@
 //! What a reader of a 個票 asks about its plan and targets: no task rows, no
-//! 各年度目標, a number that slipped into 備考, and a 財政効果 too large to be
-//! an effect.
+//! 各年度目標, a number that slipped into 備考, a 財政効果 too large to be
+//! an effect, and a zero written with a sign.
 
 use crate::config::PlanConfig;
 use crate::findings::{Code, Finding};
-use crate::format::format_number;
+use crate::format::{format_number, is_signed_zero};
 use crate::ingest::amount::{Kind, Unit, parse_amount};
+use crate::ingest::reader::{Field, RawSheet};
 use crate::model::{Amount, Item};
 use std::collections::BTreeMap;
 
@@ -74,6 +75,31 @@ pub fn check_targets(item: &Item, config: &PlanConfig, findings: &mut Vec<Findin
             );
         }
     }
+}
+
+/// N114: amounts of `fields` typed as a zero with a sign (-0, △0), in
+/// `year` only or in every year. They are read as 0 and print 0; the cell
+/// is pointed at so the form is corrected.
+pub fn signed_zeros(raw: &RawSheet, file: &str, fields: &[Field], year: Option<&str>) -> Vec<Finding> {
+    let mut found = Vec::new();
+    for &field in fields {
+        let Some(row) = raw.per_year.get(&field) else { continue };
+        for (code, cell) in &row.years {
+            if year.is_some_and(|y| y != code) || cell.number.is_some() || !is_signed_zero(&cell.text) {
+                continue;
+            }
+            found.push(
+                Finding::new(
+                    Code::SignedZero,
+                    file,
+                    format!("{}（{code}）に「{}」と書かれています。0として読みました", field.label(), cell.text.trim()),
+                    "0には△や-を付けずに「0」と記入してください（△は増加・費用を表します）",
+                )
+                .at(&raw.sheet, Some(&cell.cell)),
+            );
+        }
+    }
+    found
 }
 
 /// A bare number in 備考 where a year is empty: the row was typed one

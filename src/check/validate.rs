@@ -62,6 +62,8 @@ pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: 
         item.source.list_row = Some(row.row);
         item.list_note = row.note.text.trim().to_string();
         item.list_section = Some(row.section.text.trim().to_string()).filter(|s| !s.is_empty());
+        item.list_daibunrui = Some(row.daibunrui.text.trim().to_string()).filter(|s| !s.is_empty());
+        item.list_shobunrui = Some(row.shobunrui.text.trim().to_string()).filter(|s| !s.is_empty());
         item.priority = parse_priority(&row.priority.text, row.priority.number);
         if item.priority.is_none() && !row.priority.text.trim().is_empty() {
             findings.push(place(
@@ -76,8 +78,8 @@ pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: 
         }
         let sheet_title = item.title.clone();
         let list_title = row.title.text.trim().to_string();
+        item.list_title = Some(list_title.clone()).filter(|t| !t.is_empty());
         if title_key(&list_title) != title_key(&sheet_title) {
-            item.list_title = Some(list_title.clone());
             findings.push(place(
                 Finding::new(
                     Code::TitleMismatch,

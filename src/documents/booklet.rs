@@ -341,7 +341,8 @@ pub struct ItemSheetPage {
     pub pdf_title: String,
     /// 確認用 when this item has errors (see `review_notice`).
     pub review: String,
-    /// Some results printed are examples (a sample round): its pages say so.
+    /// Some results printed were read from forms marked as examples
+    /// (記入例（サンプル）): its pages say so.
     pub sample: bool,
 }
 
@@ -355,14 +356,30 @@ impl ItemSheetsData {
         let pages = items
             .iter()
             .map(|item| ItemSheetPage {
-                sheet: ItemSheet::new(item, config),
+                sheet: unreported_marked(ItemSheet::new(item, config), item, config),
                 pdf_title: item_pdf_title(item),
                 review: review_notice(std::slice::from_ref(item)),
-                sample: item.results.keys().any(|y| config.progress.sample_years.contains(y)),
+                sample: !item.sample_results.is_empty(),
             })
             .collect();
         ItemSheetsData { meta: DocumentMeta::for_items(config, title, items), items: pages }
     }
+}
+
+/// 未提出 in the 年度目標実績値 and 評価 cells of each year whose round was
+/// held and gave no result for the item, so a blank is never taken for a
+/// round not yet held.
+fn unreported_marked(mut sheet: ItemSheet, item: &Item, config: &PlanConfig) -> ItemSheet {
+    for (k, year) in config.year_codes().iter().enumerate() {
+        if item.unreported.contains(year) && item.result(year).is_none() {
+            for row in [sheet.results.first_mut(), sheet.evaluation.first_mut()].into_iter().flatten() {
+                if let Some(cell) = row.cells.get_mut(k) {
+                    *cell = crate::progress::history::MISSING.to_string();
+                }
+            }
+        }
+    }
+    sheet
 }
 
 fn item_pdf_title(item: &Item) -> String {

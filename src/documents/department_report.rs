@@ -49,7 +49,10 @@ pub struct FindingRow {
 impl DepartmentReportData {
     pub fn new(config: &PlanConfig, department: &str, files: &[String], items: usize, all: &[&Finding], return_file: Option<&str>) -> DepartmentReportData {
         let count = |s| all.iter().filter(|f| f.severity == s).count();
-        // Every error, then the others in order, up to PDF_ROWS.
+        // Errors, then warnings, then info (each in the order given); every
+        // error, and the others up to PDF_ROWS.
+        let mut all = all.to_vec();
+        all.sort_by_key(|f| f.severity);
         let errors = count(crate::findings::Severity::Error);
         let mut room = PDF_ROWS.saturating_sub(errors);
         let findings: Vec<&Finding> = all

@@ -297,7 +297,7 @@ impl FinalGroup {
 }
 
 impl FinalEvaluationData {
-    /// `sample`: some round's forms are marked as examples.
+    /// `sample`: some round's forms are marked as examples (記入例（サンプル）).
     pub fn new(items: &[Item], config: &PlanConfig, sample: bool) -> FinalEvaluationData {
         let scale: Vec<String> = config.grades().into_iter().map(|(g, _)| g).collect();
         let years = config.year_codes();
@@ -329,7 +329,7 @@ impl FinalEvaluationData {
             rate_limit: figures::RATE_LIMIT as u32,
             meta,
             date,
-            sample: sample || years.iter().any(|y| config.progress.sample_years.contains(y)),
+            sample,
             period: format!("{}か年", years.len()),
             period_label,
             year_eras: config.years.iter().map(|y| y.era.clone()).collect(),

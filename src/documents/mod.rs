@@ -195,19 +195,22 @@ fn fits_roomy(sheet: &ItemSheet) -> bool {
 }
 
 impl ListRow {
+    /// The department's list row as it wrote its cells (取組項目名, 主たる所管部署,
+    /// 大分類, 小分類); where the item is not on a list, or the list left a
+    /// cell empty, the sheet's value.
     pub fn new(item: &Item) -> ListRow {
         ListRow {
             page: item.number,
             department: department_label(item),
             priority: item.priority.map(|p| p.to_string()).unwrap_or_default(),
-            title: item.title.clone(),
+            title: item.list_title.clone().unwrap_or_else(|| item.title.clone()),
             section: item
                 .list_section
                 .clone()
                 .or_else(|| item.proposing_section.as_ref().map(|s| s.section.clone()))
                 .unwrap_or_default(),
-            daibunrui: item.daibunrui.clone(),
-            shobunrui: item.shobunrui.clone(),
+            daibunrui: item.list_daibunrui.clone().unwrap_or_else(|| item.daibunrui.clone()),
+            shobunrui: item.list_shobunrui.clone().unwrap_or_else(|| item.shobunrui.clone()),
             note: item.list_note.clone(),
             needs_review: item.has_errors,
         }

@@ -234,21 +234,25 @@ pub fn groups<'a>(items: &'a [Item], config: &PlanConfig) -> (Vec<(String, Vec<&
 }
 
 /// "480 / 1,920" (result / target) for one amount kind; "—" when neither.
+/// `result` is None for an item with no result in the round: "未提出 / 1,920",
+/// or 未提出 alone when there is no target either.
 fn versus(result: Option<&Amount>, target: Option<&Amount>) -> String {
     let show = |a: Option<&Amount>| match a {
         Some(a) if a.value.is_some() => format_number(a.value.unwrap_or_default()),
         Some(a) if !a.is_blank() => a.raw.trim().to_string(),
         _ => "—".to_string(),
     };
-    if result.is_none_or(|a| a.is_blank()) && target.is_none_or(|a| a.is_blank()) {
-        return "—".into();
+    match (result, target.is_none_or(|a| a.is_blank())) {
+        (None, true) => history::MISSING.into(),
+        (None, false) => format!("{} / {}", history::MISSING, show(target)),
+        (Some(r), true) if r.is_blank() => "—".into(),
+        (Some(r), _) => format!("{} / {}", show(Some(r)), show(target)),
     }
-    format!("{} / {}", show(result), show(target))
 }
 
 impl ProgressReportData {
-    /// `sample`: the round's forms are marked as examples (the report also
-    /// says サンプル when plan.toml lists the year in [progress] sample_years).
+    /// `sample`: the round's forms are marked as examples (記入例（サンプル）;
+    /// `Round::sample`), and the report says サンプル.
     pub fn new(items: &[Item], config: &PlanConfig, year: &str, sample: bool) -> ProgressReportData {
         let scale: Vec<(String, String)> = config.grades();
         let codes: Vec<String> = scale.iter().map(|(g, _)| g.clone()).collect();
@@ -327,7 +331,7 @@ impl ProgressReportData {
             year: year.to_string(),
             year_label,
             date,
-            sample: sample || config.progress.sample_years.iter().any(|y| y == year),
+            sample,
             grade_names,
             grade_labels,
             total,

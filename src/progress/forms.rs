@@ -25,33 +25,70 @@ pub struct Form {
 /// sheet whose cell says only 記入例, so the mark is a sentence.
 pub const EXAMPLE_MARK: &str = "記入例（サンプル）：この様式の実績・評価は説明用の架空の値です。市の実際の数値ではありません。";
 
+/// How a cell of a form's sheet starts when the form says it holds examples:
+/// the round reader marks every result read from such a workbook as a
+/// sample (and only those).
+pub const EXAMPLE_MARK_START: &str = "記入例（サンプル）";
+
 /// The forms for `year` (a year code such as R6), one per department that
-/// has items, in department order.
+/// has items, in department order. They carry the results of the earlier
+/// years only (locked): a form regenerated after later rounds are in is
+/// still the one the departments were sent.
 pub fn department_forms(items: &[Item], config: &PlanConfig, year: &str) -> anyhow::Result<Vec<Form>> {
-    forms_for(items, config, year, false)
+    forms_for(items, config, year, Fill::Blank)
 }
 
-/// Forms carrying results already, marked as examples on every sheet (for
-/// the sample round and for tests).
+/// Forms as a department returns them: every result the items carry is in
+/// its cell, and nothing says they are examples (for tests).
+pub fn filled_forms(items: &[Item], config: &PlanConfig, year: &str) -> anyhow::Result<Vec<Form>> {
+    forms_for(items, config, year, Fill::Filled)
+}
+
+/// Forms carrying results up to `year`, marked as examples on every sheet
+/// (the sample rounds).
 pub fn example_forms(items: &[Item], config: &PlanConfig, year: &str) -> anyhow::Result<Vec<Form>> {
-    forms_for(items, config, year, true)
+    forms_for(items, config, year, Fill::Example)
 }
 
-fn forms_for(items: &[Item], config: &PlanConfig, year: &str, example: bool) -> anyhow::Result<Vec<Form>> {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fill {
+    /// The earlier years' results; the year's cells empty.
+    Blank,
+    /// Every result given.
+    Filled,
+    /// Results up to the year, every sheet marked 記入例（サンプル）.
+    Example,
+}
+
+fn forms_for(items: &[Item], config: &PlanConfig, year: &str, fill: Fill) -> anyhow::Result<Vec<Form>> {
     let index = config
         .years
         .iter()
         .position(|y| y.code == year)
         .ok_or_else(|| anyhow::anyhow!("year {year} is not one of the plan's years ({})", config.year_codes().join(", ")))?;
+    let codes = config.year_codes();
+    let printed: Vec<&str> = match fill {
+        Fill::Blank => codes[..index].iter().map(String::as_str).collect(),
+        Fill::Example => codes[..=index].iter().map(String::as_str).collect(),
+        Fill::Filled => codes.iter().map(String::as_str).collect(),
+    };
     let open = OpenYear { index, label: config.years[index].era.clone(), grades: config.grades() };
     let mut forms = Vec::new();
     for department in &config.departments {
-        let own: Vec<&Item> = items.iter().filter(|i| i.department == department.name).collect();
+        let own: Vec<Item> = items
+            .iter()
+            .filter(|i| i.department == department.name)
+            .map(|i| {
+                let mut item = i.clone();
+                item.results.retain(|y, _| printed.contains(&y.as_str()));
+                item
+            })
+            .collect();
         if own.is_empty() {
             continue;
         }
         let title = format!("{}{} {}進捗報告（{}）", department.code, department.name, config.years[index].era, config.plan.name);
-        let bytes = department_form(&own, config, &open, &title, example)?;
+        let bytes = department_form(&own, config, &open, &title, fill == Fill::Example)?;
         forms.push(Form {
             department: department.name.clone(),
             file_name: format!("{}.xlsx", safe_file_name(&format!("{}_{}_{}進捗報告", department.code, department.name, year))),
@@ -62,7 +99,7 @@ fn forms_for(items: &[Item], config: &PlanConfig, year: &str, example: bool) -> 
     Ok(forms)
 }
 
-fn department_form(items: &[&Item], config: &PlanConfig, open: &OpenYear, title: &str, example: bool) -> anyhow::Result<Vec<u8>> {
+fn department_form(items: &[Item], config: &PlanConfig, open: &OpenYear, title: &str, example: bool) -> anyhow::Result<Vec<u8>> {
     let mut book = Workbook::new();
     book.set_properties(&properties(config, title)?);
     let f = Formats::new();
@@ -116,7 +153,7 @@ fn write_instructions(book: &mut Workbook, config: &PlanConfig, open: &OpenYear,
 }
 
 /// 取組項目一覧: the department's items with their sheet names.
-fn write_item_list(book: &mut Workbook, items: &[&Item], f: &Formats) -> anyhow::Result<()> {
+fn write_item_list(book: &mut Workbook, items: &[Item], f: &Formats) -> anyhow::Result<()> {
     let sheet = book.add_worksheet();
     sheet.set_name("取組項目一覧")?;
     let headers = [("項目番号", 9.0), ("取組項目名", 60.0), ("主たる所管部署", 24.0), ("大分類", 22.0), ("小分類", 18.0)];

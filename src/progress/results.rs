@@ -8,7 +8,9 @@ use crate::config::PlanConfig;
 use crate::findings::{Code, Finding};
 
 use crate::model::Item;
+use crate::check::targets::signed_zeros;
 use crate::ingest::normalize::Normalizer;
+use crate::progress::forms::EXAMPLE_MARK_START;
 use crate::ingest::workbook::WORKBOOK_EXTENSIONS;
 use crate::ingest::reader::{Field, RawSheet, SheetContent, read_sheet, year_of};
 use crate::text::{name_key, nfkc, similarity, title_key};
@@ -55,7 +57,8 @@ pub struct Round {
     pub matched: Vec<Matched>,
     /// 項目番号 of the items with no result for the year (未提出).
     pub missing: Vec<u32>,
-    /// The forms say their values are examples (記入例（サンプル）).
+    /// Some result taken comes from a workbook that says its values are
+    /// examples (記入例（サンプル）); only the forms decide it.
     pub sample: bool,
 }
 
@@ -76,6 +79,8 @@ pub fn read_rounds(input_dir: &Path, config: &PlanConfig, items: &mut [Item], fi
 /// A sheet read from a form, before it is matched.
 struct FormSheet {
     file: String,
+    /// Its workbook says its values are examples.
+    sample: bool,
     grid_name: String,
     raw: RawSheet,
     form_year: Option<(String, String)>,
@@ -84,7 +89,6 @@ struct FormSheet {
 
 fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], findings: &mut Vec<Finding>) -> Round {
     let mut sheets = Vec::new();
-    let mut sample = false;
     let mut paths: Vec<_> = std::fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
     paths.sort();
     for path in paths {
@@ -97,23 +101,31 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
         let (workbook, read_findings) = read_workbook_limited(&path, &display, &config.limits);
         findings.extend(read_findings);
         let Some(workbook) = workbook else { continue };
+        // A workbook whose sheets say 記入例（サンプル） holds example values
+        // (the sample rounds); every result read from it is marked so.
+        let first = sheets.len();
+        let mut sample = false;
         for grid in &workbook.sheets {
             // The form's own instruction and list sheets hold no results.
             if ["記入要領", "取組項目一覧"].contains(&nfkc(&grid.name).trim()) {
                 continue;
             }
-            sample |= grid.rows.iter().flatten().any(|c| c.text.starts_with("記入例（サンプル）"));
+            sample |= grid.rows.iter().flatten().any(|c| c.text.starts_with(EXAMPLE_MARK_START));
             let (content, sheet_findings) = read_sheet(grid, &display, &config.years);
             if let SheetContent::Item(raw) = content {
                 findings.extend(sheet_findings);
                 sheets.push(FormSheet {
                     file: display.clone(),
+                    sample: false,
                     grid_name: grid.name.clone(),
                     form_year: labelled_value(grid, "対象年度"),
                     number: labelled_value(grid, "<項目番号>").and_then(|(v, _)| nfkc(&v).trim().parse().ok()),
                     raw,
                 });
             }
+        }
+        for sheet in &mut sheets[first..] {
+            sheet.sample = sample;
         }
     }
 
@@ -194,6 +206,7 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
         }
         let Some(mut result) = form_item.results.get(year).cloned() else { continue };
         let cell_of = |field: Field| sheet.raw.per_year.get(&field).and_then(|r| r.years.get(year)).map(|c| c.cell.clone());
+        findings.extend(signed_zeros(&sheet.raw, &sheet.file, &[Field::WorkloadResult, Field::FiscalResult], Some(year)).into_iter().map(with_department));
         for (field, amount) in [(Field::WorkloadResult, &result.workload_result), (Field::FiscalResult, &result.fiscal_result)] {
             if !amount.is_blank() && amount.value.is_none() {
                 findings.push(with_department(place(
@@ -220,12 +233,23 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
         }
         taken.insert(item_number, format!("{} › {}", sheet.file, sheet.grid_name));
         items[index].results.insert(year.to_string(), result);
+        if sheet.sample {
+            items[index].sample_results.insert(year.to_string());
+        }
         matched.push(Matched { file: sheet.file.clone(), sheet: sheet.grid_name.clone(), number: item_number, method });
     }
 
     // 未提出: every item without a result for the year, by department.
     let missing: Vec<u32> = items.iter().filter(|i| !i.results.get(year).is_some_and(|r| !r.is_empty())).map(|i| i.number).collect();
     let missing_set: HashSet<u32> = missing.iter().copied().collect();
+    // A round of example forms is an example throughout: its 未提出 too.
+    let sample = items.iter().any(|i| i.sample_results.contains(year));
+    for item in items.iter_mut().filter(|i| missing_set.contains(&i.number)) {
+        item.unreported.insert(year.to_string());
+        if sample {
+            item.sample_results.insert(year.to_string());
+        }
+    }
     for department in &config.departments {
         let numbers: Vec<String> = items
             .iter()

@@ -33,8 +33,9 @@ pub struct DepartmentFindings<'a> {
     pub return_xlsx: String,
 }
 
-/// Groups findings by department in the organisation master's order; the
-/// departments with nothing to fix are listed too, so a clerk sees who is clean.
+/// Groups findings by department in the organisation master's order, each
+/// department's errors first, then warnings, then info; the departments
+/// with nothing to fix are listed too, so a clerk sees who is clean.
 pub fn by_department<'a>(run: &'a Run, config: &PlanConfig) -> Vec<DepartmentFindings<'a>> {
     let mut names: Vec<String> = config.departments.iter().map(|d| d.name.clone()).collect();
     for f in &run.findings {
@@ -45,7 +46,10 @@ pub fn by_department<'a>(run: &'a Run, config: &PlanConfig) -> Vec<DepartmentFin
     names
         .into_iter()
         .filter_map(|name| {
-            let findings: Vec<&Finding> = run.findings.iter().filter(|f| f.department == name).collect();
+            // Errors first, then warnings, then info; each kind in the
+            // run's order (file, sheet, cell).
+            let mut findings: Vec<&Finding> = run.findings.iter().filter(|f| f.department == name).collect();
+            findings.sort_by_key(|f| f.severity);
             let files: Vec<String> =
                 run.files.iter().filter(|s| s.department == name).map(|s| s.file.clone()).collect();
             let items = run.items.iter().filter(|i| i.department == name).count();
