@@ -6,6 +6,7 @@ use std::path::Path;
 
 /// The whole of `plan.toml`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct PlanConfig {
     /// Plan identity (name, city, office).
     pub plan: PlanInfo,
@@ -43,12 +44,39 @@ pub struct PlanConfig {
     /// How large a submitted file may be before it is skipped.
     #[serde(default)]
     pub limits: Limits,
+    /// What the forms departments fill say (where to send them).
+    #[serde(default)]
+    pub forms: FormsInfo,
+}
+
+/// The forms' line saying where the filled form goes: [forms] submit_to,
+/// or else the office named in [plan] — never a folder only the office has.
+pub fn submit_line(config: &PlanConfig) -> String {
+    let to = config.forms.submit_to.trim();
+    if !to.is_empty() {
+        format!("提出先: {to}")
+    } else if !config.plan.office.trim().is_empty() {
+        format!("記入したファイルは{}へ提出してください。", config.plan.office.trim())
+    } else {
+        "記入したファイルは事務局へ提出してください。".to_string()
+    }
+}
+
+/// The forms' own wording that comes from the office.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormsInfo {
+    /// Where departments send the filled form: an address, a shared
+    /// folder, the intake site's page. Printed on every form's 記入要領.
+    #[serde(default)]
+    pub submit_to: String,
 }
 
 /// Size limits on submitted files, so one damaged or hostile file cannot
 /// exhaust an office PC's memory. A file past a limit is skipped with a
 /// finding (R014, R015); the other workbooks are still read.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct Limits {
     /// Largest workbook file read, in MB (10^6 bytes).
@@ -84,6 +112,7 @@ pub const PLAN_FILE_LIMIT: u64 = 1_000_000;
 
 /// A council meeting: its 次第 and the materials handed out.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct Meeting {
     pub number: u32,
@@ -98,6 +127,7 @@ pub struct Meeting {
 /// One 資料 of a meeting: a document the tool makes, or a PDF the city
 /// supplies, stamped with `number` on every page.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct Material {
     /// 資料1.
@@ -115,6 +145,7 @@ pub struct Material {
 
 /// The vision the plan belongs to, as the 概要版 words it.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct Vision {
     pub name: String,
@@ -132,6 +163,7 @@ pub struct Vision {
 
 /// A period on the 概要版 timeline, in Western years (inclusive).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct TimelineBar {
     pub label: String,
     pub from: i32,
@@ -139,6 +171,7 @@ pub struct TimelineBar {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProgressInfo {
     /// The date each round's report carries (YYYY-MM-DD), by year code:
     /// `dates = { R6 = "2025-05-31" }`. A round without one is dated by
@@ -150,6 +183,7 @@ pub struct ProgressInfo {
 /// Output file names, without extension. Japanese by default; any
 /// character a file system forbids is replaced when the file is written.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct OutputNames {
     pub booklet: String,
@@ -182,6 +216,7 @@ impl Default for OutputNames {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct PlanInfo {
     pub name: String,
     #[serde(default)]
@@ -195,6 +230,7 @@ pub struct PlanInfo {
 
 /// One fiscal year: `code` (R6) is the key used everywhere in the model.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct FiscalYear {
     pub code: String,
     pub era: String,
@@ -202,6 +238,7 @@ pub struct FiscalYear {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct DocumentInfo {
     #[serde(default)]
     pub date: String,
@@ -213,6 +250,7 @@ pub struct DocumentInfo {
 
 /// A 大分類 and its 小分類, each with accepted aliases.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Daibunrui {
     pub daibunrui: String,
     #[serde(default)]
@@ -221,6 +259,7 @@ pub struct Daibunrui {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Shobunrui {
     pub name: String,
     #[serde(default)]
@@ -232,6 +271,7 @@ pub struct Shobunrui {
 
 /// A 部 of the organisation master.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Department {
     /// Order code, "01".. ; orders departments in every document.
     pub code: String,
@@ -243,6 +283,7 @@ pub struct Department {
 
 /// A 課 (or 室, 事務局) with the proposal count the organisation table declares.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Section {
     pub name: String,
     #[serde(default)]
@@ -253,6 +294,7 @@ pub struct Section {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Indicator {
     pub name: String,
     #[serde(default)]
@@ -268,12 +310,14 @@ pub struct Indicator {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Grade {
     pub grade: String,
     pub label: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Spelling {
     pub wrong: String,
     pub right: String,
@@ -293,7 +337,7 @@ impl PlanConfig {
     /// folder itself is missing.
     pub fn load_input(input_dir: &Path) -> anyhow::Result<PlanConfig> {
         if !input_dir.is_dir() {
-            anyhow::bail!("{}: input folder not found", input_dir.display());
+            anyhow::bail!("{}: 入力フォルダが見つかりません。フォルダの場所を確かめてください（新しく始めるときは gyokaku init でフォルダを作れます）", input_dir.display());
         }
         PlanConfig::load(&input_dir.join("plan.toml"))
     }
@@ -301,33 +345,32 @@ impl PlanConfig {
     /// Reads and checks `plan.toml`. Errors name the file and say what is wrong.
     pub fn load(path: &Path) -> anyhow::Result<PlanConfig> {
         let text = read_plan_text(path)?;
-        let config: PlanConfig = toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let config: PlanConfig = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), describe_error(&text, &e)))?;
         config.check().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         Ok(config)
     }
 
     fn check(&self) -> Result<(), String> {
         if self.years.is_empty() {
-            return Err("[[years]] is empty: the plan needs at least one fiscal year".into());
+            return Err("[[years]] がありません。計画期間の年度を一つ以上書いてください".into());
         }
         if self.taxonomy.is_empty() {
-            return Err("[[taxonomy]] is empty: declare the vision's 大分類 and 小分類".into());
+            return Err("[[taxonomy]] がありません。ビジョンの大分類と小分類を書いてください".into());
         }
         if self.departments.is_empty() {
-            return Err("[[departments]] is empty: declare the organisation master".into());
+            return Err("[[departments]] がありません。組織（部と課）を書いてください".into());
         }
         let mut codes: Vec<&str> = self.departments.iter().map(|d| d.code.as_str()).collect();
         codes.sort();
         if let Some(w) = codes.windows(2).find(|w| w[0] == w[1]) {
-            return Err(format!("department code {} is used twice", w[0]));
+            return Err(format!("[[departments]] の code = \"{}\" が二つの部で使われています", w[0]));
         }
         for (year, date) in &self.progress.dates {
             if !self.years.iter().any(|y| &y.code == year) {
-                return Err(format!("[progress] dates: {year} is not one of the plan's years"));
+                return Err(format!("[progress] dates: {year} は計画期間の年度（[[years]] の code）にありません"));
             }
             if crate::era::era_date(date).is_none() {
-                return Err(format!("[progress] dates: {year} = {date:?} is not a date like 2025-05-31"));
+                return Err(format!("[progress] dates: {year} = {date:?} は日付ではありません（2025-05-31 のように書いてください）"));
             }
         }
         // Indicator values go into the documents as numbers; one Typst
@@ -337,12 +380,12 @@ impl PlanConfig {
                 .chain(indicator.measured.iter().map(|(y, v)| (format!("measured.{y}"), *v)));
             for (key, value) in values {
                 if !value.is_finite() || value.abs() > 1e12 {
-                    return Err(format!("[[indicators]] {}: {key} = {value} is out of range (at most ±10^12)", indicator.name));
+                    return Err(format!("[[indicators]] {}: {key} = {value} は範囲外です（±10^12 まで）", indicator.name));
                 }
             }
         }
         if self.limits.file_mb == 0 || self.limits.unpacked_mb == 0 || self.limits.booklet_items == 0 {
-            return Err("[limits] file_mb, unpacked_mb and booklet_items must be at least 1".into());
+            return Err("[limits] の file_mb、unpacked_mb、booklet_items は 1 以上にしてください".into());
         }
         Ok(())
     }
@@ -394,22 +437,22 @@ impl PlanConfig {
 fn read_plan_text(path: &Path) -> anyhow::Result<String> {
     use std::io::Read;
     let fail = |what: String| anyhow::anyhow!("{}: {what}", path.display());
-    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read plan configuration: {e}")))?;
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("設定ファイルを読めません（{e}）。ファイルの場所と読み取りの権限を確かめてください")))?;
     if !meta.is_file() {
-        return Err(fail("cannot read plan configuration: not a regular file".into()));
+        return Err(fail("設定ファイルを読めません: 通常のファイルではありません（not a regular file）".into()));
     }
     if meta.len() > PLAN_FILE_LIMIT {
         return Err(fail(format!(
-            "is {} bytes; a plan configuration is at most {PLAN_FILE_LIMIT} bytes (is this the right file?)",
+            "{} バイトあります。設定ファイルは {PLAN_FILE_LIMIT} バイトまでです（別のファイルではありませんか）",
             meta.len()
         )));
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(PLAN_FILE_LIMIT + 1).read_to_end(&mut bytes))
-        .map_err(|e| fail(format!("cannot read plan configuration: {e}")))?;
+        .map_err(|e| fail(format!("設定ファイルを読めません（{e}）。ファイルの場所と読み取りの権限を確かめてください")))?;
     if bytes.len() as u64 > PLAN_FILE_LIMIT {
-        return Err(fail(format!("is over {PLAN_FILE_LIMIT} bytes; a plan configuration is at most that")));
+        return Err(fail(format!("{PLAN_FILE_LIMIT} バイトを超えています。設定ファイルは {PLAN_FILE_LIMIT} バイトまでです")));
     }
     // Windows editors often start UTF-8 with a byte order mark.
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes);
@@ -419,7 +462,7 @@ fn read_plan_text(path: &Path) -> anyhow::Result<String> {
             let upto = &body[..e.valid_up_to()];
             let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
             Err(fail(format!(
-                "line {line}: not UTF-8 text (byte {} of the file); save plan.toml as UTF-8 (it may be Shift_JIS)",
+                "{line}行目: UTF-8 の文字ではありません（{} バイト目）。plan.toml を UTF-8 で保存し直してください（Shift_JIS かもしれません）",
                 e.valid_up_to() + 1
             )))
         }
@@ -433,3 +476,43 @@ pub const DEFAULT_SCALE: [(&str, &str); 4] = [
     ("C", "一部未達成"),
     ("D", "未着手・大幅な遅れ"),
 ];
+
+/// A TOML error as the office reads it: the line, and for a key or table
+/// plan.toml does not know, the nearest name it does
+/// (「[[department]] は使えません。[[departments]] のことですか」).
+pub fn describe_error(text: &str, error: &toml::de::Error) -> String {
+    let line_no = error.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    let at = line_no.map(|n| format!("{n}行目: ")).unwrap_or_default();
+    let message = error.message();
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (name, rest) = rest.split_once('`').unwrap_or((rest, ""));
+        let known: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+        // Written as a table header ([x] or [[x]]) or as a key.
+        let line = line_no.and_then(|n| text.lines().nth(n - 1)).unwrap_or("").trim_start();
+        let shape = |n: &str| {
+            if line.starts_with("[[") {
+                format!("[[{n}]]")
+            } else if line.starts_with('[') {
+                format!("[{n}]")
+            } else {
+                n.to_string()
+            }
+        };
+        let nearest = known
+            .iter()
+            .map(|k| (strsim::jaro_winkler(name, k), *k))
+            .filter(|(score, _)| *score >= 0.7)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, k)| k);
+        return match nearest {
+            Some(k) => format!("{at}{} は使えません。{} のことですか", shape(name), shape(k)),
+            None if known.is_empty() => format!("{at}{} は使えません（ここには項目を書けません）", shape(name)),
+            None => format!("{at}{} は使えません（使える項目: {}）", shape(name), known.join("、")),
+        };
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or(rest);
+        return format!("{at}必要な項目 {name} がありません");
+    }
+    format!("{at}{message}")
+}

@@ -337,9 +337,9 @@ impl Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}[{}] {}: {}", self.severity.as_str(), self.code, self.place(), self.message)?;
+        write!(f, "{}[{}] {}: {}", self.severity.label_ja(), self.code, self.place(), self.message)?;
         if !self.hint.is_empty() {
-            write!(f, "\n    help: {}", self.hint)?;
+            write!(f, "\n    直し方: {}", self.hint)?;
         }
         Ok(())
     }

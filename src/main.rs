@@ -1,6 +1,6 @@
 //! The `gyokaku` command line.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use gyokaku::commands::{self, build::BuildOptions};
 use gyokaku::findings::Severity;
 use gyokaku::validation_report;
@@ -8,6 +8,27 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod progress_bar;
+
+/// --help in Japanese: clap's own words (Usage, Arguments, Options, the
+/// help and version flags) replaced in every command.
+fn in_japanese(command: clap::Command) -> clap::Command {
+    let mut command = command
+        .help_template("{about-with-newline}\n使い方: {usage}\n\n{all-args}{after-help}")
+        .disable_help_subcommand(true)
+        .disable_help_flag(true)
+        .mut_args(|a| if a.is_positional() { a.help_heading("引数") } else { a.help_heading("オプション") })
+        .arg(clap::Arg::new("help").short('h').long("help").action(clap::ArgAction::Help).help("この説明を表示します").help_heading("オプション"));
+    if command.get_name() == "gyokaku" {
+        command = command
+            .disable_version_flag(true)
+            .arg(clap::Arg::new("version").short('V').long("version").action(clap::ArgAction::Version).help("版を表示します").help_heading("オプション"));
+    }
+    let names: Vec<String> = command.get_subcommands().map(|c| c.get_name().to_string()).collect();
+    for name in names {
+        command = command.mut_subcommand(name, in_japanese);
+    }
+    command
+}
 
 // Typesetting allocates and frees many small objects from several threads;
 // mimalloc does that with less time in the kernel and less fragmentation
@@ -29,10 +50,9 @@ fn keep_freed_memory() {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
 }
 
-/// Turns the departments' workbooks into the documents the council and
-/// citizens read.
+/// 各部が提出したブックから、議会と市民が読む文書（素案冊子、優先順位一覧、進捗管理表、概要版、進捗状況報告）を作ります。
 #[derive(Parser)]
-#[command(name = "gyokaku", version, about)]
+#[command(name = "gyokaku", version, about, subcommand_help_heading = "コマンド", subcommand_value_name = "コマンド")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,39 +60,33 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Read every workbook under INPUT_DIR/submissions, check it, and write
-    /// the report a clerk forwards to departments.
+    /// INPUT_DIR/submissions のブックをすべて読んで確認し、各部に送る確認結果と差し戻しブックを作ります。
     ///
-    /// Exit status: 0 no errors, 1 errors found, 2 cannot run.
+    /// 終了コード: 0 エラーなし、1 エラーあり、2 実行できない。
     Validate(ValidateArgs),
-    /// Validate, then write the 素案 booklet, the priority list (PDF and
-    /// xlsx), the consolidated workbook, the validation report and
-    /// manifest.json.
+    /// 確認したうえで、素案冊子、優先順位一覧（PDF と xlsx）、集約ブック、進捗管理表、概要版、進捗状況報告、確認結果を作ります。
     ///
-    /// Exit status: 0 documents written (items with errors are marked
-    /// 要確認, pages say 確認用), 1 refused by --final, 2 a document could not
-    /// be made.
+    /// 終了コード: 0 文書を作成（エラーのある項目には「要確認」、ページに「確認用」）、1 --final で作成を中止、2 作れない文書があった。
     Build(BuildArgs),
-    /// Write the forms departments fill, one workbook per department: the
-    /// progress forms of a year's round (--year: the plan locked, only that
-    /// year's 実績 and 評価 open) or the 素案 proposal forms (--proposal).
+    /// 各部が記入する様式を部ごとに作ります: 年度の進捗報告様式（--year。プランは保護、その年度の実績と評価だけ記入可）または素案の提出様式（--proposal）。
     Forms(FormsArgs),
-    /// Write the 新旧対照表 between two versions of the inputs: items added,
-    /// removed and renumbered, changed fields old beside new.
+    /// 二つの版の入力から新旧対照表を作ります: 追加・削除・番号が変わった項目と、変わった欄の新旧。
     Diff(DiffArgs),
-    /// Write a council meeting's materials: the 次第, each 資料 stamped
-    /// with its number on every page, and all of them in one PDF.
+    /// 会議資料を作ります: 次第、資料番号を全ページに印字した各資料、全資料をまとめた PDF。
     Packet(PacketArgs),
-    /// Write the plan period's 最終評価 (--final) once the last plan year's
-    /// round is in INPUT_DIR/progress/: per item the three years, achieved
-    /// or not, totals by 大分類 and 部, the 成果指標, the items proposed to
-    /// carry into the 後期 plan.
+    /// 最終年度の進捗報告が INPUT_DIR/progress/ にそろったら、計画期間の最終評価（--final）を作ります: 項目ごとの3年間と判定、大分類・部ごとの集計、成果指標、後期プランへの継続を提案する項目。
     Report(ReportArgs),
-    /// 事務局の判断を記録します（INPUT_DIR/decisions.toml）: 指摘を確認済とする
-    /// （--choice accept、理由つき）か、すべて△の行を削減として読む
-    /// （--choice reduction、N103 のみ）。判断した指摘は端末・差し戻し・--final
-    /// の判定から外れ、検証結果に「確認済」と理由が載ります。
+    /// 事務局の判断を記録します（INPUT_DIR/decisions.toml）: 指摘を確認済とする（--choice accept、理由つき）か、すべて△の行を削減として読む（--choice reduction、N103 のみ）。判断した指摘は端末・差し戻し・--final の判定から外れ、検証結果に「確認済」と理由が載ります。
     Decide(DecideArgs),
+    /// 新しいプランのフォルダを作ります: 各項目に説明のある plan.toml、空の submissions/ と progress/、事務局向けの「はじめに.txt」。
+    Init(InitArgs),
+}
+
+#[derive(clap::Args)]
+struct InitArgs {
+    /// 作るフォルダ（plan.toml がすでにあるフォルダには作りません）
+    #[arg(default_value = "inputs")]
+    dir: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -102,13 +116,13 @@ struct DecideArgs {
 
 #[derive(clap::Args)]
 struct ReportArgs {
-    /// The plan period's final evaluation (the only report so far).
+    /// 計画期間の最終評価
     #[arg(long = "final", required = true)]
     final_evaluation: bool,
-    /// Folder holding plan.toml, submissions/ and progress/.
+    /// plan.toml、submissions/、progress/ のあるフォルダ
     #[arg(default_value = "inputs")]
     input_dir: PathBuf,
-    /// Folder the evaluation is written to.
+    /// 最終評価を書き出すフォルダ
     #[arg(short, long, default_value = "reports")]
     out: PathBuf,
     #[command(flatten)]
@@ -118,24 +132,23 @@ struct ReportArgs {
 /// Options of every command that typesets.
 #[derive(clap::Args)]
 struct TypesetArgs {
-    /// Folder of templates overriding the built-in ones of the same name
-    /// (booklet.typ, common.typ, …, validation.html).
+    /// 同じ名前の組み込みテンプレートの代わりに使うテンプレートのフォルダ（booklet.typ、common.typ、…、validation.html）
     #[arg(long)]
     templates: Option<PathBuf>,
-    /// Font file or folder to add to the shipped fonts (repeatable).
+    /// 同梱のフォントに加えるフォントファイルまたはフォルダ（複数指定可）
     #[arg(long = "font-path")]
     font_paths: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
 struct PacketArgs {
-    /// Folder holding plan.toml (with [[meetings]]) and submissions/.
+    /// plan.toml（[[meetings]] を含む）と submissions/ のあるフォルダ
     #[arg(default_value = "inputs")]
     input_dir: PathBuf,
-    /// The meeting's number in plan.toml.
+    /// plan.toml の会議の番号（number）
     #[arg(long)]
     meeting: u32,
-    /// Folder the materials are written to (in a 第N回 subfolder).
+    /// 会議資料を書き出すフォルダ（その中の「第N回」フォルダ）
     #[arg(short, long, default_value = "reports")]
     out: PathBuf,
     #[command(flatten)]
@@ -144,11 +157,11 @@ struct PacketArgs {
 
 #[derive(clap::Args)]
 struct DiffArgs {
-    /// The earlier input folder.
+    /// 前の版の入力フォルダ
     old: PathBuf,
-    /// The current input folder (its plan.toml names the documents).
+    /// 今の版の入力フォルダ（文書の名前はこの plan.toml から）
     new: PathBuf,
-    /// Folder the 新旧対照表 is written to.
+    /// 新旧対照表を書き出すフォルダ
     #[arg(short, long, default_value = "reports")]
     out: PathBuf,
     #[command(flatten)]
@@ -158,69 +171,59 @@ struct DiffArgs {
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("round").required(true).args(["year", "proposal"])))]
 struct FormsArgs {
-    /// Year code of the progress round (R6, R7, …), as in plan.toml.
+    /// 進捗報告の年度（R6、R7 など。plan.toml の code）
     #[arg(long)]
     year: Option<String>,
-    /// The 素案 proposal forms: 記入要領, 優先順位一覧 and blank 個票 sheets
-    /// with drop-downs from plan.toml.
+    /// 素案の提出様式: 記入要領、優先順位一覧、空の個票シート（選択肢は plan.toml から）
     #[arg(long)]
     proposal: bool,
-    /// With --proposal: prefill the forms with the items the final
-    /// evaluation of the plan in this folder carries into the new plan
-    /// (its last year's round must be in DIR/progress/). INPUT_DIR's
-    /// plan.toml gives the new plan's years and departments.
+    /// --proposal とともに: このフォルダの前期プランの最終評価で継続を提案した項目を記入済みにします（DIR/progress/ に最終年度の報告が必要）。新しいプランの年度と組織は INPUT_DIR の plan.toml から
     #[arg(long, value_name = "DIR", requires = "proposal")]
     carry_from: Option<PathBuf>,
-    /// Folder holding plan.toml and submissions/.
+    /// plan.toml と submissions/ のあるフォルダ
     #[arg(default_value = "inputs")]
     input_dir: PathBuf,
-    /// Folder the forms are written to.
+    /// 様式を書き出すフォルダ
     #[arg(short, long, default_value = "reports/forms")]
     out: PathBuf,
 }
 
 #[derive(clap::Args)]
 struct BuildArgs {
-    /// Folder holding plan.toml and submissions/.
+    /// plan.toml と submissions/ のあるフォルダ
     #[arg(default_value = "inputs")]
     input_dir: PathBuf,
-    /// Folder the documents are written to.
+    /// 文書を書き出すフォルダ
     #[arg(short, long, default_value = "reports")]
     out: PathBuf,
     #[command(flatten)]
     typeset: TypesetArgs,
-    /// The handout: refuse (build nothing but the validation report) while
-    /// any error remains, so no document carries a 要確認 mark. Without it,
-    /// items with errors are built marked 要確認 and every page of those
-    /// documents says 確認用 (the office copy).
+    /// 配布用: エラーが残っている間は確認結果のほかは作りません（「要確認」の印のある文書を配らないため）。付けないと確認用（エラーのある項目に「要確認」、ページに「確認用」）
     #[arg(long = "final", alias = "strict")]
     handout: bool,
-    /// Make every document again. Without it, a document whose data,
-    /// templates, fonts and tool are unchanged since the last build into
-    /// the folder, and whose file is untouched, is kept as it is.
+    /// すべての文書を作り直します。付けないと、内容・テンプレート・フォントが前回と同じで、ファイルも変わっていない文書はそのまま残します
     #[arg(long)]
     clean: bool,
-    /// Leave info findings out of the terminal output (reports keep them).
+    /// 端末に「情報」の指摘を表示しません（確認結果には載ります）
     #[arg(long, short)]
     quiet: bool,
 }
 
 #[derive(clap::Args)]
 struct ValidateArgs {
-    /// Folder holding plan.toml and submissions/.
+    /// plan.toml と submissions/ のあるフォルダ
     #[arg(default_value = "inputs")]
     input_dir: PathBuf,
-    /// Folder for the HTML report, the 差し戻し一覧 workbook and 差し戻し/
-    /// (each department's page and its workbook with the findings marked).
+    /// 確認結果（HTML）、差し戻し一覧ブック、差し戻し/（部ごとの確認結果と指摘を記したブック）を書き出すフォルダ
     #[arg(long, default_value = "reports")]
     report: PathBuf,
-    /// Also write items and findings as one JSON document to this path.
+    /// 項目と指摘を JSON にしてこのファイルにも書き出します
     #[arg(long)]
     json: Option<PathBuf>,
-    /// Folder of templates overriding the built-in ones (validation.html).
+    /// 組み込みの代わりに使うテンプレートのフォルダ（validation.html）
     #[arg(long)]
     templates: Option<PathBuf>,
-    /// Leave info findings out of the terminal output (reports keep them).
+    /// 端末に「情報」の指摘を表示しません（確認結果には載ります）
     #[arg(long, short)]
     quiet: bool,
 }
@@ -229,7 +232,10 @@ fn main() -> ExitCode {
     keep_freed_memory();
     // Before anything touches rayon: its pool gets stacks deep enough for Typst.
     gyokaku::threads::init();
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&in_japanese(Cli::command()).get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Validate(args) => validate(&args).map(u8::from),
         Command::Build(args) => build(&args),
@@ -238,11 +244,12 @@ fn main() -> ExitCode {
         Command::Packet(args) => packet(&args).map(|()| 0),
         Command::Report(args) => report(&args).map(|()| 0),
         Command::Decide(args) => decide(&args).map(|()| 0),
+        Command::Init(args) => init(&args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("エラー: {e:#}");
             ExitCode::from(2)
         }
     }
@@ -252,16 +259,16 @@ fn main() -> ExitCode {
 /// sheets as one line.
 fn print_written(out: &Path, files: &[commands::build::ManifestEntry], kept: &std::collections::HashSet<String>) {
     for file in files.iter().filter(|f| f.kind != "item_sheet_pdf") {
-        let pages = file.pages.map(|p| format!(" ({p} pages)")).unwrap_or_default();
-        let verb = if kept.contains(&file.path) { "kept (unchanged)" } else { "wrote" };
-        println!("{verb} {}{pages}", out.join(&file.path).display());
+        let pages = file.pages.map(|p| format!("（{p}ページ）")).unwrap_or_default();
+        let verb = if kept.contains(&file.path) { "変更なし" } else { "作成" };
+        println!("{verb}: {}{pages}", out.join(&file.path).display());
     }
     let sheets: Vec<_> = files.iter().filter(|f| f.kind == "item_sheet_pdf").collect();
     if let Some(first) = sheets.first() {
         let folder = Path::new(&first.path).parent().unwrap_or(Path::new(""));
         let unchanged = sheets.iter().filter(|f| kept.contains(&f.path)).count();
-        let note = if unchanged > 0 { format!(", {unchanged} kept unchanged") } else { String::new() };
-        println!("wrote {} ({} item sheets{note}, listed in manifest.json)", out.join(folder).display(), sheets.len());
+        let note = if unchanged > 0 { format!("、うち変更なし {unchanged} 件") } else { String::new() };
+        println!("作成: {}（進捗管理表 {} 件{note}。一覧は manifest.json）", out.join(folder).display(), sheets.len());
     }
 }
 
@@ -269,7 +276,7 @@ fn diff(args: &DiffArgs) -> anyhow::Result<()> {
     let outcome = commands::diff::run(&args.old, &args.new, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
     let c = &outcome.comparison;
     println!(
-        "{} added, {} removed, {} renumbered, {} changed ({} matched by a similar title)",
+        "追加 {} 件、削除 {} 件、番号の変更 {} 件、内容の変更 {} 件（うち似た名称で対応づけ {} 件）",
         c.added.len(),
         c.removed.len(),
         c.renumbered().count(),
@@ -283,6 +290,14 @@ fn diff(args: &DiffArgs) -> anyhow::Result<()> {
 fn packet(args: &PacketArgs) -> anyhow::Result<()> {
     let outcome = commands::packet::run(&args.input_dir, args.meeting, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
     print_written(&args.out, &outcome.files, &Default::default());
+    Ok(())
+}
+
+fn init(args: &InitArgs) -> anyhow::Result<()> {
+    for path in commands::init::run(&args.dir)? {
+        println!("作成しました: {}", path.display());
+    }
+    println!("plan.toml を市の内容に書き換えてから、はじめに.txt の手順で進めてください。");
     Ok(())
 }
 
@@ -305,11 +320,11 @@ fn report(args: &ReportArgs) -> anyhow::Result<()> {
     let outcome = commands::report::final_evaluation(&args.input_dir, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
     let t = &outcome.data.total;
     println!(
-        "{} items: {} achieved, {} not achieved, {} to review (figures and grades disagree), {} incomplete (a year without results), {} without a numeric target; {} proposed to carry into the 後期 plan",
+        "{} 項目: 達成 {}、未達成 {}、要確認（実績と評価が食い違う） {}、実績不足（実績のない年度あり） {}、数値目標なし {}。後期への継続を提案 {} 項目",
         t.items, t.achieved, t.not_achieved, t.review, t.incomplete, t.no_target, t.carried
     );
     for warning in &outcome.warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("警告: {warning}");
     }
     print_written(&args.out, &outcome.files, &Default::default());
     Ok(())
@@ -319,21 +334,21 @@ fn forms(args: &FormsArgs) -> anyhow::Result<()> {
     match &args.year {
         Some(year) => {
             for (path, items) in commands::forms::run(&args.input_dir, year, &args.out)? {
-                println!("wrote {} ({items} items)", path.display());
+                println!("作成: {}（{items} 項目）", path.display());
             }
         }
         None if args.carry_from.is_some() => {
             let outcome = commands::forms::run_carry(args.carry_from.as_deref().unwrap_or(Path::new("")), &args.input_dir, &args.out)?;
             for (path, sheets, carried) in &outcome.files {
-                println!("wrote {} ({carried} carried, {} blank sheets)", path.display(), sheets - carried);
+                println!("作成: {}（継続 {carried} 項目、空の個票 {} 枚）", path.display(), sheets - carried);
             }
             for item in &outcome.left_out {
-                eprintln!("warning: not carried, its department is not in the new plan.toml: {item}");
+                eprintln!("警告: 新しい plan.toml にその部がないため、継続の様式に入れていません: {item}");
             }
         }
         None => {
             for (path, sheets) in commands::forms::run_proposal(&args.input_dir, &args.out)? {
-                println!("wrote {} ({sheets} blank sheets)", path.display());
+                println!("作成: {}（空の個票 {sheets} 枚）", path.display());
             }
         }
     }
@@ -355,7 +370,7 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
     let outcome = outcome?;
     print!("{}", validation_report::terminal::render(&outcome.run, &outcome.config, args.quiet));
     for warning in &outcome.warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("警告: {warning}");
     }
     print_written(&args.out, &outcome.files, &outcome.kept);
     if outcome.refused {
@@ -366,7 +381,7 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
         return Ok(1);
     }
     for failure in &outcome.failures {
-        eprintln!("error: {failure}");
+        eprintln!("エラー: {failure}");
     }
     Ok(if outcome.failures.is_empty() { 0 } else { 2 })
 }
@@ -376,7 +391,7 @@ fn validate(args: &ValidateArgs) -> anyhow::Result<bool> {
     let outcome = commands::validate::run(&args.input_dir, &args.report, args.json.as_deref(), args.templates.as_deref())?;
     print!("{}", validation_report::terminal::render(&outcome.run, &outcome.config, args.quiet));
     for path in &outcome.written {
-        println!("wrote {}", path.display());
+        println!("作成: {}", path.display());
     }
     Ok(outcome.run.count(Severity::Error) > 0)
 }

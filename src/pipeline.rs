@@ -62,7 +62,7 @@ struct WorkbookRead {
 pub fn run(input_dir: &Path, config: &PlanConfig) -> anyhow::Result<Run> {
     let submissions = input_dir.join("submissions");
     if !submissions.is_dir() {
-        anyhow::bail!("{}: folder not found (department workbooks go in INPUT_DIR/submissions)", submissions.display());
+        anyhow::bail!("{}: フォルダがありません。各部のブックは入力フォルダの submissions/ に入れてください（gyokaku init で作れます）", submissions.display());
     }
     let decisions = Decisions::load(input_dir)?;
     let (files, skipped) = list_files(&submissions)?;

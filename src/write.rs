@@ -11,7 +11,7 @@ pub const TEMP_PREFIX: &str = ".gyokaku-tmp-";
 /// Writes `bytes` to `path` through a temporary file in the same folder,
 /// then renames it into place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    staged(path, bytes)?.persist(path).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+    staged(path, bytes)?.persist(path).map_err(|e| anyhow::anyhow!("{}: 書き込めません（{e}）。出力先フォルダの場所と書き込みの権限を確かめてください（ファイルを開いたままなら閉じてください）", path.display()))?;
     Ok(())
 }
 
@@ -64,16 +64,16 @@ impl Staging {
         let staged_manifest = staged(&manifest_path, manifest)?;
         match std::fs::remove_file(&manifest_path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                anyhow::bail!("{}: cannot replace: {e}", manifest_path.display())
+                anyhow::bail!("{}: 置き換えられません（{e}）。出力先フォルダの場所と書き込みの権限を確かめてください（ファイルを開いたままなら閉じてください）", manifest_path.display())
             }
             _ => {}
         }
         for (tmp, path) in self.staged.into_inner().expect("no writer panicked") {
-            tmp.persist(&path).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+            tmp.persist(&path).map_err(|e| anyhow::anyhow!("{}: 書き込めません（{e}）。出力先フォルダの場所と書き込みの権限を確かめてください（ファイルを開いたままなら閉じてください）", path.display()))?;
         }
         staged_manifest
             .persist(&manifest_path)
-            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", manifest_path.display()))?;
+            .map_err(|e| anyhow::anyhow!("{}: 書き込めません（{e}）。出力先フォルダの場所と書き込みの権限を確かめてください（ファイルを開いたままなら閉じてください）", manifest_path.display()))?;
         Ok(())
     }
 }
@@ -96,7 +96,7 @@ fn remove_stale_temps(dir: &Path, depth: usize) {
 /// `bytes` written and flushed to disk in a temporary file beside `path`.
 fn staged(path: &Path, bytes: &[u8]) -> anyhow::Result<tempfile::NamedTempFile> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: cannot create folder: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: 出力先フォルダを作れません（{e}）。場所と書き込みの権限を確かめてください", dir.display()))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .tempfile_in(dir)

@@ -123,3 +123,73 @@ fn same_inputs_same_bytes() {
         assert_eq!(std::fs::read(a.path().join(name)).unwrap(), std::fs::read(b.path().join(name)).unwrap(), "{name}");
     }
 }
+
+#[test]
+fn plan_toml_is_read_strictly_and_names_the_line_and_the_nearest_key() {
+    let sample = std::fs::read_to_string(Path::new(&sample_inputs()).join("plan.toml")).unwrap();
+    let cases = [
+        // [[department]] for [[departments]]: 総務部's items must not be filed under another 部.
+        (sample.replacen("[[departments]]", "[[department]]", 1), "[[department]] は使えません。[[departments]] のことですか"),
+        (sample.replacen("booklet = ", "bookelt = ", 1), "bookelt は使えません。booklet のことですか"),
+        (format!("{sample}\n[nonsense]\nx = 1\n"), "[nonsense] は使えません"),
+    ];
+    for (text, says) in cases {
+        let inputs = Inputs::new();
+        std::fs::write(inputs.path().join("plan.toml"), &text).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let run = gyokaku(&["validate", &inputs.path().to_string_lossy(), "--report", &out.path().to_string_lossy()]);
+        assert_eq!(run.status.code(), Some(2), "{says}");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains(says) && stderr.contains("行目") && stderr.contains("plan.toml"), "{says}: {stderr}");
+        assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0, "nothing written for a plan that cannot be read");
+    }
+}
+
+#[test]
+fn init_makes_a_plan_folder_that_reads_and_never_overwrites_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("新しいプラン");
+    let made = gyokaku(&["init", &plan.to_string_lossy()]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(plan.join("submissions").is_dir() && plan.join("progress").is_dir() && plan.join("はじめに.txt").is_file());
+    let text = std::fs::read_to_string(plan.join("plan.toml")).unwrap();
+    // Every key line carries a comment, or sits under a commented table.
+    assert!(text.lines().filter(|l| l.starts_with('#')).count() > 20);
+    let config = gyokaku::config::PlanConfig::load(&plan.join("plan.toml")).unwrap();
+    assert_eq!(config.years.len(), 3);
+    assert!(!config.forms.submit_to.is_empty());
+    let out = tempfile::tempdir().unwrap();
+    let validate = gyokaku(&["validate", &plan.to_string_lossy(), "--report", &out.path().to_string_lossy()]);
+    assert!(validate.status.code().unwrap() < 2, "{}", String::from_utf8_lossy(&validate.stderr));
+    // The forms say where to send them, never an internal folder.
+    let forms = gyokaku(&["forms", "--proposal", &plan.to_string_lossy(), "-o", &out.path().join("様式").to_string_lossy()]);
+    assert!(forms.status.success());
+    let form = std::fs::read_dir(out.path().join("様式")).unwrap().next().unwrap().unwrap().path();
+    let mut book = calamine::open_workbook_auto(&form).unwrap();
+    let guide = book.worksheet_range("記入要領").unwrap();
+    let words: String = guide.cells().map(|(_, _, c)| c.to_string()).collect();
+    assert!(words.contains(&config.forms.submit_to) && !words.contains("submissions/"), "{words}");
+    // A second init leaves the folder as it is.
+    std::fs::write(plan.join("plan.toml"), "# 市の設定\n").unwrap();
+    let again = gyokaku(&["init", &plan.to_string_lossy()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("すでにあります"));
+    assert_eq!(std::fs::read_to_string(plan.join("plan.toml")).unwrap(), "# 市の設定\n");
+}
+
+#[test]
+fn the_clerk_reads_japanese() {
+    let help = gyokaku(&["--help"]);
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("使い方") && text.contains("コマンド") && text.contains("この説明を表示します"), "{text}");
+    assert!(!text.contains("Usage") && !text.contains("Print help"), "{text}");
+    let build_help = String::from_utf8_lossy(&gyokaku(&["build", "--help"]).stdout).into_owned();
+    assert!(build_help.contains("配布用") && build_help.contains("オプション") && !build_help.contains("Options:"), "{build_help}");
+    let out = tempfile::tempdir().unwrap();
+    let run = gyokaku(&["validate", &sample_inputs(), "--report", &out.path().to_string_lossy()]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("ファイル 10 件・個票 91 件: エラー") && stdout.contains("作成: "), "{stdout}");
+    assert!(!stdout.contains("wrote ") && !stdout.contains(" files, "), "{stdout}");
+    let missing = gyokaku(&["validate", "/no/such/folder"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("入力フォルダが見つかりません"));
+}

@@ -95,7 +95,10 @@ fn a_final_evaluation_row_never_splits_across_pages() {
     for item in &data.items {
         let title = run.items.iter().find(|i| i.number == item.number).unwrap().title.clone();
         let whole: usize = pages.iter().map(|p| p.matches(&title).count()).sum();
-        let expected = 1 + usize::from(item.carry);
+        // Once in the item list, once among the carried, once in a footnote
+        // when its 財政効果 is left out of the sums (V223).
+        let noted = data.fiscal_notes.iter().any(|n| n.number == item.number);
+        let expected = 1 + usize::from(item.carry) + usize::from(noted);
         assert_eq!(whole, expected, "item {}: its title is split across pages", item.number);
     }
 }

@@ -168,6 +168,6 @@ fn final_evaluation_needs_the_last_years_round() {
     let out = tempfile::tempdir().unwrap();
     let error = final_evaluation(&sample_dir(), out.path(), None, &[]).err().expect("the sample has no R8 round");
     let message = error.to_string();
-    assert!(message.contains("R8") && message.contains("rounds read: R6, R7"), "{message}");
+    assert!(message.contains("R8") && message.contains("読んだ年度: R6、R7"), "{message}");
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0, "nothing written");
 }

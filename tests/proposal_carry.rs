@@ -153,7 +153,7 @@ fn carried_items_are_prefilled_with_their_history_locked() {
 fn carry_needs_the_last_years_round() {
     let out = tempfile::tempdir().unwrap();
     let message = run_carry(&sample_dir(), &sample_dir(), out.path()).err().expect("the sample has no R8 round").to_string();
-    assert!(message.contains("R8") && message.contains("rounds read: R6, R7"), "{message}");
+    assert!(message.contains("R8") && message.contains("読んだ年度: R6、R7"), "{message}");
     let o = out.path().to_string_lossy().into_owned();
     let cli = Command::new(env!("CARGO_BIN_EXE_gyokaku"))
         .args(["forms", "--proposal", "--carry-from", &sample_dir().to_string_lossy(), &sample_dir().to_string_lossy(), "-o", &o])

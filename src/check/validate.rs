@@ -441,8 +441,9 @@ pub fn check_proposal_counts(config: &PlanConfig, counts: &ProposalCounts, plan_
                     plan_file,
                     format!("{}{}: 組織一覧の提案件数 {declared}件に対し、個票の主たる所管部署（先頭）{on_sheets}件{list_part}です", d.name, s.name),
                     "提出漏れ・所管部署の記入誤りがないか確認し、個票・一覧・組織一覧の件数を揃えてください",
-                )
-                .in_department(&d.name),
+                ),
+                // The office's to fix (plan.toml's organisation table): it
+                // goes to the office's report, not to the department's return.
             );
         }
     }

@@ -176,7 +176,7 @@ impl Context<'_> {
 pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<Outcome> {
     let started = std::time::Instant::now();
     let config = PlanConfig::load_input(&options.input_dir)?;
-    progress.set_message("reading workbooks");
+    progress.set_message("ブックを読んでいます");
     // Fonts and templates load while the workbooks are read.
     let (typesetter, run) = rayon::join(
         || -> anyhow::Result<Typesetter> {
@@ -190,7 +190,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     let mut run = run?;
     print_time("stage: read and check", started);
     progress.inc(1);
-    progress.set_message("typesetting");
+    progress.set_message("文書を組版しています");
 
     run.findings.extend(glyph_findings(&run.items, &typesetter.fonts));
     let order = |d: &str| config.departments.iter().position(|x| x.name == d).unwrap_or(usize::MAX);
@@ -250,7 +250,7 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         }
     }
 
-    progress.set_message("writing");
+    progress.set_message("書き出しています");
     // The booklet's parts are the build's own, not deliverables: recorded
     // for the next build, not listed.
     let delivered = |p: &&Placed| !PART_KINDS.contains(&p.entry.kind);

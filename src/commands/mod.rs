@@ -5,6 +5,7 @@ pub mod build;
 pub mod decide;
 pub mod diff;
 pub mod forms;
+pub mod init;
 pub mod packet;
 pub mod report;
 pub mod validate;

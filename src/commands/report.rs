@@ -27,9 +27,9 @@ pub fn require_last_round(run: &Run, config: &PlanConfig, input_dir: &Path) -> a
     if !run.rounds.iter().any(|r| r.year == last) {
         let read: Vec<&str> = run.rounds.iter().map(|r| r.year.as_str()).collect();
         anyhow::bail!(
-            "the final evaluation needs the round of {last}, the plan's last year, in {} (rounds read: {})",
+            "最終評価には計画の最終年度 {last} の進捗報告が必要です。{} に入れてください（読んだ年度: {}）",
             input_dir.join("progress").join(&last).display(),
-            if read.is_empty() { "none".to_string() } else { read.join(", ") }
+            if read.is_empty() { "なし".to_string() } else { read.join("、") }
         );
     }
     Ok(())

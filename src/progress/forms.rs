@@ -139,7 +139,7 @@ fn write_instructions(book: &mut Workbook, config: &PlanConfig, open: &OpenYear,
         format!("評価は次から選んでください（セルを選ぶと一覧が出ます）。{}", grades.join("　")),
         "年度目標実績値には、各年度目標に対する実績を文章または数値で記入してください。".to_string(),
         "シート名（項目番号）やシートの順番は変えないでください。ファイル名を変えても取り込めます。".to_string(),
-        format!("記入したファイルは提出先フォルダ（progress/{}/）に置いてください。", config.years[open.index].code),
+        crate::config::submit_line(config),
     ];
     for (i, line) in lines.iter().enumerate() {
         let r = 2 + i as u32 * 2;

@@ -165,8 +165,10 @@ fn write_instructions(book: &mut Workbook, config: &PlanConfig, index: usize, ti
         "業務量削減目標値（時間）と財政効果目標額（千円）は数値で記入してください。削減・効果はプラス、増加・費用は△を付けます（例: 480、△120）。数値にできない事情は備考に書き、少なくとも一つは数値の目標を記入してください。".to_string(),
         "実績・評価の欄は進捗管理の年度に記入するため、今は記入不要です。項目番号は事務局が付けます。".to_string(),
         format!(
-            "B列の見出しやシートの構成は変えないでください（保護はパスワードなしで解除できます）。ファイル名は「{}_{}」を含めたまま、提出先フォルダ（submissions/）に置いてください。",
-            department.code, department.name
+            "B列の見出しやシートの構成は変えないでください（保護はパスワードなしで解除できます）。ファイル名は「{}_{}」を含めたままにしてください。{}",
+            department.code,
+            department.name,
+            crate::config::submit_line(config)
         ),
     ];
     if carried {

@@ -42,11 +42,11 @@ impl FontSet {
         files.sort();
         for file in files {
             let data = std::fs::read(&file)
-                .map_err(|e| anyhow::anyhow!("{}: cannot read font: {e}", file.display()))?;
+                .map_err(|e| anyhow::anyhow!("{}: フォントを読めません（{e}）", file.display()))?;
             let before = fonts.len();
             fonts.extend(Font::iter(Bytes::new(data)));
             if fonts.len() == before {
-                anyhow::bail!("{}: not a font file Typst can read", file.display());
+                anyhow::bail!("{}: 使えるフォントのファイルではありません（TrueType / OpenType を指定してください）", file.display());
             }
         }
         let book = LazyHash::new(FontBook::from_fonts(&fonts));
@@ -87,7 +87,7 @@ impl FontSet {
 fn collect_font_files(path: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     if path.is_dir() {
         let entries = std::fs::read_dir(path)
-            .map_err(|e| anyhow::anyhow!("{}: cannot list fonts: {e}", path.display()))?;
+            .map_err(|e| anyhow::anyhow!("{}: フォントのフォルダを読めません（{e}）", path.display()))?;
         for entry in entries {
             let entry_path = entry?.path();
             if entry_path.is_dir() {
@@ -101,7 +101,7 @@ fn collect_font_files(path: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()>
         out.push(path.to_path_buf());
         Ok(())
     } else {
-        anyhow::bail!("{}: font path not found", path.display())
+        anyhow::bail!("{}: --font-path に指定したファイル・フォルダがありません", path.display())
     }
 }
 

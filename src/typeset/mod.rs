@@ -54,7 +54,7 @@ impl Typesetter {
     /// the clock, so the same inputs give the same bytes.
     pub fn new(fonts: FontSet, templates: Templates, date: &str) -> anyhow::Result<Typesetter> {
         let date = parse_date(date).ok_or_else(|| {
-            anyhow::anyhow!("plan.toml: [document] date {date:?} is not a date like 2023-08-31")
+            anyhow::anyhow!("plan.toml: [document] date {date:?} は日付ではありません（2023-08-31 のように書いてください）")
         })?;
         Ok(Typesetter { fonts, templates, date })
     }

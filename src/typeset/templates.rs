@@ -42,7 +42,7 @@ impl Templates {
         let mut overrides = BTreeMap::new();
         if let Some(dir) = dir {
             let entries = std::fs::read_dir(dir)
-                .map_err(|e| anyhow::anyhow!("{}: cannot read templates folder: {e}", dir.display()))?;
+                .map_err(|e| anyhow::anyhow!("{}: テンプレートのフォルダを読めません（{e}）", dir.display()))?;
             let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
             paths.sort();
             for path in paths {
@@ -53,7 +53,7 @@ impl Templates {
                     continue;
                 };
                 let text = std::fs::read_to_string(&path)
-                    .map_err(|e| anyhow::anyhow!("{}: cannot read template: {e}", path.display()))?;
+                    .map_err(|e| anyhow::anyhow!("{}: テンプレートを読めません（{e}）", path.display()))?;
                 sources.insert(name.clone(), Source::new(file_id(&format!("/{name}")), text));
                 overrides.insert(name, path);
             }

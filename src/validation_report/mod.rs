@@ -18,7 +18,8 @@ use serde::Serialize;
 /// Findings of one department, with its counts, for the reports.
 #[derive(Debug, Serialize)]
 pub struct DepartmentFindings<'a> {
-    /// 部 name, or 全体 for findings that belong to no department.
+    /// 部 name, or 事務局・全体 for findings no department can fix
+    /// (plan.toml's organisation table, decisions.toml, unreadable files).
     pub department: String,
     pub files: Vec<String>,
     pub items: usize,
@@ -64,7 +65,7 @@ pub fn by_department<'a>(run: &'a Run, config: &PlanConfig) -> Vec<DepartmentFin
                 page_html: path("確認結果.html"),
                 page_pdf: path("確認結果.pdf"),
                 return_xlsx,
-                department: if name.is_empty() { "全体・所属不明".to_string() } else { name },
+                department: if name.is_empty() { "事務局・全体（plan.toml など）".to_string() } else { name },
                 files,
                 items,
                 errors: count(Severity::Error),

@@ -27,20 +27,21 @@ pub fn render(run: &Run, config: &PlanConfig, quiet_info: bool) -> String {
     }
     let _ = writeln!(
         out,
-        "{} files, {} items: {} errors, {} warnings, {} info",
+        "ファイル {} 件・個票 {} 件: エラー {} / 警告 {} / 情報 {}{}",
         run.files.len(),
         run.items.len(),
         run.count(Severity::Error),
         run.count(Severity::Warning),
-        run.count(Severity::Info)
+        run.count(Severity::Info),
+        if run.decided.is_empty() { String::new() } else { format!("（ほかに事務局の確認済 {} 件）", run.decided.len()) }
     );
     for round in &run.rounds {
         let count = |m: crate::progress::results::MatchMethod| round.matched.iter().filter(|x| x.method == m).count();
         let _ = writeln!(
             out,
-            "progress {}{}: {} items reported ({} by number and title, {} by title only, {} by number only), {} 未提出",
+            "{} 進捗報告{}: 報告 {} 件（項目番号と名称で {}、名称のみで {}、番号のみで {}）、未提出 {} 件",
             round.year,
-            if round.sample { " (sample)" } else { "" },
+            if round.sample { "（サンプル）" } else { "" },
             round.matched.len(),
             count(crate::progress::results::MatchMethod::NumberAndTitle),
             count(crate::progress::results::MatchMethod::Title),

@@ -144,11 +144,11 @@ pub fn plan_cases() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     let nested = format!("a = {}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes();
     let sjis: Vec<u8> = [b"[plan]\nname = \"".as_slice(), &[0x83, 0x76, 0x83, 0x89, 0x83, 0x93], b"\"\n"].concat();
     vec![
-        ("malformed", b"[plan\nname = ".to_vec(), "line 1"),
-        ("huge", huge, "at most 1000000 bytes"),
-        ("non_utf8", sjis, "not UTF-8"),
+        ("malformed", b"[plan\nname = ".to_vec(), "1行目"),
+        ("huge", huge, "1000000 バイトまで"),
+        ("non_utf8", sjis, "UTF-8 の文字ではありません"),
         ("deeply_nested", nested, "plan.toml"),
-        ("indicator_out_of_range", format!("{}\n[[indicators]]\nname = \"x\"\nbaseline = 1e308\n", PLAN).into_bytes(), "out of range"),
+        ("indicator_out_of_range", format!("{}\n[[indicators]]\nname = \"x\"\nbaseline = 1e308\n", PLAN).into_bytes(), "範囲外"),
         ("empty", Vec::new(), "plan.toml"),
     ]
 }
