@@ -251,7 +251,9 @@ fn consolidated_item_sheets_read_back_as_the_same_items() {
     assert_eq!(again.items.len(), s.outcome.run.items.len());
     // As written: the sample's decisions (a row of △ read as reductions)
     // answer the departments' files, not this one.
-    let values = |m: &BTreeMap<String, gyokaku::model::Amount>| m.iter().map(|(y, a)| (y.clone(), gyokaku::format::as_written(a))).collect::<Vec<_>>();
+    let values = |m: &BTreeMap<String, gyokaku::model::Amount>| {
+        m.iter().map(|(y, a)| (y.clone(), gyokaku::ingest::amount::written_value(a, gyokaku::ingest::amount::Unit::Hours))).collect::<Vec<_>>()
+    };
     for item in &s.outcome.run.items {
         let back = again.items.iter().find(|i| i.source.sheet == item.number.to_string()).unwrap();
         assert_eq!(back.title, item.title);

@@ -32,6 +32,13 @@ pub enum Kind {
 /// Reads one cell. `number` is set when the cell itself is numeric.
 /// The returned amount keeps the sign as written; sign conventions are
 /// settled per item by the normaliser.
+/// The number an amount holds as the department wrote it: its `value`
+/// before any decision of the office changed its reading (decisions.toml).
+pub fn written_value(amount: &Amount, unit: Unit) -> Option<f64> {
+    let number = if amount.number_cell { amount.raw.trim().parse::<f64>().ok() } else { None };
+    parse_amount(&amount.raw, number, unit).0.value
+}
+
 pub fn parse_amount(raw: &str, number: Option<f64>, unit: Unit) -> (Amount, Kind) {
     let raw_trimmed = raw.trim();
     let mut amount = Amount { value: None, note: String::new(), raw: raw.to_string(), number_cell: false };

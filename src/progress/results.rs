@@ -366,14 +366,7 @@ fn plan_edits(plan: &Item, form: &Item, raw: &RawSheet) -> Vec<(String, Option<S
     // △ may be the office's decision (decisions.toml), which a form does not
     // carry.
     use crate::ingest::amount::Unit;
-    let values = |m: &BTreeMap<String, crate::model::Amount>, unit: Unit| {
-        m.values()
-            .map(|a| {
-                let number = if a.number_cell { a.raw.trim().parse::<f64>().ok() } else { None };
-                crate::ingest::amount::parse_amount(&a.raw, number, unit).0.value
-            })
-            .collect::<Vec<_>>()
-    };
+    let values = |m: &BTreeMap<String, crate::model::Amount>, unit: Unit| m.values().map(|a| crate::ingest::amount::written_value(a, unit)).collect::<Vec<_>>();
     if values(&plan.workload_target, Unit::Hours) != values(&form.workload_target, Unit::Hours) {
         edits.push(("プラン欄「業務量削減目標値（時間）」が書き換えられています（取り込んでいません）".into(), raw.cell(Field::WorkloadTarget).map(str::to_string)));
     }
