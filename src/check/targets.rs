@@ -40,8 +40,16 @@ pub fn check_targets(item: &Item, config: &PlanConfig, findings: &mut Vec<Findin
     }
 
     if cell("yearly_goals").is_some() {
-        let missing: Vec<&str> = eras.iter().filter(|(code, _)| !item.yearly_goals.contains_key(*code)).map(|(_, era)| era.as_str()).collect();
-        if missing.len() == eras.len() {
+        // A year whose 年度計画 plans nothing needs no goal either: a year
+        // with no plan is not a goal left out.
+        let planned = |code: &str| item.plan_rows.iter().any(|r| r.years.get(code).is_some_and(|t| !t.is_empty()));
+        let missing: Vec<&str> = eras
+            .iter()
+            .filter(|(code, _)| !item.yearly_goals.contains_key(*code))
+            .filter(|(code, _)| item.yearly_goals.is_empty() || planned(code))
+            .map(|(_, era)| era.as_str())
+            .collect();
+        if item.yearly_goals.is_empty() {
             findings.push(
                 Finding::new(
                     Code::YearlyGoalsEmpty,

@@ -317,7 +317,10 @@ pub fn check_item(item: &Item, config: &PlanConfig, findings: &mut Vec<Finding>)
             );
         }
     }
-    if !crate::figures::has_numeric_target(item) && !item.title.is_empty() {
+    // An item whose targets say they are undecided (N112, at their cells)
+    // has been told already; V208 is for items that say nothing.
+    let undecided = item.workload_target.values().chain(item.fiscal_target.values()).any(|a| a.value.is_none() && !a.note.is_empty());
+    if !crate::figures::has_numeric_target(item) && !undecided && !item.title.is_empty() {
         findings.push(
             Finding::new(
                 Code::NoQuantifiedTarget,

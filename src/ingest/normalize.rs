@@ -212,6 +212,7 @@ impl<'a> Normalizer<'a> {
         for (field, unit) in [(Field::WorkloadTarget, Unit::Hours), (Field::FiscalTarget, Unit::ThousandYen)] {
             let Some(row) = raw.per_year.get(&field) else { continue };
             let (mut values, kinds) = amounts(row, &years, unit);
+            let mut undecided: Vec<(String, String, String)> = Vec::new();
             for (year, (kind, cell)) in &kinds {
                 let written = row.years.get(year).map(|c| c.text.trim().to_string()).unwrap_or_default();
                 let place = Some(cell.as_str());
@@ -260,15 +261,7 @@ impl<'a> Normalizer<'a> {
                     Kind::Placeholder => {
                         let amount = &values[year];
                         if !amount.note.is_empty() {
-                            findings.push(
-                                Finding::new(
-                                    Code::TargetUndecided,
-                                    file,
-                                    format!("{}（{year}）が数値ではなく「{written}」です。数値の目標として数えていません", field.label()),
-                                    "見込みの数値を記入してください。算定できない場合は「—」とし、理由を備考に書いてください",
-                                )
-                                .at(&raw.sheet, place),
-                            );
+                            undecided.push((year.clone(), written.clone(), cell.clone()));
                         } else if written.contains(['一', 'ー']) {
                             // A dash is "no number"; 一 (one) and ー (long vowel)
                             // look like one but read as text, and 一 as the number 1.
@@ -285,6 +278,19 @@ impl<'a> Normalizer<'a> {
                     }
                     _ => {}
                 }
+            }
+            // One finding per row, at its first such cell, naming every year.
+            if let Some((_, _, first)) = undecided.first() {
+                let listing: Vec<String> = undecided.iter().map(|(y, w, _)| format!("{y}「{w}」")).collect();
+                findings.push(
+                    Finding::new(
+                        Code::TargetUndecided,
+                        file,
+                        format!("{}が数値ではありません: {}。数値の目標として数えていません", field.label(), listing.join("、")),
+                        "見込みの数値を記入してください。算定できない場合は「—」とし、理由を備考に書いてください",
+                    )
+                    .at(&raw.sheet, Some(first.as_str())),
+                );
             }
             if !tool_form && self.settle_signs(&mut values, field, &kinds, file, &raw.sheet, findings) {
                 item.signs_unconfirmed = true;
