@@ -171,6 +171,11 @@ fn a_seed_layout_row_of_triangles_is_a_warning_taken_as_written_until_decided() 
     // The validation report lists it as 確認済 with its reason.
     let html = gyokaku::validation_report::html::render(&run, &config(&inputs), None).unwrap();
     assert!(html.contains("確認済（事務局の判断）") && html.contains("会議録作成の時間の削減"));
+    let workbook = gyokaku::validation_report::xlsx::render(&run, &config(&inputs)).unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(workbook)).unwrap();
+    use calamine::Reader;
+    let sheet = book.worksheet_range("確認済").unwrap();
+    assert_eq!(sheet.get_value((1, 5)).unwrap().to_string(), "会議録作成の時間の削減");
 
     // The department changes the cell: the decision no longer holds.
     seed_layout_with_triangles(&file, ["△ 700", "△ 708", "△ 779"]);

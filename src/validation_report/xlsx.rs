@@ -75,5 +75,34 @@ pub fn render(run: &Run, config: &PlanConfig) -> anyhow::Result<Vec<u8>> {
         }
     }
     summary.set_freeze_panes(1, 0)?;
+
+    // The findings the office decided (decisions.toml), with its reasons.
+    if !run.decided.is_empty() {
+        let decided = book.add_worksheet();
+        decided.set_name("確認済")?;
+        let columns: [(&str, f64); 8] =
+            [("部", 12.0), ("場所", 34.0), ("コード", 7.0), ("指摘", 60.0), ("判断", 22.0), ("理由", 45.0), ("判断者", 14.0), ("日付", 11.0)];
+        for (c, (title, width)) in columns.iter().enumerate() {
+            decided.write_with_format(0, c as u16, *title, &header)?;
+            decided.set_column_width(c as u16, *width)?;
+        }
+        for (i, d) in run.decided.iter().enumerate() {
+            let r = i as u32 + 1;
+            let texts = [
+                d.finding.department.as_str(),
+                &d.finding.place(),
+                d.finding.code,
+                &d.finding.message,
+                d.decision.choice.label_ja(),
+                &d.decision.reason,
+                &d.decision.by,
+                &d.decision.date,
+            ];
+            for (c, text) in texts.iter().enumerate() {
+                decided.write_with_format(r, c as u16, *text, &wrap)?;
+            }
+        }
+        decided.set_freeze_panes(1, 0)?;
+    }
     crate::xlsx::save(&mut book)
 }
