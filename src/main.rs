@@ -314,7 +314,7 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
     print_written(&args.out, &outcome.files, &outcome.kept);
     if outcome.refused {
         eprintln!(
-            "error: --final: {} error(s) found; documents not built (see the validation report)",
+            "error: --final: 誤りが {} 件残っているため、配布用の資料は作りませんでした（検証結果だけを書き、前回の資料はそのまま残しています）。誤りを直してから実行するか、確認用の資料は --final を付けずに作ってください。",
             outcome.run.count(Severity::Error)
         );
         return Ok(1);

@@ -250,6 +250,12 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         }
     }
 
+    if refused {
+        // The handout refused: the last build's documents (an office copy,
+        // say) stay as they are, listed again and kept in the record.
+        placed.extend(carried(&cache, &placed));
+    }
+
     progress.set_message("writing");
     // The booklet's parts are the build's own, not deliverables: recorded
     // for the next build, not listed.
@@ -270,9 +276,11 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     cache.invalidate()?;
     staging.commit("manifest.json", &manifest_bytes)?;
     let written: Vec<ManifestEntry> = placed.iter().map(|p| p.entry.clone()).collect();
-    remove_left_over(&options.out_dir, &cache, &written)?;
-    let record: Vec<(String, String, String, Option<usize>)> =
-        placed.iter().map(|p| (p.entry.path.clone(), p.key.clone(), p.entry.sha256.clone(), p.entry.pages)).collect();
+    remove_left_over(&options.out_dir, &cache, &written, refused)?;
+    let record: Vec<crate::cache::Recorded> = placed
+        .iter()
+        .map(|p| crate::cache::Recorded { path: &p.entry.path, kind: p.entry.kind, key: &p.key, sha256: &p.entry.sha256, pages: p.entry.pages })
+        .collect();
     cache.save(&record)?;
     files.push(ManifestEntry {
         kind: "manifest",
@@ -398,16 +406,61 @@ fn run_jobs(jobs: &[Job], cx: &Context, progress: &ProgressBar) -> Vec<(usize, R
     finished.into_inner().expect("no job panicked")
 }
 
+/// Kinds of the files a build makes even when `--final` refuses: the
+/// validation report and what goes back to departments.
+const REPORT_KINDS: [&str; 5] = ["validation_html", "validation_xlsx", "return_xlsx", "department_html", "department_pdf"];
+
+/// Every kind of file a build writes (manifest.json's `kind`).
+const KINDS: [&str; 15] = [
+    "validation_html",
+    "validation_xlsx",
+    "return_xlsx",
+    "department_html",
+    "department_pdf",
+    "booklet",
+    "summary_pdf",
+    "progress_report_pdf",
+    "progress_report_xlsx",
+    "item_sheet_pdf",
+    "priority_list_pdf",
+    "priority_list_xlsx",
+    "items_xlsx",
+    "booklet_part",
+    "booklet_part_index",
+];
+
+/// What a refused `--final` leaves as the last build made it: each file
+/// the record names that this build did not make, other than the report's,
+/// still untouched, whichever tool made it; in the order it was listed.
+fn carried(cache: &BuildCache, made: &[Placed]) -> Vec<Placed> {
+    let made: std::collections::HashSet<&str> = made.iter().map(|p| p.entry.path.as_str()).collect();
+    cache
+        .recorded_untouched()
+        .into_iter()
+        .filter(|(path, cached)| !made.contains(path) && !REPORT_KINDS.contains(&cached.kind.as_str()))
+        .filter_map(|(path, cached)| {
+            let kind = KINDS.iter().copied().find(|k| *k == cached.kind)?;
+            let entry = ManifestEntry { kind, path: path.to_string(), pages: cached.pages, sha256: cached.sha256.clone() };
+            Some(Placed { entry, key: cached.key.clone(), reused: true })
+        })
+        .collect()
+}
+
 /// Removes the files the last build wrote that this one did not (the
 /// 進捗管理表 of an item since withdrawn, a department's return once it has
-/// nothing left to fix), and any stale file of ours in 差し戻し/.
-fn remove_left_over(out_dir: &Path, cache: &BuildCache, files: &[ManifestEntry]) -> anyhow::Result<()> {
+/// nothing left to fix), and any stale file of ours in 差し戻し/. After a
+/// refused `--final`, only the report's own files: the documents stay.
+fn remove_left_over(out_dir: &Path, cache: &BuildCache, files: &[ManifestEntry], refused: bool) -> anyhow::Result<()> {
     let kept: std::collections::HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     for path in cache.previous_paths().filter(|p| !kept.contains(p)) {
+        if refused && !cache.recorded_kind(path).is_some_and(|k| REPORT_KINDS.contains(&k)) {
+            continue;
+        }
         let _ = std::fs::remove_file(out_dir.join(path));
     }
     // Parts no longer used (a department gone, a build without the record).
-    if let Ok(entries) = std::fs::read_dir(out_dir.join(PARTS_FOLDER)) {
+    let parts = if refused { None } else { std::fs::read_dir(out_dir.join(PARTS_FOLDER)).ok() };
+    if let Some(entries) = parts {
         for entry in entries.flatten() {
             let path = format!("{PARTS_FOLDER}/{}", entry.file_name().to_string_lossy());
             if !kept.contains(path.as_str()) && !entry.file_name().to_string_lossy().starts_with(crate::write::TEMP_PREFIX) {
