@@ -159,6 +159,26 @@ fn the_joined_booklet_has_the_pages_tags_bookmarks_and_links_of_the_whole() {
 }
 
 #[test]
+fn the_joined_booklet_labels_its_pages_with_the_printed_folios() {
+    let pdf = Pdf::new(SAMPLE.joined.clone()).unwrap();
+    let nums: Vec<Object> = catalog(&pdf).get::<Dict>("PageLabels").expect("page labels").get::<Array>("Nums").unwrap().iter::<Object>().collect();
+    let ranges: Vec<(i32, Vec<u8>, Option<i32>)> = nums
+        .chunks(2)
+        .map(|pair| {
+            let label = pair[1].clone().into_dict().unwrap();
+            (pair[0].clone().into_i32().unwrap(), label.get::<Name>("S").map(|s| s.as_ref().to_vec()).unwrap_or_default(), label.get::<i32>("St"))
+        })
+        .collect();
+    // The cover, the front matter i–vi, then 個票 1–91 (each one page on
+    // the sample) in one range: what the pages print.
+    assert_eq!(ranges.len(), 3, "{ranges:?}");
+    assert_eq!((ranges[0].0, ranges[0].1.as_slice()), (0, &b""[..]));
+    assert_eq!((ranges[1].0, ranges[1].1.as_slice(), ranges[1].2.unwrap_or(1)), (1, &b"r"[..], 1));
+    assert_eq!((ranges[2].0, ranges[2].1.as_slice(), ranges[2].2.unwrap_or(1)), (7, &b"D"[..], 1));
+    assert_eq!(pdf.pages().len(), 7 + 91);
+}
+
+#[test]
 fn the_joined_structure_tree_is_consistent() {
     let pdf = Pdf::new(SAMPLE.joined.clone()).unwrap();
     let root: Dict = catalog(&pdf).get("StructTreeRoot").unwrap();
@@ -210,7 +230,7 @@ fn joining_gives_the_same_bytes_every_time() {
 
 #[test]
 fn what_is_not_a_typst_pdf_is_refused() {
-    let parts = [Part { pdf: b"%PDF-1.7\nnot really".to_vec(), nested: false }];
+    let parts = [Part::new(b"%PDF-1.7\nnot really".to_vec(), false)];
     let error = merge(&parts, &HashMap::new()).unwrap_err();
     assert!(error.contains("part 1"), "{error}");
     assert!(merge(&[], &HashMap::new()).is_err());

@@ -786,6 +786,9 @@ struct PartIndex {
     pages: usize,
     /// Each 個票's 項目番号 and the page (from 1) of the part it starts on.
     starts: Vec<(i64, usize)>,
+    /// The folio each page prints (the PDF's page labels).
+    #[serde(default)]
+    folios: Vec<String>,
 }
 
 /// One part of a booklet volume laid out and exported as a part for
@@ -801,7 +804,8 @@ fn lay_out_part(typesetter: &Typesetter, part: &BookletPart, ident: &str, k: usi
         })
         .collect();
     let pdf = typesetter.pdf_part(&compiled.document, &part_ident(ident, k)).map_err(|e| e.to_string())?;
-    Ok((pdf, PartIndex { pages: compiled.document.pages().len(), starts }, compiled.warnings))
+    let folios = crate::typeset::folios(&compiled.document);
+    Ok((pdf, PartIndex { pages: compiled.document.pages().len(), starts, folios }, compiled.warnings))
 }
 
 fn part_ident(ident: &str, k: usize) -> String {
@@ -809,13 +813,15 @@ fn part_ident(ident: &str, k: usize) -> String {
 }
 
 /// The parts, in order, joined into the volume's PDF (packed); with its
-/// page count.
+/// page count. A volume of one part (front matter only) goes through the
+/// join too, for its page labels.
 fn join_parts(parts: &[BookletPart], laid: Vec<(Vec<u8>, PartIndex)>, ident: &str) -> Result<(Vec<u8>, usize), String> {
+    let (merged, pages) = join_parts_unpacked(parts, laid, ident)?;
+    Ok((crate::typeset::compact::compact(merged), pages))
+}
+
+fn join_parts_unpacked(parts: &[BookletPart], laid: Vec<(Vec<u8>, PartIndex)>, ident: &str) -> Result<(Vec<u8>, usize), String> {
     use crate::typeset::merge::{Part, Target, merge};
-    if let [(pdf, index)] = &laid[..] {
-        // One part (a volume of front matter only) is the whole.
-        return Ok((crate::typeset::compact::compact(pdf.clone()), index.pages));
-    }
     let mut joined = Vec::with_capacity(laid.len());
     let mut links = std::collections::HashMap::new();
     let mut pages = 0;
@@ -824,16 +830,26 @@ fn join_parts(parts: &[BookletPart], laid: Vec<(Vec<u8>, PartIndex)>, ident: &st
             links.entry(number.to_string()).or_insert(Target { page: pages + page - 1, alt: format!("項目{number}の個票") });
         }
         pages += index.pages;
-        joined.push(Part { pdf, nested: part.nested });
+        // Labels only when every page names its folio (a city's own
+        // template may print none).
+        let folios = if index.folios.len() == index.pages && index.folios.iter().all(|f| !f.is_empty()) { index.folios } else { Vec::new() };
+        joined.push(Part { pdf, nested: part.nested, bookmark: None, folios });
     }
     let merged = merge(&joined, &links).map_err(|e| format!("joining the parts of {ident}: {e}"))?;
-    Ok((crate::typeset::compact::compact(merged), pages))
+    Ok((merged, pages))
 }
 
 /// A booklet volume's PDF: its parts laid out side by side, each exported,
 /// and joined (typeset::merge). Returns the bytes, the page count and the
 /// template's warnings.
 pub fn typeset_booklet_pdf(typesetter: &Typesetter, data: &BookletData, ident: &str) -> Result<(Vec<u8>, Option<usize>, Vec<String>), String> {
+    let (merged, pages, warnings) = typeset_booklet_part(typesetter, data, ident)?;
+    Ok((crate::typeset::compact::compact(merged), pages, warnings))
+}
+
+/// Like `typeset_booklet_pdf`, the join not yet packed: a part for
+/// another join (a meeting's packet).
+pub fn typeset_booklet_part(typesetter: &Typesetter, data: &BookletData, ident: &str) -> Result<(Vec<u8>, Option<usize>, Vec<String>), String> {
     let parts = data.parts();
     let laid: Vec<Result<(Vec<u8>, PartIndex, Vec<String>), String>> = parts.par_iter().enumerate().map(|(k, part)| lay_out_part(typesetter, part, ident, k)).collect();
     let mut warnings = Vec::new();
@@ -843,7 +859,7 @@ pub fn typeset_booklet_pdf(typesetter: &Typesetter, data: &BookletData, ident: &
         exported.push((pdf, index));
         warnings.extend(part_warnings);
     }
-    let (bytes, pages) = join_parts(&parts, exported, ident)?;
+    let (bytes, pages) = join_parts_unpacked(&parts, exported, ident)?;
     Ok((bytes, Some(pages), warnings))
 }
 
@@ -940,7 +956,7 @@ pub fn short_title(title: &str) -> String {
     chars[..cut].iter().collect::<String>().trim_end_matches(['、', ' ', '\u{3000}']).to_string() + "…"
 }
 
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 

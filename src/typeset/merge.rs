@@ -35,11 +35,26 @@ use std::collections::HashMap;
 /// the caller maps each key to a page of the merged document.
 pub const LINK_PREFIX: &str = "gyokaku-page:";
 
-/// One part: a PDF as typst_pdf exported it, and whether its top-level
-/// bookmarks belong under the last top-level bookmark before it.
+/// One part: a PDF as typst_pdf exported it (or as `merge` joined it).
 pub struct Part {
     pub pdf: Vec<u8>,
+    /// Its top-level bookmarks belong under the last top-level bookmark
+    /// before it.
     pub nested: bool,
+    /// A bookmark made for the part (a meeting's 資料): this title, going
+    /// to its first page, with the part's own top-level bookmarks under it.
+    pub bookmark: Option<String>,
+    /// The folio printed on each of its pages, for the whole's page labels
+    /// (what a viewer shows as the page's number); empty: the part's own
+    /// page labels, when it has any.
+    pub folios: Vec<String>,
+}
+
+impl Part {
+    /// A part with no bookmark or folios of its own.
+    pub fn new(pdf: Vec<u8>, nested: bool) -> Part {
+        Part { pdf, nested, bookmark: None, folios: Vec::new() }
+    }
 }
 
 /// A PDF value. Numbers other than integers, strings and names keep their
@@ -405,6 +420,11 @@ struct Shape {
     ids: Vec<Value>,
     role_map: Vec<(Vec<u8>, Value)>,
     outline: Option<usize>,
+    /// Named destinations (name bytes, destination), of a later part: the
+    /// links and bookmarks naming them are made to go there directly.
+    dests: HashMap<Vec<u8>, Value>,
+    /// The part's page labels: (page index, label dictionary).
+    labels: Vec<(i64, Value)>,
 }
 
 fn shape(part: &Read<'_>, first: bool) -> Result<Shape, String> {
@@ -465,7 +485,7 @@ fn shape(part: &Read<'_>, first: bool) -> Result<Shape, String> {
     let highest = nums.iter().step_by(2).filter_map(Value::as_int).max().map_or(0, |k| k + 1);
     let next_key = root.get(b"ParentTreeNextKey").and_then(Value::as_int).unwrap_or(0).max(highest);
     if let Value::Dict(entries) = &catalog {
-        let known = |key: &[u8]| matches!(key, b"Type" | b"Pages" | b"StructTreeRoot" | b"MarkInfo" | b"Lang" | b"ViewerPreferences" | b"Metadata" | b"Outlines" | b"Names");
+        let known = |key: &[u8]| matches!(key, b"Type" | b"Pages" | b"StructTreeRoot" | b"MarkInfo" | b"Lang" | b"ViewerPreferences" | b"Metadata" | b"Outlines" | b"Names" | b"PageLabels");
         if let Some((key, _)) = entries.iter().find(|(k, _)| !known(k)) {
             return Err(format!("the catalog has /{}, which joining does not know", String::from_utf8_lossy(key)));
         }
@@ -473,11 +493,38 @@ fn shape(part: &Read<'_>, first: bool) -> Result<Shape, String> {
     if catalog.get(b"Names").is_some_and(|names| !matches!(names, Value::Dict(entries) if entries.iter().all(|(k, _)| k == b"Dests"))) {
         return Err("the catalog's /Names holds more than destinations, which joining does not know".into());
     }
-    if !first && catalog.get(b"Names").is_some() {
-        return Err("a later part has named destinations, which joining does not know".into());
+    let mut dests = HashMap::new();
+    if !first && let Some(tree) = catalog.get(b"Names").and_then(|n| n.get(b"Dests")) {
+        let tree = match tree {
+            Value::Ref(n) => part.value(*n)?,
+            direct => direct.clone(),
+        };
+        if tree.get(b"Kids").is_some() {
+            return Err("the named destinations have /Kids, which joining does not know".into());
+        }
+        let names = direct_array(tree.get(b"Names"), "the named destinations' /Names")?;
+        for pair in names.chunks(2) {
+            let [Value::Str(raw), dest] = pair else { return Err("the named destinations are not name, destination pairs".into()) };
+            let name = string_bytes(raw).ok_or("a named destination whose name is not a plain string")?;
+            dests.insert(name, dest.clone());
+        }
+    }
+    let mut labels = Vec::new();
+    if let Some(tree) = catalog.get(b"PageLabels") {
+        let tree = match tree {
+            Value::Ref(n) => part.value(*n)?,
+            direct => direct.clone(),
+        };
+        if tree.get(b"Kids").is_some() {
+            return Err("the page labels have /Kids, which joining does not know".into());
+        }
+        for pair in direct_array(tree.get(b"Nums"), "the page labels' /Nums")?.chunks(2) {
+            let [Value::Int(page), label @ Value::Dict(_)] = pair else { return Err("the page labels are not page, label pairs".into()) };
+            labels.push((*page, label.clone()));
+        }
     }
     let outline = catalog.get(b"Outlines").and_then(Value::as_ref);
-    Ok(Shape { catalog, pages, page_nodes, struct_root, document, kids, nums, parent_tree_object, next_key, ids, role_map, outline })
+    Ok(Shape { catalog, pages, page_nodes, struct_root, document, kids, nums, parent_tree_object, next_key, ids, role_map, outline, dests, labels })
 }
 
 /// `(…)` or `<…>` with `prefix` (plain ASCII) put in front of its bytes.
@@ -602,6 +649,16 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
         }
         maps.push(map);
     }
+    // A bookmark made for a part, numbered after every part's objects.
+    let made_bookmarks: Vec<Option<usize>> = parts
+        .iter()
+        .map(|p| {
+            p.bookmark.as_ref().map(|_| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect();
     let size = next;
 
     // What the joined parts share, from their shapes: the pages, the
@@ -655,12 +712,23 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
     // The outline: each part's bookmarks, a nested part's under the last
     // top-level one before it; each item's links, by its new number.
     let mut top: Vec<Bookmark> = Vec::new();
+    // Each part's first page, for the bookmarks made for parts.
+    let mut first_pages = Vec::with_capacity(parts.len());
+    let mut seen_pages = 0;
     for (k, (part, shape)) in reads.iter().zip(&shapes).enumerate() {
+        first_pages.push(pages.get(seen_pages).copied());
+        seen_pages += shape.pages.len();
         let mut bookmarks = Vec::new();
         if let Some(root) = shape.outline {
             part.outline(part.value(root)?.get(b"First").and_then(Value::as_ref), &mut bookmarks)?;
         }
-        let bookmarks = bookmarks.into_iter().map(|b| b.renumbered(&maps[k])).collect::<Option<Vec<_>>>().ok_or("an outline item is missing")?;
+        let mut bookmarks = bookmarks.into_iter().map(|b| b.renumbered(&maps[k])).collect::<Option<Vec<_>>>().ok_or("an outline item is missing")?;
+        if let Some(number) = made_bookmarks[k] {
+            if shape.pages.is_empty() {
+                return Err(format!("part {}: a bookmark for a part without pages", k + 1));
+            }
+            bookmarks = vec![Bookmark { number, open: false, children: bookmarks }];
+        }
         match top.last_mut() {
             Some(last) if parts[k].nested => last.children.extend(bookmarks),
             _ => top.extend(bookmarks),
@@ -713,9 +781,14 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
     }
     let mut catalog = shapes[0].catalog.clone();
     catalog.remove(b"Outlines");
+    catalog.remove(b"PageLabels");
     catalog.renumber(&|n| maps[0].get(n).copied().flatten())?;
     if !top.is_empty() {
         catalog.set(b"Outlines", Value::Ref(OUTLINES));
+    }
+    let labels = page_labels(parts, &shapes)?;
+    if !labels.is_empty() {
+        catalog.set(b"PageLabels", Value::Dict(vec![(b"Nums".to_vec(), Value::Array(labels))]));
     }
     let metadata = catalog.get(b"Metadata").and_then(Value::as_ref);
     // This version of the whole: a booklet whose later parts changed is
@@ -766,6 +839,9 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
                 continue;
             }
             let mut value = parse(part.pdf, *start, 0).map_err(context)?.0;
+            if k > 0 {
+                resolve_named(&mut value, &shape.dests, 0).map_err(context)?;
+            }
             value.renumber(&renumber).map_err(context)?;
             for key in [&b"StructParents"[..], b"StructParent"] {
                 if let Some(Value::Int(n)) = value.get_mut(key) {
@@ -798,6 +874,19 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
             writer.object(new, &value, data.as_deref());
         }
     }
+    // The bookmarks made for parts.
+    for (k, number) in made_bookmarks.iter().enumerate() {
+        let (Some(number), Some(title), Some(page)) = (*number, parts[k].bookmark.as_ref(), first_pages[k]) else { continue };
+        let top_edge = tops.get(&page).cloned().unwrap_or(Value::Null);
+        let mut value = Value::Dict(vec![
+            (b"Title".to_vec(), text_string(title)),
+            (b"Dest".to_vec(), Value::Array(vec![Value::Ref(page), Value::Name(b"XYZ".to_vec()), Value::Int(0), top_edge, Value::Null])),
+        ]);
+        for (key, entry) in outline_links.remove(&number).unwrap_or_default() {
+            value.set(key, entry);
+        }
+        writer.object(number, &value, None);
+    }
     let info = reads[0].info.and_then(|n| maps[0].get(n).copied().flatten());
     // The file identifier's first half names the document (the first
     // part's); the second names this version of it, all parts included.
@@ -811,6 +900,159 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
         _ => reads[0].id.clone(),
     };
     Ok(writer.finish(CATALOG, info, id.as_deref()))
+}
+
+/// A later part's links and bookmarks to its named destinations made to
+/// go to the destination itself (`/Dest` by name, a GoTo action's `/D`):
+/// names are the part's own, and only the first part's stay in the whole.
+fn resolve_named(value: &mut Value, dests: &HashMap<Vec<u8>, Value>, depth: usize) -> Result<(), String> {
+    if depth > 100 {
+        return Err("values nested too deeply".into());
+    }
+    match value {
+        Value::Dict(entries) => {
+            let go_to = entries.iter().any(|(k, v)| k == b"S" && *v == Value::Name(b"GoTo".to_vec()));
+            for (key, item) in entries.iter_mut() {
+                let names = key.as_slice() == b"Dest" || (go_to && key.as_slice() == b"D");
+                if names && let Value::Str(raw) = item {
+                    let name = string_bytes(raw).ok_or("a destination name that is not a plain string")?;
+                    *item = dests.get(&name).cloned().ok_or_else(|| format!("a link to the destination {:?}, which the part does not name", String::from_utf8_lossy(&name)))?;
+                } else {
+                    resolve_named(item, dests, depth + 1)?;
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().try_for_each(|v| resolve_named(v, dests, depth + 1))?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The whole's page labels (/Nums of its number tree): each part's folios
+/// made into ranges, or its own labels moved to where its pages now are.
+/// None when no part has any; a part without when others have them is
+/// labelled with its pages' numbers in the whole.
+fn page_labels(parts: &[Part], shapes: &[Shape]) -> Result<Vec<Value>, String> {
+    if parts.iter().zip(shapes).all(|(p, s)| p.folios.is_empty() && s.labels.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let mut nums = Vec::new();
+    let mut start = 0usize;
+    // The folios of consecutive parts that give them, made into ranges
+    // together (a range runs on from one part into the next).
+    let mut run: (usize, Vec<String>) = (0, Vec::new());
+    let flush = |run: &mut (usize, Vec<String>), nums: &mut Vec<Value>| {
+        for (page, label) in folio_ranges(&run.1) {
+            nums.push(Value::Int((run.0 + page) as i64));
+            nums.push(label);
+        }
+        run.1.clear();
+    };
+    for (k, (part, shape)) in parts.iter().zip(shapes).enumerate() {
+        let count = shape.pages.len();
+        if !part.folios.is_empty() {
+            if part.folios.len() != count {
+                return Err(format!("part {}: {} folios for {count} pages", k + 1, part.folios.len()));
+            }
+            if run.1.is_empty() {
+                run.0 = start;
+            }
+            run.1.extend(part.folios.iter().cloned());
+            start += count;
+            continue;
+        }
+        flush(&mut run, &mut nums);
+        if !shape.labels.is_empty() {
+            for (page, label) in &shape.labels {
+                if *page < 0 || *page as usize >= count.max(1) {
+                    return Err(format!("part {}: a page label for page {} of {count}", k + 1, page + 1));
+                }
+                nums.push(Value::Int(start as i64 + page));
+                nums.push(label.clone());
+            }
+            if shape.labels[0].0 != 0 {
+                return Err(format!("part {}: its page labels do not start on its first page", k + 1));
+            }
+        } else if count > 0 {
+            nums.push(Value::Int(start as i64));
+            nums.push(Value::Dict(vec![(b"S".to_vec(), Value::Name(b"D".to_vec())), (b"St".to_vec(), Value::Int(start as i64 + 1))]));
+        }
+        start += count;
+    }
+    flush(&mut run, &mut nums);
+    Ok(nums)
+}
+
+/// Page label ranges (first page, label dictionary) that give each page
+/// its folio: a folio ending in a number continues the range before it
+/// when it is the next number with the same prefix; small roman numerals
+/// (i, ii, …) make a roman range; anything else is a prefix alone.
+fn folio_ranges(folios: &[String]) -> Vec<(usize, Value)> {
+    // (prefix, style, first number) of the range the page would continue.
+    let mut current: Option<(String, u8, i64, usize)> = None;
+    let mut ranges = Vec::new();
+    for (page, folio) in folios.iter().enumerate() {
+        if let Some((prefix, style, first, from)) = &current
+            && *style != 0
+            && folio_of(prefix, *style, first + (page - from) as i64) == *folio
+        {
+            continue;
+        }
+        let (prefix, style, first) = if let Some(n) = roman_value(folio) {
+            (String::new(), b'r', n)
+        } else {
+            let digits = folio.len() - folio.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+            let number = folio[folio.len() - digits..].parse::<i64>().ok().filter(|n| *n > 0 && !folio[folio.len() - digits..].starts_with('0'));
+            match number {
+                Some(n) => (folio[..folio.len() - digits].to_string(), b'D', n),
+                None => (folio.clone(), 0, 0),
+            }
+        };
+        let mut label = Vec::new();
+        if style != 0 {
+            label.push((b"S".to_vec(), Value::Name(vec![style])));
+        }
+        if !prefix.is_empty() {
+            label.push((b"P".to_vec(), text_string(&prefix)));
+        }
+        if style != 0 && first != 1 {
+            label.push((b"St".to_vec(), Value::Int(first)));
+        }
+        ranges.push((page, Value::Dict(label)));
+        current = Some((prefix, style, first, page));
+    }
+    ranges
+}
+
+/// The label a range gives its page with this number.
+fn folio_of(prefix: &str, style: u8, number: i64) -> String {
+    match style {
+        b'r' => format!("{prefix}{}", roman(number)),
+        _ => format!("{prefix}{number}"),
+    }
+}
+
+/// Lower-case roman numerals, as Typst's "i" numbering prints them.
+fn roman(mut n: i64) -> String {
+    const NUMERALS: [(i64, &str); 13] =
+        [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")];
+    let mut out = String::new();
+    for (value, numeral) in NUMERALS {
+        while n >= value {
+            out.push_str(numeral);
+            n -= value;
+        }
+    }
+    out
+}
+
+/// The number a lower-case roman numeral stands for, when the folio is
+/// one as `roman` writes it (up to 3999).
+fn roman_value(folio: &str) -> Option<i64> {
+    if folio.is_empty() || !folio.chars().all(|c| "ivxlcdm".contains(c)) {
+        return None;
+    }
+    (1..4000).find(|&n| roman(n) == folio)
 }
 
 /// A link annotation to a placeholder made a link to the page it names.
@@ -955,6 +1197,29 @@ mod tests {
         assert_eq!(prefixed(b"<55>", "p2-"), b"<70322D55>");
         assert_eq!(string_bytes(b"<70322D55>"), Some(b"p2-U".to_vec()));
         assert_eq!(string_bytes(b"(a\\)b)"), None);
+    }
+
+    #[test]
+    fn folios_become_the_fewest_label_ranges() {
+        let folios: Vec<String> = ["表紙", "i", "ii", "1", "2", "3", "3-2", "4", "5", "別紙"].map(String::from).to_vec();
+        let mut written = Vec::new();
+        for (page, label) in folio_ranges(&folios) {
+            let mut raw = Vec::new();
+            label.write(&mut raw);
+            written.push((page, String::from_utf8(raw).unwrap()));
+        }
+        let expected = [
+            (0, "<</P <FEFF88687D19>>>"),
+            (1, "<</S /r>>"),
+            (3, "<</S /D>>"),
+            (6, "<</S /D/P <FEFF0033002D>/St 2>>"),
+            (7, "<</S /D/St 4>>"),
+            (9, "<</P <FEFF52257D19>>>"),
+        ];
+        assert_eq!(written, expected.map(|(p, l)| (p, l.to_string())));
+        assert_eq!(roman(4), "iv");
+        assert_eq!(roman_value("xiv"), Some(14));
+        assert_eq!(roman_value("civic"), None);
     }
 
     #[test]
