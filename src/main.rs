@@ -61,7 +61,11 @@ enum Command {
     /// removed and renumbered, changed fields old beside new.
     Diff(DiffArgs),
     /// Write a council meeting's materials: the 次第, each 資料 stamped
-    /// with its number on every page, and all of them in one PDF.
+    /// with its number on every page, and all of them joined in one PDF.
+    ///
+    /// The handout (OUT/第N回/) is refused while validation finds errors
+    /// (exit 1); --draft makes the office copy (OUT/第N回_確認用/), 確認用 on
+    /// every page.
     Packet(PacketArgs),
     /// Write the plan period's 最終評価 (--final) once the last plan year's
     /// round is in INPUT_DIR/progress/: per item the three years, achieved
@@ -105,11 +109,17 @@ struct PacketArgs {
     /// The meeting's number in plan.toml.
     #[arg(long)]
     meeting: u32,
-    /// Folder the materials are written to (in a 第N回 subfolder).
+    /// Folder the materials are written to (in a 第N回 subfolder; the
+    /// office copy in 第N回_確認用).
     #[arg(short, long, default_value = "reports")]
     out: PathBuf,
     #[command(flatten)]
     typeset: TypesetArgs,
+    /// The office copy: made while errors remain, 確認用 on every page,
+    /// into 第N回_確認用/. Without it, the handout: refused (exit 1) while
+    /// any error remains, so no page carries a 要確認 mark.
+    #[arg(long)]
+    draft: bool,
 }
 
 #[derive(clap::Args)]
@@ -205,7 +215,7 @@ fn main() -> ExitCode {
         Command::Build(args) => build(&args),
         Command::Forms(args) => forms(&args).map(|()| 0),
         Command::Diff(args) => diff(&args).map(|()| 0),
-        Command::Packet(args) => packet(&args).map(|()| 0),
+        Command::Packet(args) => packet(&args),
         Command::Report(args) => report(&args).map(|()| 0),
     };
     match result {
@@ -249,10 +259,27 @@ fn diff(args: &DiffArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn packet(args: &PacketArgs) -> anyhow::Result<()> {
-    let outcome = commands::packet::run(&args.input_dir, args.meeting, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
+fn packet(args: &PacketArgs) -> anyhow::Result<u8> {
+    let outcome = commands::packet::run(&commands::packet::PacketOptions {
+        input_dir: &args.input_dir,
+        meeting: args.meeting,
+        out_dir: &args.out,
+        templates: args.typeset.templates.as_deref(),
+        font_paths: &args.typeset.font_paths,
+        draft: args.draft,
+    })?;
+    if outcome.refused {
+        eprintln!(
+            "error: 誤りが {} 件残っているため、配布用の会議資料は作りませんでした（gyokaku validate で一覧を確認できます）。誤りを直してから実行するか、確認用の資料を作るときは --draft を付けてください。",
+            outcome.errors
+        );
+        return Ok(1);
+    }
+    for warning in &outcome.warnings {
+        eprintln!("warning: {warning}");
+    }
     print_written(&args.out, &outcome.files, &Default::default());
-    Ok(())
+    Ok(0)
 }
 
 fn report(args: &ReportArgs) -> anyhow::Result<()> {
