@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Inputs, item_rows, pdf_bookmarks, pdf_page_texts, write_rows};
+use common::{Inputs, item_rows, pdf_bookmarks, pdf_page_fonts, pdf_page_texts, write_rows};
 use gyokaku::commands::packet::{PacketOptions, PacketOutcome, run};
 use rust_xlsxwriter::Workbook;
 use std::path::{Path, PathBuf};
@@ -171,6 +171,27 @@ fn the_combined_pdf_keeps_the_materials_text_bookmarks_and_folios() {
     assert_eq!(labels[99], "91");
     assert_eq!(labels[100], "資料3 p.1");
     assert_eq!(labels[105], "資料4 p.3");
+
+    // Each face the materials' pages use is embedded once for all of them.
+    assert_eq!(pdf_page_fonts(&bytes), ["BIZUDPGothic-Bold", "BIZUDPGothic-Regular", "BIZUDPMincho-Regular"]);
+    let materials: usize = DRAFT.outcome.files.iter().filter(|f| f.kind != "packet_pdf").map(|f| std::fs::metadata(DRAFT.out.path().join(&f.path)).unwrap().len() as usize).sum();
+    assert!(bytes.len() < materials, "the combined PDF ({} bytes) is smaller than its files apart ({materials})", bytes.len());
+}
+
+#[test]
+fn a_supplied_pdf_the_join_cannot_take_is_named_on_a_page_of_its_own() {
+    // The page the combined PDF holds in its place.
+    let typesetter = gyokaku::typeset::Typesetter::new(
+        gyokaku::typeset::fonts::FontSet::load(&[]).unwrap(),
+        gyokaku::typeset::templates::Templates::load(None).unwrap(),
+        "2023-09-14",
+    )
+    .unwrap();
+    let meta = serde_json::json!({ "title": "会議資料", "city": "市", "material_number": "", "review": "" });
+    let data = serde_json::json!({ "meta": meta, "number": "資料3", "title": "市の資料", "file": "資料3_市の資料.pdf" });
+    let page = typesetter.compile("separate.typ", &data).unwrap();
+    let text = squash(&gyokaku::typeset::page_texts(&page.document).concat());
+    assert!(text.contains("資料3") && text.contains("別ファイル「資料3_市の資料.pdf」"), "{text}");
 }
 
 #[test]

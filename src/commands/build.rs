@@ -815,12 +815,14 @@ fn part_ident(ident: &str, k: usize) -> String {
 /// The parts, in order, joined into the volume's PDF (packed); with its
 /// page count. A volume of one part (front matter only) goes through the
 /// join too, for its page labels.
-fn join_parts(parts: &[BookletPart], laid: Vec<(Vec<u8>, PartIndex)>, ident: &str) -> Result<(Vec<u8>, usize), String> {
-    let (merged, pages) = join_parts_unpacked(parts, laid, ident)?;
+fn join_parts(typesetter: &Typesetter, parts: &[BookletPart], laid: Vec<(Vec<u8>, PartIndex)>, ident: &str) -> Result<(Vec<u8>, usize), String> {
+    let (merged, pages) = join_parts_unpacked(typesetter, parts, laid, ident)?;
     Ok((crate::typeset::compact::compact(merged), pages))
 }
 
-fn join_parts_unpacked(parts: &[BookletPart], laid: Vec<(Vec<u8>, PartIndex)>, ident: &str) -> Result<(Vec<u8>, usize), String> {
+/// The join not yet packed. The font files the parts were laid out with
+/// let the join embed each face once.
+fn join_parts_unpacked(typesetter: &Typesetter, parts: &[BookletPart], laid: Vec<(Vec<u8>, PartIndex)>, ident: &str) -> Result<(Vec<u8>, usize), String> {
     use crate::typeset::merge::{Part, Target, merge};
     let mut joined = Vec::with_capacity(laid.len());
     let mut links = std::collections::HashMap::new();
@@ -835,7 +837,7 @@ fn join_parts_unpacked(parts: &[BookletPart], laid: Vec<(Vec<u8>, PartIndex)>, i
         let folios = if index.folios.len() == index.pages && index.folios.iter().all(|f| !f.is_empty()) { index.folios } else { Vec::new() };
         joined.push(Part { pdf, nested: part.nested, bookmark: None, folios });
     }
-    let merged = merge(&joined, &links).map_err(|e| format!("joining the parts of {ident}: {e}"))?;
+    let merged = merge(&joined, &links, &typesetter.fonts.fonts).map_err(|e| format!("joining the parts of {ident}: {e}"))?;
     Ok((merged, pages))
 }
 
@@ -859,7 +861,7 @@ pub fn typeset_booklet_part(typesetter: &Typesetter, data: &BookletData, ident: 
         exported.push((pdf, index));
         warnings.extend(part_warnings);
     }
-    let (bytes, pages) = join_parts_unpacked(&parts, exported, ident)?;
+    let (bytes, pages) = join_parts_unpacked(typesetter, &parts, exported, ident)?;
     Ok((bytes, Some(pages), warnings))
 }
 
@@ -926,7 +928,7 @@ fn booklet_volume(cx: &Context, data: &BookletData, path: String, ident: &str) -
         }
         exported.push((pdf, index));
     }
-    let (bytes, pages) = join_parts(&parts, exported, ident)?;
+    let (bytes, pages) = join_parts(cx.typesetter, &parts, exported, ident)?;
     done.files.push(cx.place("booklet", path, key, &bytes, Some(pages))?);
     Ok(done)
 }

@@ -215,7 +215,7 @@ fn make_material(
     let part = if folios.is_empty() {
         part
     } else {
-        merge(&[Part { pdf: part, nested: false, bookmark: None, folios: folios.clone() }], &HashMap::new())
+        merge(&[Part { pdf: part, nested: false, bookmark: None, folios: folios.clone() }], &HashMap::new(), &[])
             .map_err(|e| anyhow::anyhow!("{}: page labels: {e}", m.number))?
     };
     Ok(Made { part, ua, pages: document.pages().len(), folios, texts: crate::typeset::page_texts(document) })
@@ -248,7 +248,7 @@ fn combine(typesetter: &Typesetter, meeting: &crate::config::Meeting, made: &[Ma
             parts.push(Part { pdf: part.clone(), nested: false, bookmark: Some(format!("{}　{}", m.number, m.title)), folios: own });
         }
         let total = parts.iter().map(|p| p.folios.len()).sum();
-        match merge(&parts, &HashMap::new()) {
+        match merge(&parts, &HashMap::new(), &typesetter.fonts.fonts) {
             Ok(joined) => return Ok((compact(joined), total, warnings)),
             Err(e) => {
                 // "part K: …": the agenda is part 1, material k part k + 2.

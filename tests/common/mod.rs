@@ -274,3 +274,27 @@ pub fn pdf_bookmarks(bytes: &[u8]) -> Vec<(usize, String)> {
     }
     out
 }
+
+/// The fonts a PDF's pages name (not those of the forms they draw): each
+/// font's name after its subset tag, once per font program embedded.
+pub fn pdf_page_fonts(bytes: &[u8]) -> Vec<String> {
+    use hayro_syntax::Pdf;
+    use hayro_syntax::object::{Array, Dict, Name, Stream};
+    let pdf = Pdf::new(bytes.to_vec()).expect("a PDF");
+    let mut seen = std::collections::HashSet::new();
+    let mut names = Vec::new();
+    for page in pdf.pages().iter() {
+        let Some(fonts) = page.raw().get::<Dict>("Resources").and_then(|r| r.get::<Dict>("Font")) else { continue };
+        for key in fonts.keys() {
+            let font: Dict = fonts.get(key.as_ref()).unwrap();
+            let Some(descendant) = font.get::<Array>("DescendantFonts").and_then(|a| a.iter::<Dict>().next()) else { continue };
+            let program: Stream = descendant.get::<Dict>("FontDescriptor").unwrap().get("FontFile2").unwrap();
+            if seen.insert(program.obj_id()) {
+                let name = String::from_utf8_lossy(font.get::<Name>("BaseFont").unwrap().as_ref()).to_string();
+                names.push(name.split_once('+').map_or(name.clone(), |(_, n)| n.to_string()));
+            }
+        }
+    }
+    names.sort();
+    names
+}
