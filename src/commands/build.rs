@@ -837,7 +837,9 @@ fn join_parts_unpacked(typesetter: &Typesetter, parts: &[BookletPart], laid: Vec
         let folios = if index.folios.len() == index.pages && index.folios.iter().all(|f| !f.is_empty()) { index.folios } else { Vec::new() };
         joined.push(Part { pdf, nested: part.nested, bookmark: None, folios });
     }
+    let started = std::time::Instant::now();
     let merged = merge(&joined, &links, &typesetter.fonts.fonts).map_err(|e| format!("joining the parts of {ident}: {e}"))?;
+    print_time(format_args!("joining the {} parts of {ident}", joined.len()), started);
     Ok((merged, pages))
 }
 

@@ -69,106 +69,130 @@ struct Content {
     fonts: HashMap<Vec<u8>, usize>,
 }
 
-/// How the fonts of the parts can share subsets, given the font files the
-/// parts were laid out with.
-pub(super) fn share(reads: &[Read<'_>], shapes: &[Shape], fonts: &[typst::text::Font]) -> Result<Shared, String> {
-    // Each part's content streams; a part this cannot read takes no part.
-    let mut contents: Vec<Vec<Content>> = Vec::with_capacity(reads.len());
-    let mut members: Vec<Member> = Vec::new();
-    for (k, (part, shape)) in reads.iter().zip(shapes).enumerate() {
-        let mut found = Vec::new();
-        let mut excluded = HashSet::new();
-        if content_streams(part, shape, &mut found, &mut excluded).is_err() {
-            contents.push(Vec::new());
-            continue;
-        }
-        // A font used by a stream that cannot be read keeps its subset.
-        for content in &found {
-            let readable = stream_data(part, content.number).and_then(|data| rewrite(&data, &HashMap::new()).map(|_| ()));
-            if readable.is_err() {
-                excluded.extend(content.fonts.values().copied());
-            }
-        }
-        let used: std::collections::BTreeSet<usize> = found.iter().flat_map(|c| c.fonts.values().copied()).filter(|f| !excluded.contains(f)).collect();
-        let mut names = HashSet::new();
-        for font in used {
-            if let Ok(member) = read_member(part, k, font) {
-                // One font per face and part (krilla writes no more).
-                if names.insert(member.name.clone()) {
-                    members.push(member);
-                }
-            }
-        }
-        contents.push(found);
-    }
+/// A part's content streams and its fonts that may share a subset.
+struct Scanned {
+    contents: Vec<Content>,
+    members: Vec<Member>,
+}
 
-    let mut shared = Shared::default();
-    let mut by_name: Vec<(String, Vec<Member>)> = Vec::new();
-    for member in members {
+fn scan(part: &Read<'_>, shape: &Shape, k: usize) -> Scanned {
+    let mut contents = Vec::new();
+    let mut excluded = HashSet::new();
+    // A part this cannot follow takes no part.
+    if content_streams(part, shape, &mut contents, &mut excluded).is_err() {
+        return Scanned { contents: Vec::new(), members: Vec::new() };
+    }
+    let used: std::collections::BTreeSet<usize> = contents.iter().flat_map(|c| c.fonts.values().copied()).filter(|f| !excluded.contains(f)).collect();
+    let mut names = HashSet::new();
+    let mut members = Vec::new();
+    for font in used {
+        if let Ok(member) = read_member(part, k, font) {
+            // One font per face and part (krilla writes no more).
+            if names.insert(member.name.clone()) {
+                members.push(member);
+            }
+        }
+    }
+    Scanned { contents, members }
+}
+
+/// What sharing one face's subset changes.
+#[derive(Default)]
+struct Face {
+    /// Each member's CID → the shared subset's CID (the first member's
+    /// only when it changes).
+    renumbered: Vec<((usize, usize), HashMap<u16, u16>)>,
+    shared: Shared,
+}
+
+/// How the fonts of the parts can share subsets, given the font files the
+/// parts were laid out with. A content stream to renumber that cannot be
+/// read (see `rewrite`) is an error: the join then shares nothing. (On one
+/// thread: the join ends a booklet job, and rayon's pool is busy with
+/// other jobs' exports, which work handed to it would wait behind.)
+pub(super) fn share(reads: &[Read<'_>], shapes: &[Shape], fonts: &[typst::text::Font]) -> Result<Shared, String> {
+    let scanned: Vec<Scanned> = reads.iter().zip(shapes).enumerate().map(|(k, (part, shape))| scan(part, shape, k)).collect();
+    let mut by_name: Vec<(String, Vec<&Member>)> = Vec::new();
+    for member in scanned.iter().flat_map(|s| &s.members) {
         match by_name.iter_mut().find(|(name, _)| *name == member.name) {
             Some((_, group)) => group.push(member),
             None => by_name.push((member.name.clone(), vec![member])),
         }
     }
-    // Each later member's CID → the shared subset's CID.
+    let faces: Vec<Result<Face, String>> = by_name.into_iter().filter(|(_, group)| group.len() > 1).map(|(name, group)| share_face(reads, fonts, &name, group)).collect();
+    let mut shared = Shared::default();
+    // Each member's CID → the shared subset's CID.
     let mut renumbered: HashMap<(usize, usize), HashMap<u16, u16>> = HashMap::new();
-    for (name, group) in by_name {
-        if group.len() < 2 {
-            continue;
-        }
-        let Some((file, originals)) = original(fonts, &name, &group) else { continue };
-        // Every member's glyphs as the file numbers them; a member with a
-        // glyph not found keeps its subset.
-        let group: Vec<(Member, Vec<u16>)> = group.into_iter().filter_map(|m| originals.glyphs_in(&m).map(|g| (m, g))).collect();
-        if group.len() < 2 {
-            continue;
-        }
-        let mut remapper = subsetter::GlyphRemapper::new();
-        for (_, glyphs) in &group {
-            for &g in glyphs {
-                remapper.remap(g);
-            }
-        }
-        let Ok(subset) = subsetter::subset(file.data(), file.index(), &remapper) else { continue };
-        let keeper = &group[0].0;
-        for (i, (member, glyphs)) in group.iter().enumerate() {
-            let cids: HashMap<u16, u16> = glyphs.iter().enumerate().map(|(cid, g)| (cid as u16, remapper.get(*g).expect("remapped"))).collect();
-            // The first part's numbering stays, unless two of its glyphs
-            // are one in the file (the same outline under two numbers).
-            if i > 0 || cids.iter().any(|(old, new)| old != new) {
-                renumbered.insert((member.part, member.type0), cids);
-            }
-            if i == 0 {
-                continue;
-            }
-            shared.redirect.insert((member.part, member.type0), (keeper.part, keeper.type0));
-            for object in [Some(member.cid_font), Some(member.descriptor), Some(member.program), Some(member.to_unicode), member.cid_set].into_iter().flatten() {
-                shared.dropped.insert((member.part, object));
-            }
-        }
-        shared.faces.push((name.clone(), group.len()));
-        write_shared_font(&reads[keeper.part], &group, &remapper, &subset, &mut shared)?;
+    for face in faces {
+        let face = face?;
+        renumbered.extend(face.renumbered);
+        shared.redirect.extend(face.shared.redirect);
+        shared.dropped.extend(face.shared.dropped);
+        shared.replaced.extend(face.shared.replaced);
+        shared.faces.extend(face.shared.faces);
     }
 
-    // The later parts' text, renumbered.
-    for (k, found) in contents.iter().enumerate() {
-        let mut done = HashSet::new();
-        for content in found {
-            let maps: HashMap<Vec<u8>, &HashMap<u16, u16>> =
-                content.fonts.iter().filter_map(|(name, font)| renumbered.get(&(k, *font)).map(|m| (name.clone(), m))).collect();
-            if maps.is_empty() || !done.insert(content.number) {
-                continue;
+    // The text in a renumbered font, renumbered.
+    let rewritten: Vec<Result<Vec<((usize, usize), (Value, Option<Vec<u8>>))>, String>> = scanned
+        .iter()
+        .enumerate()
+        .map(|(k, scanned)| {
+            let mut out = Vec::new();
+            let mut done = HashSet::new();
+            for content in &scanned.contents {
+                let maps: HashMap<Vec<u8>, &HashMap<u16, u16>> =
+                    content.fonts.iter().filter_map(|(name, font)| renumbered.get(&(k, *font)).map(|m| (name.clone(), m))).collect();
+                if maps.is_empty() || !done.insert(content.number) {
+                    continue;
+                }
+                let data = stream_data(&reads[k], content.number)?;
+                if let Some(new) = rewrite(&data, &maps)? {
+                    let mut value = reads[k].value(content.number)?;
+                    value.set(b"Filter", Value::Name(b"FlateDecode".to_vec()));
+                    value.remove(b"DecodeParms");
+                    out.push(((k, content.number), (value, Some(deflate(&new)))));
+                }
             }
-            let data = stream_data(&reads[k], content.number)?;
-            if let Some(new) = rewrite(&data, &maps)? {
-                let mut value = reads[k].value(content.number)?;
-                value.set(b"Filter", Value::Name(b"FlateDecode".to_vec()));
-                value.remove(b"DecodeParms");
-                shared.replaced.insert((k, content.number), (value, Some(deflate(&new))));
-            }
-        }
+            Ok(out)
+        })
+        .collect();
+    for part in rewritten {
+        shared.replaced.extend(part?);
     }
     Ok(shared)
+}
+
+/// One face's shared subset, when a font file has the glyphs of two of
+/// its members or more.
+fn share_face(reads: &[Read<'_>], fonts: &[typst::text::Font], name: &str, group: Vec<&Member>) -> Result<Face, String> {
+    let mut face = Face::default();
+    let Some((file, group)) = original(fonts, name, &group) else { return Ok(face) };
+    let mut remapper = subsetter::GlyphRemapper::new();
+    for (_, glyphs) in &group {
+        for &g in glyphs {
+            remapper.remap(g);
+        }
+    }
+    let Ok(subset) = subsetter::subset(file.data(), file.index(), &remapper) else { return Ok(face) };
+    let keeper = group[0].0;
+    for (i, (member, glyphs)) in group.iter().enumerate() {
+        let cids: HashMap<u16, u16> = glyphs.iter().enumerate().map(|(cid, g)| (cid as u16, remapper.get(*g).expect("remapped"))).collect();
+        // The first part's numbering stays, unless two of its glyphs are
+        // one in the file (the same outline under two numbers).
+        if i > 0 || cids.iter().any(|(old, new)| old != new) {
+            face.renumbered.push(((member.part, member.type0), cids));
+        }
+        if i == 0 {
+            continue;
+        }
+        face.shared.redirect.insert((member.part, member.type0), (keeper.part, keeper.type0));
+        for object in [Some(member.cid_font), Some(member.descriptor), Some(member.program), Some(member.to_unicode), member.cid_set].into_iter().flatten() {
+            face.shared.dropped.insert((member.part, object));
+        }
+    }
+    face.shared.faces.push((name.to_string(), group.len()));
+    write_shared_font(&reads[keeper.part], &group, &remapper, &subset, &mut face.shared)?;
+    Ok(face)
 }
 
 /// Every content stream of a part (its pages', and the form XObjects,
@@ -480,30 +504,29 @@ impl<'a> Sfnt<'a> {
         Some(glyphs)
     }
 
-    /// The glyph the font's Unicode cmap (format 4 or 12) gives `c`.
-    fn cmap(&self, c: u32) -> Option<u16> {
-        let cmap = self.table(b"cmap")?;
-        let count = u16_at(cmap, 2)? as usize;
-        let mut best: Option<u16> = None;
-        for i in 0..count {
-            let (platform, encoding) = (u16_at(cmap, 4 + 8 * i)?, u16_at(cmap, 6 + 8 * i)?);
-            if !(platform == 0 || (platform == 3 && matches!(encoding, 1 | 10))) {
-                continue;
-            }
-            let table = cmap.get(u32_at(cmap, 8 + 8 * i)? as usize..)?;
-            let found = match u16_at(table, 0)? {
-                4 if c <= 0xFFFF => cmap4(table, c as u16),
-                12 => cmap12(table, c),
+    /// The font's Unicode cmap (its format 4 and 12 tables): character →
+    /// glyph.
+    fn cmap(&self) -> HashMap<u32, u16> {
+        let mut map = HashMap::new();
+        let Some(cmap) = self.table(b"cmap") else { return map };
+        let count = u16_at(cmap, 2).unwrap_or(0) as usize;
+        let mut tables: Vec<&[u8]> = (0..count)
+            .filter_map(|i| {
+                let (platform, encoding) = (u16_at(cmap, 4 + 8 * i)?, u16_at(cmap, 6 + 8 * i)?);
+                (platform == 0 || (platform == 3 && matches!(encoding, 1 | 10))).then_some(())?;
+                cmap.get(u32_at(cmap, 8 + 8 * i)? as usize..)
+            })
+            .collect();
+        // Format 12 (all of Unicode) last, so it has the last word.
+        tables.sort_by_key(|t| u16_at(t, 0) == Some(12));
+        for table in tables {
+            match u16_at(table, 0) {
+                Some(4) => cmap4(table, &mut map),
+                Some(12) => cmap12(table, &mut map),
                 _ => None,
             };
-            if found.is_some() {
-                best = found;
-                if u16_at(table, 0) == Some(12) {
-                    break;
-                }
-            }
         }
-        best
+        map
     }
 
     /// The PostScript name (name ID 6).
@@ -527,39 +550,43 @@ impl<'a> Sfnt<'a> {
     }
 }
 
-fn cmap4(table: &[u8], c: u16) -> Option<u16> {
+fn cmap4(table: &[u8], map: &mut HashMap<u32, u16>) -> Option<()> {
     let segments = u16_at(table, 6)? as usize / 2;
     let (ends, starts, deltas, offsets) = (14, 16 + 2 * segments, 16 + 4 * segments, 16 + 6 * segments);
     for s in 0..segments {
-        if c > u16_at(table, ends + 2 * s)? {
-            continue;
-        }
-        let start = u16_at(table, starts + 2 * s)?;
-        if c < start {
-            return None;
-        }
+        let (start, end) = (u16_at(table, starts + 2 * s)?, u16_at(table, ends + 2 * s)?);
         let delta = u16_at(table, deltas + 2 * s)?;
         let offset = u16_at(table, offsets + 2 * s)? as usize;
-        if offset == 0 {
-            return Some(c.wrapping_add(delta));
+        for c in start..=end.min(0xFFFE) {
+            let g = if offset == 0 {
+                c.wrapping_add(delta)
+            } else {
+                match u16_at(table, offsets + 2 * s + offset + 2 * (c - start) as usize)? {
+                    0 => continue,
+                    g => g.wrapping_add(delta),
+                }
+            };
+            if g != 0 {
+                map.insert(c as u32, g);
+            }
         }
-        let at = offsets + 2 * s + offset + 2 * (c - start) as usize;
-        let g = u16_at(table, at)?;
-        return (g != 0).then(|| g.wrapping_add(delta));
     }
-    None
+    Some(())
 }
 
-fn cmap12(table: &[u8], c: u32) -> Option<u16> {
+fn cmap12(table: &[u8], map: &mut HashMap<u32, u16>) -> Option<()> {
     let groups = u32_at(table, 12)? as usize;
-    for g in 0..groups {
-        let at = 16 + 12 * g;
+    for i in 0..groups {
+        let at = 16 + 12 * i;
         let (start, end, glyph) = (u32_at(table, at)?, u32_at(table, at + 4)?, u32_at(table, at + 8)?);
-        if (start..=end).contains(&c) {
-            return u16::try_from(glyph + (c - start)).ok();
+        // A group is a run of characters; a run past the planes is not.
+        for c in start..=end.min(start.saturating_add(0xFFFF)).min(0x10FFFF) {
+            if let Ok(g) = u16::try_from(glyph + (c - start)) {
+                map.insert(c, g);
+            }
         }
     }
-    None
+    Some(())
 }
 
 /// A glyph's data without the zero bytes that pad it to the next glyph
@@ -569,29 +596,31 @@ fn trim_padding(data: &[u8]) -> &[u8] {
     &data[..end]
 }
 
-/// A font file's glyphs, each found by its outline and metrics.
+/// A font file's glyphs, to find a subset's glyphs in.
 struct Originals<'a> {
-    sfnt: Sfnt<'a>,
-    /// Outline and metrics → the glyphs with them, lowest number first.
-    glyphs: HashMap<(&'a [u8], u16, i16), Vec<u16>>,
+    /// Each glyph's outline (without padding) and metrics, by number.
+    glyphs: Vec<(&'a [u8], u16, i16)>,
+    /// The file's Unicode cmap.
+    cmap: HashMap<u32, u16>,
+    /// Outline and metrics → the glyphs with them, lowest number first;
+    /// made only when a glyph is not the one its text maps to.
+    by_key: std::cell::OnceCell<HashMap<(&'a [u8], u16, i16), Vec<u16>>>,
 }
 
-/// The font file of the run with the face's name whose glyphs hold a
-/// member's, and its glyphs.
-fn original<'a>(fonts: &'a [typst::text::Font], name: &str, group: &[Member]) -> Option<(&'a typst::text::Font, Originals<'a>)> {
+/// The first font file of the run with the face's name that has the
+/// glyphs of two members or more, and those members with their glyphs as
+/// it numbers them (a member whose glyphs it lacks keeps its own subset).
+fn original<'a, 'm>(fonts: &'a [typst::text::Font], name: &str, group: &[&'m Member]) -> Option<(&'a typst::text::Font, Vec<(&'m Member, Vec<u16>)>)> {
     for font in fonts {
         let Some(sfnt) = Sfnt::new(font.data(), font.index()) else { continue };
         if sfnt.postscript_name().as_deref() != Some(name) {
             continue;
         }
         let Some(glyphs) = sfnt.glyphs() else { continue };
-        let mut by_key: HashMap<(&'a [u8], u16, i16), Vec<u16>> = HashMap::with_capacity(glyphs.len());
-        for (gid, key) in glyphs.into_iter().enumerate() {
-            by_key.entry(key).or_default().push(gid as u16);
-        }
-        let originals = Originals { sfnt, glyphs: by_key };
-        if group.iter().any(|m| originals.glyphs_in(m).is_some()) {
-            return Some((font, originals));
+        let originals = Originals { glyphs, cmap: sfnt.cmap(), by_key: std::cell::OnceCell::new() };
+        let found: Vec<(&Member, Vec<u16>)> = group.iter().filter_map(|m| originals.glyphs_in(m).map(|g| (*m, g))).collect();
+        if found.len() > 1 {
+            return Some((font, found));
         }
     }
     None
@@ -599,8 +628,9 @@ fn original<'a>(fonts: &'a [typst::text::Font], name: &str, group: &[Member]) ->
 
 impl Originals<'_> {
     /// The font file's number of each glyph of a member's subset, when it
-    /// has them all. Two glyphs drawn alike are told apart by the text the
-    /// member maps the glyph to, looked up in the file's cmap.
+    /// has them all: the glyph the member's text for it maps to in the
+    /// file's cmap when it is drawn the same, else the first glyph drawn
+    /// the same (two glyphs alike draw the same).
     fn glyphs_in(&self, member: &Member) -> Option<Vec<u16>> {
         let glyphs = Sfnt::new(&member.subset, 0)?.glyphs()?;
         let mut found: Vec<Option<u16>> = vec![None; glyphs.len()];
@@ -614,14 +644,27 @@ impl Originals<'_> {
                 let composite = u16_at(data, 0).is_some_and(|n| (n as i16) < 0);
                 let key: Option<Vec<u8>> = if composite { components_as(data, &found) } else { Some(data.to_vec()) };
                 let Some(key) = key else { continue };
-                let Some(candidates) = self.glyphs.get(&(trim_padding(&key), advance, side)) else { continue };
-                let by_text = || {
-                    let text = member.unicode.get(&(gid as u16))?;
-                    let c = single_char(text)?;
-                    self.sfnt.cmap(c).filter(|g| candidates.contains(g))
+                let key = (trim_padding(&key), advance, side);
+                let by_text = member
+                    .unicode
+                    .get(&(gid as u16))
+                    .and_then(|text| single_char(text))
+                    .and_then(|c| self.cmap.get(&c).copied())
+                    .filter(|&g| self.glyphs.get(g as usize) == Some(&key));
+                let by_outline = || {
+                    let index = self.by_key.get_or_init(|| {
+                        let mut index: HashMap<(&[u8], u16, i16), Vec<u16>> = HashMap::with_capacity(self.glyphs.len());
+                        for (g, key) in self.glyphs.iter().enumerate() {
+                            index.entry(*key).or_default().push(g as u16);
+                        }
+                        index
+                    });
+                    index.get(&key).map(|candidates| candidates[0])
                 };
-                found[gid] = Some(if candidates.len() > 1 { by_text().unwrap_or(candidates[0]) } else { candidates[0] });
-                progress = true;
+                if let Some(g) = by_text.or_else(by_outline) {
+                    found[gid] = Some(g);
+                    progress = true;
+                }
             }
             if !progress || found.iter().all(Option::is_some) {
                 break;
@@ -668,8 +711,8 @@ fn components_as(data: &[u8], found: &[Option<u16>]) -> Option<Vec<u8>> {
 
 /// The first member's font objects made the shared font's: the new
 /// subset, every member's widths and text, a box covering them all.
-fn write_shared_font(keeper_part: &Read<'_>, group: &[(Member, Vec<u16>)], remapper: &subsetter::GlyphRemapper, subset: &[u8], shared: &mut Shared) -> Result<(), String> {
-    let keeper = &group[0].0;
+fn write_shared_font(keeper_part: &Read<'_>, group: &[(&Member, Vec<u16>)], remapper: &subsetter::GlyphRemapper, subset: &[u8], shared: &mut Shared) -> Result<(), String> {
+    let keeper = group[0].0;
     let k = keeper.part;
     let count = remapper.num_gids();
     // Each new CID's width and text, from the first member that shows it.
@@ -1026,14 +1069,15 @@ fn literal(bytes: &[u8]) -> Vec<u8> {
                 b'\t' => out.extend_from_slice(b"\\t"),
                 0x08 => out.extend_from_slice(b"\\b"),
                 0x0C => out.extend_from_slice(b"\\f"),
-                _ => out.extend_from_slice(format!("\\{b:03o}").as_bytes()),
+                _ => out.extend_from_slice(&[b'\\', b'0' + (b >> 6), b'0' + (b >> 3 & 7), b'0' + (b & 7)]),
             }
         }
         out.push(b')');
     } else {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
         out.push(b'<');
         for &b in bytes {
-            out.extend_from_slice(format!("{b:02X}").as_bytes());
+            out.extend_from_slice(&[HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
         }
         out.push(b'>');
     }
