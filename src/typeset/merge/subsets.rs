@@ -214,6 +214,36 @@ fn content_streams(part: &Read<'_>, shape: &Shape, found: &mut Vec<Content>, exc
         for number in streams {
             found.push(Content { number, fonts: fonts.clone() });
         }
+        // Annotations' appearances are content streams too.
+        if let Some(annotations) = page.get(b"Annots") {
+            let Value::Array(annotations) = resolve(part, annotations)? else { return Err("annotations that are not an array".into()) };
+            for annotation in annotations {
+                let annotation = resolve(part, &annotation)?;
+                let Some(appearance) = annotation.get(b"AP") else { continue };
+                let Value::Dict(states) = resolve(part, appearance)? else { return Err("an appearance that is not a dictionary".into()) };
+                let mut forms = Vec::new();
+                // A state is a form, or a dictionary of forms by name.
+                let is_stream = |n: usize| part.objects.get(n).copied().flatten().is_some_and(|(_, stream)| stream.is_some());
+                for (_, state) in states {
+                    match state {
+                        Value::Ref(n) if is_stream(n) => forms.push(n),
+                        other => {
+                            if let Value::Dict(entries) = resolve(part, &other)? {
+                                forms.extend(entries.into_iter().filter_map(|(_, v)| v.as_ref()));
+                            }
+                        }
+                    }
+                }
+                for form in forms {
+                    if seen.insert(form) {
+                        let value = part.value(form)?;
+                        let inner = resolve(part, value.get(b"Resources").ok_or("an appearance without resources of its own")?)?;
+                        let inner_fonts = walk_resources(part, &inner, found, excluded, &mut seen, 1)?;
+                        found.push(Content { number: form, fonts: inner_fonts });
+                    }
+                }
+            }
+        }
     }
     Ok(())
 }
