@@ -25,8 +25,25 @@ pub struct CachedFile {
     pub sha256: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pages: Option<usize>,
+    /// Its kind as manifest.json names it (empty in a record written
+    /// before kinds were kept).
+    #[serde(default)]
+    pub kind: String,
+    /// Its place among the build's files, for listing it in the same
+    /// order again.
+    #[serde(default)]
+    pub position: usize,
     len: u64,
     modified_ns: u128,
+}
+
+/// One file of a build, as the record keeps it.
+pub struct Recorded<'a> {
+    pub path: &'a str,
+    pub kind: &'a str,
+    pub key: &'a str,
+    pub sha256: &'a str,
+    pub pages: Option<usize>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -39,21 +56,26 @@ struct Record {
 pub struct BuildCache {
     dir: PathBuf,
     fingerprint: String,
+    /// What may be reused: the record, when its fingerprint matches and
+    /// reuse is allowed.
     previous: BTreeMap<String, CachedFile>,
+    /// Every file the record names, whatever tool made it: what a refused
+    /// `build --final` leaves in place.
+    recorded: BTreeMap<String, CachedFile>,
 }
 
 impl BuildCache {
     /// The record in `dir`, when it was made with the same `fingerprint`
     /// and `use_previous` (false for `build --clean`) allows it.
     pub fn load(dir: &Path, fingerprint: &str, use_previous: bool) -> BuildCache {
-        let previous = std::fs::read(dir.join(FILE_NAME))
-            .ok()
+        let record = std::fs::read(dir.join(FILE_NAME)).ok().and_then(|bytes| serde_json::from_slice::<Record>(&bytes).ok());
+        let recorded = record.as_ref().map(|r| r.files.clone()).unwrap_or_default();
+        let previous = record
             .filter(|_| use_previous)
-            .and_then(|bytes| serde_json::from_slice::<Record>(&bytes).ok())
             .filter(|record| record.fingerprint == fingerprint)
             .map(|record| record.files)
             .unwrap_or_default();
-        BuildCache { dir: dir.to_path_buf(), fingerprint: fingerprint.to_string(), previous }
+        BuildCache { dir: dir.to_path_buf(), fingerprint: fingerprint.to_string(), previous, recorded }
     }
 
     /// The content key of a document from what determines its bytes.
@@ -102,16 +124,39 @@ impl BuildCache {
         }
     }
 
-    /// Writes the record of this build: each file (path, key, sha256,
-    /// pages) with its length and time as it now is on disk. Call after
-    /// the manifest is in place.
-    pub fn save(&self, files: &[(String, String, String, Option<usize>)]) -> anyhow::Result<()> {
+    /// Writes the record of this build: each file, in order, with its
+    /// length and time as it now is on disk. Call after the manifest is in
+    /// place.
+    pub fn save(&self, files: &[Recorded<'_>]) -> anyhow::Result<()> {
         let mut record = Record { fingerprint: self.fingerprint.clone(), files: BTreeMap::new() };
-        for (path, key, sha256, pages) in files {
-            let Some((len, modified_ns)) = stat(&self.dir.join(path)) else { continue };
-            record.files.insert(path.clone(), CachedFile { key: key.clone(), sha256: sha256.clone(), pages: *pages, len, modified_ns });
+        for (position, file) in files.iter().enumerate() {
+            let Some((len, modified_ns)) = stat(&self.dir.join(file.path)) else { continue };
+            let cached = CachedFile {
+                key: file.key.to_string(),
+                sha256: file.sha256.to_string(),
+                pages: file.pages,
+                kind: file.kind.to_string(),
+                position,
+                len,
+                modified_ns,
+            };
+            record.files.insert(file.path.to_string(), cached);
         }
         crate::write::write_atomic(&self.dir.join(FILE_NAME), &serde_json::to_vec(&record)?)
+    }
+
+    /// The files the record names, with a kind, still as that build left
+    /// them (whichever tool made them), in the order it listed them.
+    pub fn recorded_untouched(&self) -> Vec<(&str, &CachedFile)> {
+        let mut files: Vec<(&str, &CachedFile)> =
+            self.recorded.iter().filter(|(path, cached)| !cached.kind.is_empty() && self.untouched(path, cached)).map(|(p, c)| (p.as_str(), c)).collect();
+        files.sort_by_key(|(_, cached)| cached.position);
+        files
+    }
+
+    /// The kind the record gives the file at `path`, when it names one.
+    pub fn recorded_kind(&self, path: &str) -> Option<&str> {
+        self.recorded.get(path).map(|c| c.kind.as_str()).filter(|k| !k.is_empty())
     }
 
     /// Paths the last build wrote, for removing those this one did not.
@@ -140,7 +185,7 @@ mod tests {
         std::fs::write(dir.path().join("a.pdf"), b"one").unwrap();
         let first = BuildCache::load(dir.path(), "f", true);
         let key = first.key(&[b"data"]);
-        first.save(&[("a.pdf".into(), key.clone(), "s".into(), Some(1))]).unwrap();
+        first.save(&[Recorded { path: "a.pdf", kind: "booklet", key: &key, sha256: "s", pages: Some(1) }]).unwrap();
 
         let second = BuildCache::load(dir.path(), "f", true);
         assert!(second.reuse("a.pdf", &key).is_some());

@@ -246,6 +246,10 @@ pub struct DocumentInfo {
     pub date_label: String,
     #[serde(default)]
     pub material_number: String,
+    /// The 確認用 notice every page of an office copy prints (`packet
+    /// --draft`); never read from plan.toml.
+    #[serde(skip)]
+    pub review: String,
 }
 
 /// A 大分類 and its 小分類, each with accepted aliases.

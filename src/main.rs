@@ -72,7 +72,9 @@ enum Command {
     Forms(FormsArgs),
     /// 二つの版の入力から新旧対照表を作ります: 追加・削除・番号が変わった項目と、変わった欄の新旧。
     Diff(DiffArgs),
-    /// 会議資料を作ります: 次第、資料番号を全ページに印字した各資料、全資料をまとめた PDF。
+    /// 会議資料を作ります: 次第、資料番号を全ページに印字した各資料、全資料をひとつにした PDF。
+    ///
+    /// 配布用（OUT/第N回/）はエラーが残っている間は作りません（終了コード 1）。--draft で確認用（OUT/第N回_確認用/、全ページに「確認用」）を作ります。
     Packet(PacketArgs),
     /// 最終年度の進捗報告が INPUT_DIR/progress/ にそろったら、計画期間の最終評価（--final）を作ります: 項目ごとの3年間と判定、大分類・部ごとの集計、成果指標、後期プランへの継続を提案する項目。
     Report(ReportArgs),
@@ -148,11 +150,14 @@ struct PacketArgs {
     /// plan.toml の会議の番号（number）
     #[arg(long)]
     meeting: u32,
-    /// 会議資料を書き出すフォルダ（その中の「第N回」フォルダ）
+    /// 会議資料を書き出すフォルダ（その中の「第N回」フォルダ、確認用は「第N回_確認用」）
     #[arg(short, long, default_value = "reports")]
     out: PathBuf,
     #[command(flatten)]
     typeset: TypesetArgs,
+    /// 確認用: エラーが残っていても作り、全ページに「確認用」を印字して 第N回_確認用/ に書き出します。付けないと配布用（エラーが残っている間は作りません）
+    #[arg(long)]
+    draft: bool,
 }
 
 #[derive(clap::Args)]
@@ -241,7 +246,7 @@ fn main() -> ExitCode {
         Command::Build(args) => build(&args),
         Command::Forms(args) => forms(&args).map(|()| 0),
         Command::Diff(args) => diff(&args).map(|()| 0),
-        Command::Packet(args) => packet(&args).map(|()| 0),
+        Command::Packet(args) => packet(&args),
         Command::Report(args) => report(&args).map(|()| 0),
         Command::Decide(args) => decide(&args).map(|()| 0),
         Command::Init(args) => init(&args).map(|()| 0),
@@ -287,10 +292,27 @@ fn diff(args: &DiffArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn packet(args: &PacketArgs) -> anyhow::Result<()> {
-    let outcome = commands::packet::run(&args.input_dir, args.meeting, &args.out, args.typeset.templates.as_deref(), &args.typeset.font_paths)?;
+fn packet(args: &PacketArgs) -> anyhow::Result<u8> {
+    let outcome = commands::packet::run(&commands::packet::PacketOptions {
+        input_dir: &args.input_dir,
+        meeting: args.meeting,
+        out_dir: &args.out,
+        templates: args.typeset.templates.as_deref(),
+        font_paths: &args.typeset.font_paths,
+        draft: args.draft,
+    })?;
+    if outcome.refused {
+        eprintln!(
+            "エラー: 誤りが {} 件残っているため、配布用の会議資料は作りませんでした（gyokaku validate で一覧を確認できます）。誤りを直してから実行するか、確認用の資料を作るときは --draft を付けてください。",
+            outcome.errors
+        );
+        return Ok(1);
+    }
+    for warning in &outcome.warnings {
+        eprintln!("警告: {warning}");
+    }
     print_written(&args.out, &outcome.files, &Default::default());
-    Ok(())
+    Ok(0)
 }
 
 fn init(args: &InitArgs) -> anyhow::Result<()> {
@@ -375,7 +397,7 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
     print_written(&args.out, &outcome.files, &outcome.kept);
     if outcome.refused {
         eprintln!(
-            "error: --final: {} error(s) found; documents not built (see the validation report)",
+            "エラー: --final: 誤りが {} 件残っているため、配布用の資料は作りませんでした（検証結果だけを書き、前回の資料はそのまま残しています）。誤りを直してから実行するか、確認用の資料は --final を付けずに作ってください。",
             outcome.run.count(Severity::Error)
         );
         return Ok(1);

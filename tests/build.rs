@@ -669,3 +669,44 @@ fn a_long_booklet_comes_in_volumes_each_sheet_in_one() {
     // One more cover per extra volume.
     assert_eq!(pages, SAMPLE.booklet.document.pages().len() + volumes - 1);
 }
+
+/// Every file under `dir` (hidden ones too) with its bytes.
+fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.insert(path.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn a_refused_final_leaves_the_last_office_copy_as_it_was() {
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().to_string_lossy().into_owned();
+    let input = sample_dir().to_string_lossy().into_owned();
+    let office = gyokaku(&["build", &input, "-o", &o, "-q"]);
+    assert_eq!(office.status.code(), Some(0), "{}", String::from_utf8_lossy(&office.stderr));
+    let before = files_under(out.path());
+    assert!(before.keys().any(|p| p.to_string_lossy().ends_with("行政経営戦略推進プラン（素案）.pdf")));
+    assert!(before.len() > 100, "{} files", before.len());
+
+    let refused = gyokaku(&["build", &input, "-o", &o, "-q", "--final"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let after = files_under(out.path());
+    assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>(), "the same files");
+    for (path, bytes) in &before {
+        assert!(after[path] == *bytes, "{} changed", path.display());
+    }
+    // And the next office build still finds every document as it left it.
+    let again = gyokaku(&["build", &input, "-o", &o, "-q"]);
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(!stdout.lines().any(|l| l.starts_with("wrote ") && l.ends_with(".pdf")), "{stdout}");
+}

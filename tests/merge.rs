@@ -20,6 +20,9 @@ use std::sync::LazyLock;
 
 struct Sample {
     whole: Vec<u8>,
+    /// The whole with its page labels, as a booklet laid out whole is
+    /// made (a meeting's packet): exported, labelled, packed.
+    whole_labelled: Vec<u8>,
     joined: Vec<u8>,
     parts: usize,
 }
@@ -39,7 +42,10 @@ static SAMPLE: LazyLock<Sample> = LazyLock::new(|| {
     let data = BookletData::new(&items, &config);
     let (joined, pages, _) = typeset_booklet_pdf(&typesetter, &data, "booklet").unwrap();
     assert_eq!(pages, Some(whole.document.pages().len()));
-    Sample { whole: typesetter.pdf(&whole.document, "booklet").unwrap(), joined, parts: data.parts().len() }
+    let folios = gyokaku::typeset::folios(&whole.document);
+    let part = Part { pdf: typesetter.pdf_part(&whole.document, "booklet").unwrap(), nested: false, bookmark: None, folios };
+    let whole_labelled = gyokaku::typeset::compact::compact(merge(&[part], &HashMap::new(), &[]).unwrap());
+    Sample { whole: typesetter.pdf(&whole.document, "booklet").unwrap(), whole_labelled, joined, parts: data.parts().len() }
 });
 
 fn catalog<'a>(pdf: &'a Pdf) -> Dict<'a> {
@@ -158,6 +164,64 @@ fn the_joined_booklet_has_the_pages_tags_bookmarks_and_links_of_the_whole() {
     assert!(targets.len() > 95, "{} links", targets.len());
 }
 
+/// The font programs a PDF embeds: each face's name (after the subset
+/// tag) and the program's length.
+fn font_programs(pdf: &Pdf) -> Vec<(String, usize)> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for page in pdf.pages().iter() {
+        let Some(fonts) = page.raw().get::<Dict>("Resources").and_then(|r| r.get::<Dict>("Font")) else { continue };
+        for key in fonts.keys() {
+            let font: Dict = fonts.get(key.as_ref()).unwrap();
+            let descendant: Dict = font.get::<Array>("DescendantFonts").unwrap().iter::<Dict>().next().unwrap();
+            let descriptor: Dict = descendant.get("FontDescriptor").unwrap();
+            let program: hayro_syntax::object::Stream = descriptor.get("FontFile2").unwrap();
+            if seen.insert(program.obj_id()) {
+                let name = String::from_utf8_lossy(font.get::<Name>("BaseFont").unwrap().as_ref()).to_string();
+                out.push((name.split_once('+').unwrap().1.to_string(), program.raw_data().len()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn the_joined_booklet_embeds_each_face_once_and_is_no_larger_than_the_whole() {
+    let whole = Pdf::new(SAMPLE.whole.clone()).unwrap();
+    let joined = Pdf::new(SAMPLE.joined.clone()).unwrap();
+    let (a, b) = (font_programs(&whole), font_programs(&joined));
+    let names = |fonts: &[(String, usize)]| fonts.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&b), ["BIZUDPGothic-Bold", "BIZUDPGothic-Regular", "BIZUDPMincho-Regular"], "each face once");
+    assert_eq!(names(&a), names(&b));
+    // Against the whole as it is made (with the page labels the join
+    // writes too).
+    let whole = &SAMPLE.whole_labelled;
+    assert_eq!(names(&font_programs(&Pdf::new(whole.clone()).unwrap())), names(&b));
+    eprintln!("whole {} bytes ({} with page labels), fonts {a:?}; joined {} bytes, fonts {b:?}", SAMPLE.whole.len(), whole.len(), SAMPLE.joined.len());
+    assert!(SAMPLE.joined.len() <= whole.len(), "joined {} bytes, whole {}", SAMPLE.joined.len(), whole.len());
+}
+
+#[test]
+fn the_joined_booklet_labels_its_pages_with_the_printed_folios() {
+    let pdf = Pdf::new(SAMPLE.joined.clone()).unwrap();
+    let nums: Vec<Object> = catalog(&pdf).get::<Dict>("PageLabels").expect("page labels").get::<Array>("Nums").unwrap().iter::<Object>().collect();
+    let ranges: Vec<(i32, Vec<u8>, Option<i32>)> = nums
+        .chunks(2)
+        .map(|pair| {
+            let label = pair[1].clone().into_dict().unwrap();
+            (pair[0].clone().into_i32().unwrap(), label.get::<Name>("S").map(|s| s.as_ref().to_vec()).unwrap_or_default(), label.get::<i32>("St"))
+        })
+        .collect();
+    // The cover, the front matter i–vi, then 個票 1–91 (each one page on
+    // the sample) in one range: what the pages print.
+    assert_eq!(ranges.len(), 3, "{ranges:?}");
+    assert_eq!((ranges[0].0, ranges[0].1.as_slice()), (0, &b""[..]));
+    assert_eq!((ranges[1].0, ranges[1].1.as_slice(), ranges[1].2.unwrap_or(1)), (1, &b"r"[..], 1));
+    assert_eq!((ranges[2].0, ranges[2].1.as_slice(), ranges[2].2.unwrap_or(1)), (7, &b"D"[..], 1));
+    assert_eq!(pdf.pages().len(), 7 + 91);
+}
+
 #[test]
 fn the_joined_structure_tree_is_consistent() {
     let pdf = Pdf::new(SAMPLE.joined.clone()).unwrap();
@@ -210,8 +274,8 @@ fn joining_gives_the_same_bytes_every_time() {
 
 #[test]
 fn what_is_not_a_typst_pdf_is_refused() {
-    let parts = [Part { pdf: b"%PDF-1.7\nnot really".to_vec(), nested: false }];
-    let error = merge(&parts, &HashMap::new()).unwrap_err();
+    let parts = [Part::new(b"%PDF-1.7\nnot really".to_vec(), false)];
+    let error = merge(&parts, &HashMap::new(), &[]).unwrap_err();
     assert!(error.contains("part 1"), "{error}");
-    assert!(merge(&[], &HashMap::new()).is_err());
+    assert!(merge(&[], &HashMap::new(), &[]).is_err());
 }

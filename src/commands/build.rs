@@ -250,6 +250,12 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
         }
     }
 
+    if refused {
+        // The handout refused: the last build's documents (an office copy,
+        // say) stay as they are, listed again and kept in the record.
+        placed.extend(carried(&cache, &placed));
+    }
+
     progress.set_message("書き出しています");
     // The booklet's parts are the build's own, not deliverables: recorded
     // for the next build, not listed.
@@ -270,9 +276,11 @@ pub fn build(options: &BuildOptions, progress: &ProgressBar) -> anyhow::Result<O
     cache.invalidate()?;
     staging.commit("manifest.json", &manifest_bytes)?;
     let written: Vec<ManifestEntry> = placed.iter().map(|p| p.entry.clone()).collect();
-    remove_left_over(&options.out_dir, &cache, &written)?;
-    let record: Vec<(String, String, String, Option<usize>)> =
-        placed.iter().map(|p| (p.entry.path.clone(), p.key.clone(), p.entry.sha256.clone(), p.entry.pages)).collect();
+    remove_left_over(&options.out_dir, &cache, &written, refused)?;
+    let record: Vec<crate::cache::Recorded> = placed
+        .iter()
+        .map(|p| crate::cache::Recorded { path: &p.entry.path, kind: p.entry.kind, key: &p.key, sha256: &p.entry.sha256, pages: p.entry.pages })
+        .collect();
     cache.save(&record)?;
     files.push(ManifestEntry {
         kind: "manifest",
@@ -398,16 +406,61 @@ fn run_jobs(jobs: &[Job], cx: &Context, progress: &ProgressBar) -> Vec<(usize, R
     finished.into_inner().expect("no job panicked")
 }
 
+/// Kinds of the files a build makes even when `--final` refuses: the
+/// validation report and what goes back to departments.
+const REPORT_KINDS: [&str; 5] = ["validation_html", "validation_xlsx", "return_xlsx", "department_html", "department_pdf"];
+
+/// Every kind of file a build writes (manifest.json's `kind`).
+const KINDS: [&str; 15] = [
+    "validation_html",
+    "validation_xlsx",
+    "return_xlsx",
+    "department_html",
+    "department_pdf",
+    "booklet",
+    "summary_pdf",
+    "progress_report_pdf",
+    "progress_report_xlsx",
+    "item_sheet_pdf",
+    "priority_list_pdf",
+    "priority_list_xlsx",
+    "items_xlsx",
+    "booklet_part",
+    "booklet_part_index",
+];
+
+/// What a refused `--final` leaves as the last build made it: each file
+/// the record names that this build did not make, other than the report's,
+/// still untouched, whichever tool made it; in the order it was listed.
+fn carried(cache: &BuildCache, made: &[Placed]) -> Vec<Placed> {
+    let made: std::collections::HashSet<&str> = made.iter().map(|p| p.entry.path.as_str()).collect();
+    cache
+        .recorded_untouched()
+        .into_iter()
+        .filter(|(path, cached)| !made.contains(path) && !REPORT_KINDS.contains(&cached.kind.as_str()))
+        .filter_map(|(path, cached)| {
+            let kind = KINDS.iter().copied().find(|k| *k == cached.kind)?;
+            let entry = ManifestEntry { kind, path: path.to_string(), pages: cached.pages, sha256: cached.sha256.clone() };
+            Some(Placed { entry, key: cached.key.clone(), reused: true })
+        })
+        .collect()
+}
+
 /// Removes the files the last build wrote that this one did not (the
 /// 進捗管理表 of an item since withdrawn, a department's return once it has
-/// nothing left to fix), and any stale file of ours in 差し戻し/.
-fn remove_left_over(out_dir: &Path, cache: &BuildCache, files: &[ManifestEntry]) -> anyhow::Result<()> {
+/// nothing left to fix), and any stale file of ours in 差し戻し/. After a
+/// refused `--final`, only the report's own files: the documents stay.
+fn remove_left_over(out_dir: &Path, cache: &BuildCache, files: &[ManifestEntry], refused: bool) -> anyhow::Result<()> {
     let kept: std::collections::HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     for path in cache.previous_paths().filter(|p| !kept.contains(p)) {
+        if refused && !cache.recorded_kind(path).is_some_and(|k| REPORT_KINDS.contains(&k)) {
+            continue;
+        }
         let _ = std::fs::remove_file(out_dir.join(path));
     }
     // Parts no longer used (a department gone, a build without the record).
-    if let Ok(entries) = std::fs::read_dir(out_dir.join(PARTS_FOLDER)) {
+    let parts = if refused { None } else { std::fs::read_dir(out_dir.join(PARTS_FOLDER)).ok() };
+    if let Some(entries) = parts {
         for entry in entries.flatten() {
             let path = format!("{PARTS_FOLDER}/{}", entry.file_name().to_string_lossy());
             if !kept.contains(path.as_str()) && !entry.file_name().to_string_lossy().starts_with(crate::write::TEMP_PREFIX) {
@@ -733,6 +786,9 @@ struct PartIndex {
     pages: usize,
     /// Each 個票's 項目番号 and the page (from 1) of the part it starts on.
     starts: Vec<(i64, usize)>,
+    /// The folio each page prints (the PDF's page labels).
+    #[serde(default)]
+    folios: Vec<String>,
 }
 
 /// One part of a booklet volume laid out and exported as a part for
@@ -748,7 +804,8 @@ fn lay_out_part(typesetter: &Typesetter, part: &BookletPart, ident: &str, k: usi
         })
         .collect();
     let pdf = typesetter.pdf_part(&compiled.document, &part_ident(ident, k)).map_err(|e| e.to_string())?;
-    Ok((pdf, PartIndex { pages: compiled.document.pages().len(), starts }, compiled.warnings))
+    let folios = crate::typeset::folios(&compiled.document);
+    Ok((pdf, PartIndex { pages: compiled.document.pages().len(), starts, folios }, compiled.warnings))
 }
 
 fn part_ident(ident: &str, k: usize) -> String {
@@ -756,13 +813,17 @@ fn part_ident(ident: &str, k: usize) -> String {
 }
 
 /// The parts, in order, joined into the volume's PDF (packed); with its
-/// page count.
-fn join_parts(parts: &[BookletPart], laid: Vec<(Vec<u8>, PartIndex)>, ident: &str) -> Result<(Vec<u8>, usize), String> {
+/// page count. A volume of one part (front matter only) goes through the
+/// join too, for its page labels.
+fn join_parts(typesetter: &Typesetter, parts: &[BookletPart], laid: Vec<(Vec<u8>, PartIndex)>, ident: &str) -> Result<(Vec<u8>, usize), String> {
+    let (merged, pages) = join_parts_unpacked(typesetter, parts, laid, ident)?;
+    Ok((crate::typeset::compact::compact(merged), pages))
+}
+
+/// The join not yet packed. The font files the parts were laid out with
+/// let the join embed each face once.
+fn join_parts_unpacked(typesetter: &Typesetter, parts: &[BookletPart], laid: Vec<(Vec<u8>, PartIndex)>, ident: &str) -> Result<(Vec<u8>, usize), String> {
     use crate::typeset::merge::{Part, Target, merge};
-    if let [(pdf, index)] = &laid[..] {
-        // One part (a volume of front matter only) is the whole.
-        return Ok((crate::typeset::compact::compact(pdf.clone()), index.pages));
-    }
     let mut joined = Vec::with_capacity(laid.len());
     let mut links = std::collections::HashMap::new();
     let mut pages = 0;
@@ -771,16 +832,28 @@ fn join_parts(parts: &[BookletPart], laid: Vec<(Vec<u8>, PartIndex)>, ident: &st
             links.entry(number.to_string()).or_insert(Target { page: pages + page - 1, alt: format!("項目{number}の個票") });
         }
         pages += index.pages;
-        joined.push(Part { pdf, nested: part.nested });
+        // Labels only when every page names its folio (a city's own
+        // template may print none).
+        let folios = if index.folios.len() == index.pages && index.folios.iter().all(|f| !f.is_empty()) { index.folios } else { Vec::new() };
+        joined.push(Part { pdf, nested: part.nested, bookmark: None, folios });
     }
-    let merged = merge(&joined, &links).map_err(|e| format!("joining the parts of {ident}: {e}"))?;
-    Ok((crate::typeset::compact::compact(merged), pages))
+    let started = std::time::Instant::now();
+    let merged = merge(&joined, &links, &typesetter.fonts.fonts).map_err(|e| format!("joining the parts of {ident}: {e}"))?;
+    print_time(format_args!("joining the {} parts of {ident}", joined.len()), started);
+    Ok((merged, pages))
 }
 
 /// A booklet volume's PDF: its parts laid out side by side, each exported,
 /// and joined (typeset::merge). Returns the bytes, the page count and the
 /// template's warnings.
 pub fn typeset_booklet_pdf(typesetter: &Typesetter, data: &BookletData, ident: &str) -> Result<(Vec<u8>, Option<usize>, Vec<String>), String> {
+    let (merged, pages, warnings) = typeset_booklet_part(typesetter, data, ident)?;
+    Ok((crate::typeset::compact::compact(merged), pages, warnings))
+}
+
+/// Like `typeset_booklet_pdf`, the join not yet packed: a part for
+/// another join (a meeting's packet).
+pub fn typeset_booklet_part(typesetter: &Typesetter, data: &BookletData, ident: &str) -> Result<(Vec<u8>, Option<usize>, Vec<String>), String> {
     let parts = data.parts();
     let laid: Vec<Result<(Vec<u8>, PartIndex, Vec<String>), String>> = parts.par_iter().enumerate().map(|(k, part)| lay_out_part(typesetter, part, ident, k)).collect();
     let mut warnings = Vec::new();
@@ -790,7 +863,7 @@ pub fn typeset_booklet_pdf(typesetter: &Typesetter, data: &BookletData, ident: &
         exported.push((pdf, index));
         warnings.extend(part_warnings);
     }
-    let (bytes, pages) = join_parts(&parts, exported, ident)?;
+    let (bytes, pages) = join_parts_unpacked(typesetter, &parts, exported, ident)?;
     Ok((bytes, Some(pages), warnings))
 }
 
@@ -857,7 +930,7 @@ fn booklet_volume(cx: &Context, data: &BookletData, path: String, ident: &str) -
         }
         exported.push((pdf, index));
     }
-    let (bytes, pages) = join_parts(&parts, exported, ident)?;
+    let (bytes, pages) = join_parts(cx.typesetter, &parts, exported, ident)?;
     done.files.push(cx.place("booklet", path, key, &bytes, Some(pages))?);
     Ok(done)
 }
@@ -887,7 +960,7 @@ pub fn short_title(title: &str) -> String {
     chars[..cut].iter().collect::<String>().trim_end_matches(['、', ' ', '\u{3000}']).to_string() + "…"
 }
 
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -53,13 +53,18 @@ impl DocumentMeta {
                 .iter()
                 .map(|y| YearHeading { code: y.code.clone(), era: y.era.clone(), label: config.year_label(&y.code) })
                 .collect(),
-            review: String::new(),
+            review: config.document.review.clone(),
         }
     }
 
-    /// The same, marked as an office copy when some of `items` have errors.
+    /// The same, marked as an office copy when some of `items` have errors
+    /// (or when the whole copy is one, `[document] review`).
     fn for_items(config: &PlanConfig, title: String, items: &[Item]) -> DocumentMeta {
-        DocumentMeta { review: review_notice(items), ..DocumentMeta::new(config, title) }
+        let meta = DocumentMeta::new(config, title);
+        match review_notice(items) {
+            notice if notice.is_empty() => meta,
+            notice => DocumentMeta { review: notice, ..meta },
+        }
     }
 }
 

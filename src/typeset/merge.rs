@@ -31,15 +31,32 @@
 use super::compact::{integer, is_regular, is_space, skip_space, startxref, trailer, xref_table, Entry};
 use std::collections::HashMap;
 
+mod subsets;
+
 /// A URI link to this prefix and a key is a link to another part's page:
 /// the caller maps each key to a page of the merged document.
 pub const LINK_PREFIX: &str = "gyokaku-page:";
 
-/// One part: a PDF as typst_pdf exported it, and whether its top-level
-/// bookmarks belong under the last top-level bookmark before it.
+/// One part: a PDF as typst_pdf exported it (or as `merge` joined it).
 pub struct Part {
     pub pdf: Vec<u8>,
+    /// Its top-level bookmarks belong under the last top-level bookmark
+    /// before it.
     pub nested: bool,
+    /// A bookmark made for the part (a meeting's 資料): this title, going
+    /// to its first page, with the part's own top-level bookmarks under it.
+    pub bookmark: Option<String>,
+    /// The folio printed on each of its pages, for the whole's page labels
+    /// (what a viewer shows as the page's number); empty: the part's own
+    /// page labels, when it has any.
+    pub folios: Vec<String>,
+}
+
+impl Part {
+    /// A part with no bookmark or folios of its own.
+    pub fn new(pdf: Vec<u8>, nested: bool) -> Part {
+        Part { pdf, nested, bookmark: None, folios: Vec::new() }
+    }
 }
 
 /// A PDF value. Numbers other than integers, strings and names keep their
@@ -115,6 +132,18 @@ impl Value {
         }
     }
 
+    /// Whether the value as written starts with a regular character (not a
+    /// delimiter), so it needs a space after what comes before; pdf-writer
+    /// writes no more spaces than that, and neither does the join.
+    fn starts_regular(&self) -> bool {
+        matches!(self, Value::Null | Value::Bool(_) | Value::Int(_) | Value::Real(_) | Value::Ref(_))
+    }
+
+    /// Whether the value as written ends with a regular character.
+    fn ends_regular(&self) -> bool {
+        !matches!(self, Value::Str(_) | Value::Array(_) | Value::Dict(_))
+    }
+
     /// Every reference in the value, renumbered by `map`.
     fn renumber(&mut self, map: &dyn Fn(usize) -> Option<usize>) -> Result<(), String> {
         match self {
@@ -140,7 +169,7 @@ impl Value {
             Value::Array(items) => {
                 out.push(b'[');
                 for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
+                    if i > 0 && items[i - 1].ends_regular() && item.starts_regular() {
                         out.push(b' ');
                     }
                     item.write(out);
@@ -152,7 +181,9 @@ impl Value {
                 for (key, value) in entries {
                     out.push(b'/');
                     out.extend_from_slice(key);
-                    out.push(b' ');
+                    if value.starts_regular() {
+                        out.push(b' ');
+                    }
                     value.write(out);
                 }
                 out.extend_from_slice(b">>");
@@ -405,6 +436,11 @@ struct Shape {
     ids: Vec<Value>,
     role_map: Vec<(Vec<u8>, Value)>,
     outline: Option<usize>,
+    /// Named destinations (name bytes, destination), of a later part: the
+    /// links and bookmarks naming them are made to go there directly.
+    dests: HashMap<Vec<u8>, Value>,
+    /// The part's page labels: (page index, label dictionary).
+    labels: Vec<(i64, Value)>,
 }
 
 fn shape(part: &Read<'_>, first: bool) -> Result<Shape, String> {
@@ -465,7 +501,7 @@ fn shape(part: &Read<'_>, first: bool) -> Result<Shape, String> {
     let highest = nums.iter().step_by(2).filter_map(Value::as_int).max().map_or(0, |k| k + 1);
     let next_key = root.get(b"ParentTreeNextKey").and_then(Value::as_int).unwrap_or(0).max(highest);
     if let Value::Dict(entries) = &catalog {
-        let known = |key: &[u8]| matches!(key, b"Type" | b"Pages" | b"StructTreeRoot" | b"MarkInfo" | b"Lang" | b"ViewerPreferences" | b"Metadata" | b"Outlines" | b"Names");
+        let known = |key: &[u8]| matches!(key, b"Type" | b"Pages" | b"StructTreeRoot" | b"MarkInfo" | b"Lang" | b"ViewerPreferences" | b"Metadata" | b"Outlines" | b"Names" | b"PageLabels");
         if let Some((key, _)) = entries.iter().find(|(k, _)| !known(k)) {
             return Err(format!("the catalog has /{}, which joining does not know", String::from_utf8_lossy(key)));
         }
@@ -473,11 +509,38 @@ fn shape(part: &Read<'_>, first: bool) -> Result<Shape, String> {
     if catalog.get(b"Names").is_some_and(|names| !matches!(names, Value::Dict(entries) if entries.iter().all(|(k, _)| k == b"Dests"))) {
         return Err("the catalog's /Names holds more than destinations, which joining does not know".into());
     }
-    if !first && catalog.get(b"Names").is_some() {
-        return Err("a later part has named destinations, which joining does not know".into());
+    let mut dests = HashMap::new();
+    if !first && let Some(tree) = catalog.get(b"Names").and_then(|n| n.get(b"Dests")) {
+        let tree = match tree {
+            Value::Ref(n) => part.value(*n)?,
+            direct => direct.clone(),
+        };
+        if tree.get(b"Kids").is_some() {
+            return Err("the named destinations have /Kids, which joining does not know".into());
+        }
+        let names = direct_array(tree.get(b"Names"), "the named destinations' /Names")?;
+        for pair in names.chunks(2) {
+            let [Value::Str(raw), dest] = pair else { return Err("the named destinations are not name, destination pairs".into()) };
+            let name = string_bytes(raw).ok_or("a named destination whose name is not a plain string")?;
+            dests.insert(name, dest.clone());
+        }
+    }
+    let mut labels = Vec::new();
+    if let Some(tree) = catalog.get(b"PageLabels") {
+        let tree = match tree {
+            Value::Ref(n) => part.value(*n)?,
+            direct => direct.clone(),
+        };
+        if tree.get(b"Kids").is_some() {
+            return Err("the page labels have /Kids, which joining does not know".into());
+        }
+        for pair in direct_array(tree.get(b"Nums"), "the page labels' /Nums")?.chunks(2) {
+            let [Value::Int(page), label @ Value::Dict(_)] = pair else { return Err("the page labels are not page, label pairs".into()) };
+            labels.push((*page, label.clone()));
+        }
     }
     let outline = catalog.get(b"Outlines").and_then(Value::as_ref);
-    Ok(Shape { catalog, pages, page_nodes, struct_root, document, kids, nums, parent_tree_object, next_key, ids, role_map, outline })
+    Ok(Shape { catalog, pages, page_nodes, struct_root, document, kids, nums, parent_tree_object, next_key, ids, role_map, outline, dests, labels })
 }
 
 /// `(…)` or `<…>` with `prefix` (plain ASCII) put in front of its bytes.
@@ -508,28 +571,77 @@ fn string_bytes(raw: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
-/// Gives the IDs of table headers in a value (a structure element's `/ID`,
-/// the `/Headers` of a cell's attributes) the part's prefix.
-fn prefix_ids(value: &mut Value, prefix: &str) {
-    match value {
-        Value::Dict(entries) => {
-            let element = entries.iter().any(|(k, v)| k == b"Type" && *v == Value::Name(b"StructElem".to_vec()));
-            for (key, item) in entries.iter_mut() {
-                match (key.as_slice(), &mut *item) {
-                    (b"ID", Value::Str(raw)) if element => *raw = prefixed(raw, prefix),
-                    (b"Headers", Value::Array(ids)) => {
-                        for id in ids.iter_mut() {
-                            if let Value::Str(raw) = id {
-                                *raw = prefixed(raw, prefix);
+/// How a later part's IDs of table header cells are made unique in the
+/// whole. typst_pdf names a cell `U{table}x{column}y{row}`, numbering the
+/// tables of a document from 1: a part's tables are numbered on after the
+/// parts before it, so the IDs are those of the document laid out whole.
+/// An ID of another form gets a per-part prefix (`p3-…`).
+struct Rename {
+    /// Added to a part's table numbers.
+    tables: u64,
+    prefix: String,
+}
+
+impl Rename {
+    /// The table number of a typst_pdf cell ID (`U12x0y3` → 12).
+    fn table(bytes: &[u8]) -> Option<(u64, &[u8])> {
+        let rest = bytes.strip_prefix(b"U")?;
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 || rest[0] == b'0' {
+            return None;
+        }
+        let tail = &rest[digits..];
+        let coords = tail.strip_prefix(b"x")?;
+        let at = coords.iter().position(|&b| b == b'y')?;
+        let (x, y) = (&coords[..at], &coords[at + 1..]);
+        if x.is_empty() || y.is_empty() || !x.iter().chain(y).all(u8::is_ascii_digit) {
+            return None;
+        }
+        Some((std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?, tail))
+    }
+
+    /// The highest table number among a part's IDs (its ID tree's keys).
+    fn highest(ids: &[Value]) -> u64 {
+        ids.iter().step_by(2).filter_map(|v| if let Value::Str(raw) = v { string_bytes(raw) } else { None }).filter_map(|b| Self::table(&b).map(|(n, _)| n)).max().unwrap_or(0)
+    }
+
+    /// `raw` (`(…)` or `<…>`) as the whole names it.
+    fn id(&self, raw: &[u8]) -> Vec<u8> {
+        if let Some(bytes) = string_bytes(raw)
+            && let Some((n, tail)) = Self::table(&bytes)
+        {
+            let renamed = [format!("U{}", n + self.tables).as_bytes(), tail].concat();
+            if raw[0] == b'(' && !renamed.iter().any(|b| matches!(b, b'(' | b')' | b'\\')) {
+                return [&b"("[..], &renamed, b")"].concat();
+            }
+            return format!("<{}>", crate::cache::hex(&renamed).to_uppercase()).into_bytes();
+        }
+        prefixed(raw, &self.prefix)
+    }
+
+    /// Renames the IDs of table headers in a value (a structure element's
+    /// `/ID`, the `/Headers` of a cell's attributes).
+    fn ids_in(&self, value: &mut Value) {
+        match value {
+            Value::Dict(entries) => {
+                let element = entries.iter().any(|(k, v)| k == b"Type" && *v == Value::Name(b"StructElem".to_vec()));
+                for (key, item) in entries.iter_mut() {
+                    match (key.as_slice(), &mut *item) {
+                        (b"ID", Value::Str(raw)) if element => *raw = self.id(raw),
+                        (b"Headers", Value::Array(ids)) => {
+                            for id in ids.iter_mut() {
+                                if let Value::Str(raw) = id {
+                                    *raw = self.id(raw);
+                                }
                             }
                         }
+                        _ => self.ids_in(item),
                     }
-                    _ => prefix_ids(item, prefix),
                 }
             }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.ids_in(v)),
+            _ => {}
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| prefix_ids(v, prefix)),
-        _ => {}
     }
 }
 
@@ -551,13 +663,32 @@ pub struct Target {
 }
 
 /// The merged document: the parts in order. `links` maps each placeholder
-/// key (after [`LINK_PREFIX`]) to where it goes.
-pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>, String> {
+/// key (after [`LINK_PREFIX`]) to where it goes. `fonts` are the font
+/// files the parts were laid out with: a face several parts use is then
+/// embedded once, one subset with every part's glyphs (see `subsets`);
+/// without them, each part keeps its own subsets.
+pub fn merge(parts: &[Part], links: &HashMap<String, Target>, fonts: &[typst::text::Font]) -> Result<Vec<u8>, String> {
+    Ok(merge_with(parts, links, fonts)?.0)
+}
+
+/// What a join did besides its bytes, for tests and benchmarks.
+pub struct Joined {
+    /// Faces embedded once for several parts: PostScript name and how
+    /// many parts' subsets the one stands for.
+    pub shared_faces: Vec<(String, usize)>,
+}
+
+/// `merge`, and what it did.
+pub fn merge_with(parts: &[Part], links: &HashMap<String, Target>, fonts: &[typst::text::Font]) -> Result<(Vec<u8>, Joined), String> {
     if parts.is_empty() {
         return Err("no parts to join".into());
     }
     let reads: Vec<Read> = parts.iter().enumerate().map(|(k, p)| read(&p.pdf).map_err(|e| format!("part {}: {e}", k + 1))).collect::<Result<_, _>>()?;
     let shapes: Vec<Shape> = reads.iter().enumerate().map(|(k, r)| shape(r, k == 0).map_err(|e| format!("part {}: {e}", k + 1))).collect::<Result<_, _>>()?;
+    // Shared subsets. Should anything about the fonts be unexpected, the
+    // parts keep their own: larger, as correct.
+    let mut shared = if parts.len() > 1 && !fonts.is_empty() { subsets::share(&reads, &shapes, fonts).unwrap_or_default() } else { subsets::Shared::default() };
+    shared.redirect.extend(repeated_profiles(&reads));
 
     // New numbers: 1 catalog, 2 page tree, 3 structure tree root, 4 outline
     // root; then every kept object of every part, in order.
@@ -567,41 +698,82 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
     const OUTLINES: usize = 4;
     const FIRST_OF_PARTS: usize = 5;
     let mut next = FIRST_OF_PARTS;
-    let mut maps: Vec<Vec<Option<usize>>> = Vec::new();
+    // Objects dropped, standing for one made for the whole, or standing
+    // for another part's (the first part's /Document element, a shared
+    // font or profile).
+    enum Special {
+        Drop,
+        Made(usize),
+        Same(usize, usize),
+    }
+    let mut specials: Vec<HashMap<usize, Special>> = Vec::with_capacity(reads.len());
     for (k, (part, shape)) in reads.iter().zip(&shapes).enumerate() {
-        // Objects dropped (None) or standing for a merged one.
-        let mut special: HashMap<usize, Option<usize>> = HashMap::new();
-        special.insert(part.root, None);
+        let mut special: HashMap<usize, Special> = HashMap::new();
+        special.insert(part.root, Special::Drop);
         for node in &shape.page_nodes {
-            special.insert(*node, Some(PAGES));
+            special.insert(*node, Special::Made(PAGES));
         }
-        special.insert(shape.struct_root, Some(STRUCT_ROOT));
+        special.insert(shape.struct_root, Special::Made(STRUCT_ROOT));
         if let Some(n) = shape.parent_tree_object {
-            special.insert(n, None);
+            special.insert(n, Special::Drop);
         }
         if let Some(n) = shape.outline {
-            special.insert(n, Some(OUTLINES));
+            special.insert(n, Special::Made(OUTLINES));
         }
         if k > 0 {
-            special.insert(shape.document, Some(maps[0][shapes[0].document].expect("the first part's document is kept")));
+            special.insert(shape.document, Special::Same(0, shapes[0].document));
             if let Some(info) = part.info {
-                special.insert(info, None);
+                special.insert(info, Special::Drop);
             }
             if let Some(metadata) = shape.catalog.get(b"Metadata").and_then(Value::as_ref) {
-                special.insert(metadata, None);
+                special.insert(metadata, Special::Drop);
             }
         }
-        let mut map = vec![None; part.objects.len()];
-        for (number, object) in part.objects.iter().enumerate() {
-            if object.is_some() {
-                map[number] = special.get(&number).copied().unwrap_or_else(|| {
-                    next += 1;
-                    Some(next - 1)
-                });
-            }
-        }
-        maps.push(map);
+        specials.push(special);
     }
+    for (&(k, number), &(keeper_part, keeper)) in &shared.redirect {
+        specials[k].insert(number, Special::Same(keeper_part, keeper));
+    }
+    for &(k, number) in &shared.dropped {
+        specials[k].insert(number, Special::Drop);
+    }
+    // Numbered (and written) kind by kind, every part's objects of a kind
+    // together, in the order typst_pdf writes a document's kinds (`rank`):
+    // packed into object streams, like objects side by side compress as
+    // well as in the document laid out whole. An object standing for
+    // another's is of its kind, so numbered after it.
+    let mut maps: Vec<Vec<Option<usize>>> = reads.iter().map(|p| vec![None; p.objects.len()]).collect();
+    let ranks: Vec<Vec<u8>> = reads.iter().map(ranks).collect();
+    let mut order: Vec<(usize, usize)> = Vec::new();
+    for rank in 0..=RANKS {
+        for (k, part) in reads.iter().enumerate() {
+            for (number, object) in part.objects.iter().enumerate() {
+                if object.is_none() || ranks[k][number] != rank {
+                    continue;
+                }
+                maps[k][number] = match specials[k].get(&number) {
+                    Some(Special::Drop) => None,
+                    Some(Special::Made(n)) => Some(*n),
+                    Some(Special::Same(k0, n0)) => Some(maps[*k0][*n0].ok_or("an object standing for one not yet numbered")?),
+                    None => {
+                        order.push((k, number));
+                        next += 1;
+                        Some(next - 1)
+                    }
+                };
+            }
+        }
+    }
+    // A bookmark made for a part, numbered after every part's objects.
+    let made_bookmarks: Vec<Option<usize>> = parts
+        .iter()
+        .map(|p| {
+            p.bookmark.as_ref().map(|_| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect();
     let size = next;
 
     // What the joined parts share, from their shapes: the pages, the
@@ -611,10 +783,15 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
     let mut ids: Vec<(Vec<u8>, Value)> = Vec::new();
     let mut role_map: Vec<(Vec<u8>, Value)> = Vec::new();
     let mut offset = 0i64;
+    let mut renames = Vec::with_capacity(shapes.len());
+    let mut tables = 0;
+    for shape in &shapes {
+        renames.push(Rename { tables, prefix: format!("p{}-", renames.len()) });
+        tables += Rename::highest(&shape.ids);
+    }
     for (k, shape) in shapes.iter().enumerate() {
         let context = |e: String| format!("part {}: {e}", k + 1);
         let renumber = |n: usize| maps[k].get(n).copied().flatten();
-        let prefix = format!("p{k}-");
         offsets.push(offset);
         for (page, top) in &shape.pages {
             let new = renumber(*page).expect("pages are kept");
@@ -635,7 +812,7 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
         }
         for pair in shape.ids.chunks(2) {
             let [Value::Str(raw), value] = pair else { return Err(context("the ID tree is not name, value pairs".into())) };
-            let raw = if k > 0 { prefixed(raw, &prefix) } else { raw.clone() };
+            let raw = if k > 0 { renames[k].id(raw) } else { raw.clone() };
             let mut value = value.clone();
             value.renumber(&renumber).map_err(context)?;
             ids.push((raw, value));
@@ -651,16 +828,45 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
     }
     role_map.sort_by(|a, b| a.0.cmp(&b.0));
     let page_count = pages.len();
+    // Each page's first destination object (`[page /XYZ …]`), for links.
+    let mut page_dests: HashMap<usize, usize> = HashMap::new();
+    for &(k, number) in &order {
+        let part = &reads[k];
+        let Some((start, None)) = part.objects[number] else { continue };
+        if !part.pdf[start..].starts_with(b"[") {
+            continue;
+        }
+        if let Ok((Value::Array(items), _)) = parse(part.pdf, start, 0)
+            && let [Value::Ref(page), Value::Name(kind), ..] = items.as_slice()
+            && kind == b"XYZ"
+            && let Some(Some(page)) = maps[k].get(*page).copied()
+            && tops.contains_key(&page)
+            && let Some(Some(dest)) = maps[k].get(number).copied()
+        {
+            page_dests.entry(page).or_insert(dest);
+        }
+    }
 
     // The outline: each part's bookmarks, a nested part's under the last
     // top-level one before it; each item's links, by its new number.
     let mut top: Vec<Bookmark> = Vec::new();
+    // Each part's first page, for the bookmarks made for parts.
+    let mut first_pages = Vec::with_capacity(parts.len());
+    let mut seen_pages = 0;
     for (k, (part, shape)) in reads.iter().zip(&shapes).enumerate() {
+        first_pages.push(pages.get(seen_pages).copied());
+        seen_pages += shape.pages.len();
         let mut bookmarks = Vec::new();
         if let Some(root) = shape.outline {
             part.outline(part.value(root)?.get(b"First").and_then(Value::as_ref), &mut bookmarks)?;
         }
-        let bookmarks = bookmarks.into_iter().map(|b| b.renumbered(&maps[k])).collect::<Option<Vec<_>>>().ok_or("an outline item is missing")?;
+        let mut bookmarks = bookmarks.into_iter().map(|b| b.renumbered(&maps[k])).collect::<Option<Vec<_>>>().ok_or("an outline item is missing")?;
+        if let Some(number) = made_bookmarks[k] {
+            if shape.pages.is_empty() {
+                return Err(format!("part {}: a bookmark for a part without pages", k + 1));
+            }
+            bookmarks = vec![Bookmark { number, open: false, children: bookmarks }];
+        }
         match top.last_mut() {
             Some(last) if parts[k].nested => last.children.extend(bookmarks),
             _ => top.extend(bookmarks),
@@ -713,9 +919,14 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
     }
     let mut catalog = shapes[0].catalog.clone();
     catalog.remove(b"Outlines");
+    catalog.remove(b"PageLabels");
     catalog.renumber(&|n| maps[0].get(n).copied().flatten())?;
     if !top.is_empty() {
         catalog.set(b"Outlines", Value::Ref(OUTLINES));
+    }
+    let labels = page_labels(parts, &shapes)?;
+    if !labels.is_empty() {
+        catalog.set(b"PageLabels", Value::Dict(vec![(b"Nums".to_vec(), Value::Array(labels))]));
     }
     let metadata = catalog.get(b"Metadata").and_then(Value::as_ref);
     // This version of the whole: a booklet whose later parts changed is
@@ -730,7 +941,9 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
         hasher.finalize()[..16].try_into().expect("16 bytes")
     };
     let mut writer = Writer::new(reads[0].header, size);
-    writer.object(CATALOG, &catalog, None);
+    // The objects made for the whole where typst_pdf puts them: the page
+    // tree first, the outline items (with those made for parts), the
+    // outline and structure tree roots, …, the catalog last.
     writer.object(
         PAGES,
         &Value::Dict(vec![
@@ -740,32 +953,59 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
         ]),
         None,
     );
-    writer.object(STRUCT_ROOT, &Value::Dict(root), None);
-    if !top.is_empty() {
-        let count: i64 = top.iter().map(|b| 1 + if b.open { b.visible() } else { 0 }).sum();
-        let outlines = Value::Dict(vec![
-            (b"Type".to_vec(), Value::Name(b"Outlines".to_vec())),
-            (b"Count".to_vec(), Value::Int(count)),
-            (b"First".to_vec(), Value::Ref(top[0].number)),
-            (b"Last".to_vec(), Value::Ref(top[top.len() - 1].number)),
-        ]);
-        writer.object(OUTLINES, &outlines, None);
-    }
+    let mut roots = Some(Value::Dict(root));
+    let mut write_roots = |writer: &mut Writer, outline_links: &mut HashMap<usize, Vec<(&'static [u8], Value)>>| {
+        let Some(root) = roots.take() else { return };
+        // The bookmarks made for parts.
+        for (k, number) in made_bookmarks.iter().enumerate() {
+            let (Some(number), Some(title), Some(page)) = (*number, parts[k].bookmark.as_ref(), first_pages[k]) else { continue };
+            let top_edge = tops.get(&page).cloned().unwrap_or(Value::Null);
+            let mut value = Value::Dict(vec![(b"Title".to_vec(), text_string(title))]);
+            for (key, entry) in outline_links.remove(&number).unwrap_or_default() {
+                value.set(key, entry);
+            }
+            value.set(b"Dest", Value::Array(vec![Value::Ref(page), Value::Name(b"XYZ".to_vec()), Value::Int(0), top_edge, Value::Null]));
+            writer.object(number, &value, None);
+        }
+        if !top.is_empty() {
+            let count: i64 = top.iter().map(|b| 1 + if b.open { b.visible() } else { 0 }).sum();
+            let outlines = Value::Dict(vec![
+                (b"Type".to_vec(), Value::Name(b"Outlines".to_vec())),
+                (b"Count".to_vec(), Value::Int(count)),
+                (b"First".to_vec(), Value::Ref(top[0].number)),
+                (b"Last".to_vec(), Value::Ref(top[top.len() - 1].number)),
+            ]);
+            writer.object(OUTLINES, &outlines, None);
+        }
+        writer.object(STRUCT_ROOT, &root, None);
+    };
 
-    // Every part's kept objects, one at a time: renumbered, their parent
-    // tree keys moved, header IDs prefixed, placeholder links resolved.
-    for (k, (part, shape)) in reads.iter().zip(&shapes).enumerate() {
-        let context = |e: String| format!("part {}: {e}", k + 1);
-        let map = &maps[k];
-        let renumber = |n: usize| map.get(n).copied().flatten();
-        let prefix = format!("p{k}-");
-        for (number, place) in part.objects.iter().enumerate() {
-            let (Some((start, stream)), Some(new)) = (place, map[number]) else { continue };
-            // Dropped, or standing for an object made for the whole.
-            if new < FIRST_OF_PARTS || (k > 0 && number == shape.document) {
+    // Every part's kept objects, one at a time, in the order numbered:
+    // renumbered, their parent tree keys moved, header IDs renamed,
+    // placeholder links resolved.
+    {
+        for &(k, number) in &order {
+            if ranks[k][number] > OUTLINE_ITEMS {
+                write_roots(&mut writer, &mut outline_links);
+            }
+            let (part, shape) = (&reads[k], &shapes[k]);
+            let context = |e: String| format!("part {}: {e}", k + 1);
+            let map = &maps[k];
+            let renumber = |n: usize| map.get(n).copied().flatten();
+            let (Some((start, stream)), Some(new)) = (&part.objects[number], map[number]) else { continue };
+            // Dropped, or standing for an object made for the whole or
+            // for a shared font.
+            if new < FIRST_OF_PARTS || (k > 0 && number == shape.document) || shared.redirect.contains_key(&(k, number)) {
                 continue;
             }
-            let mut value = parse(part.pdf, *start, 0).map_err(context)?.0;
+            let replaced = shared.replaced.get(&(k, number));
+            let mut value = match replaced {
+                Some((value, _)) => value.clone(),
+                None => parse(part.pdf, *start, 0).map_err(context)?.0,
+            };
+            if k > 0 {
+                resolve_named(&mut value, &shape.dests, 0).map_err(context)?;
+            }
             value.renumber(&renumber).map_err(context)?;
             for key in [&b"StructParents"[..], b"StructParent"] {
                 if let Some(Value::Int(n)) = value.get_mut(key) {
@@ -773,11 +1013,14 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
                 }
             }
             if k > 0 {
-                prefix_ids(&mut value, &prefix);
+                renames[k].ids_in(&mut value);
             }
             if let Some(entries) = outline_links.remove(&new) {
+                // In place, keys kept in their order.
                 for key in [&b"Parent"[..], b"Prev", b"Next", b"First", b"Last", b"Count"] {
-                    value.remove(key);
+                    if !entries.iter().any(|(k, _)| *k == key) {
+                        value.remove(key);
+                    }
                 }
                 for (key, entry) in entries {
                     value.set(key, entry);
@@ -786,8 +1029,11 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
             if new == document {
                 value.set(b"K", Value::Array(std::mem::take(&mut kids)));
             }
-            resolve_link(&mut value, links, &pages, &tops)?;
-            let mut data = stream.map(|(from, to)| std::borrow::Cow::Borrowed(&part.pdf[from..to]));
+            resolve_link(&mut value, links, &pages, &tops, &page_dests)?;
+            let mut data = match replaced {
+                Some((_, Some(data))) => Some(std::borrow::Cow::Borrowed(data.as_slice())),
+                _ => stream.map(|(from, to)| std::borrow::Cow::Borrowed(&part.pdf[from..to])),
+            };
             if Some(new) == metadata && k == 0 {
                 // The XMP metadata counts the pages.
                 if value.get(b"Filter").is_some() {
@@ -798,6 +1044,8 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
             writer.object(new, &value, data.as_deref());
         }
     }
+    write_roots(&mut writer, &mut outline_links);
+    writer.object(CATALOG, &catalog, None);
     let info = reads[0].info.and_then(|n| maps[0].get(n).copied().flatten());
     // The file identifier's first half names the document (the first
     // part's); the second names this version of it, all parts included.
@@ -810,11 +1058,266 @@ pub fn merge(parts: &[Part], links: &HashMap<String, Target>) -> Result<Vec<u8>,
         }
         _ => reads[0].id.clone(),
     };
-    Ok(writer.finish(CATALOG, info, id.as_deref()))
+    Ok((writer.finish(CATALOG, info, id.as_deref()), Joined { shared_faces: shared.faces }))
 }
 
-/// A link annotation to a placeholder made a link to the page it names.
-fn resolve_link(value: &mut Value, links: &HashMap<String, Target>, pages: &[usize], tops: &HashMap<usize, Value>) -> Result<(), String> {
+/// The highest `rank`.
+const RANKS: u8 = 8;
+
+/// The `rank` of outline items.
+const OUTLINE_ITEMS: u8 = 0;
+
+/// Each object's kind, in the order typst_pdf writes them: outline items,
+/// the rest of what comes before the structure elements (the parent
+/// tree's arrays), the structure elements, annotations, arrays
+/// (destinations, color spaces), resource dictionaries, fonts, pages, the
+/// rest.
+fn ranks(part: &Read<'_>) -> Vec<u8> {
+    let starts = |start: usize, prefix: &[u8]| part.pdf[start..].starts_with(prefix);
+    let first_element = part.objects.iter().flatten().map(|(start, _)| *start).filter(|&s| starts(s, b"<</Type/StructElem")).min().unwrap_or(usize::MAX);
+    part.objects
+        .iter()
+        .map(|object| {
+            let Some((start, _)) = *object else { return RANKS };
+            if starts(start, b"<</Type/StructElem") {
+                2
+            } else if start < first_element {
+                if starts(start, b"<</Parent") || starts(start, b"<</Title") { OUTLINE_ITEMS } else { 1 }
+            } else if starts(start, b"<</Type/Annot") {
+                3
+            } else if starts(start, b"[") {
+                4
+            } else if starts(start, b"<</ProcSet") {
+                5
+            } else if starts(start, b"<</Type/Font") {
+                6
+            } else if starts(start, b"<</Type/Page") {
+                7
+            } else {
+                RANKS
+            }
+        })
+        .collect()
+}
+
+/// The ICC profiles a later part repeats (every part has the same sRGB and
+/// gray profiles), and the color spaces naming them: each stands for the
+/// first part's.
+fn repeated_profiles(reads: &[Read<'_>]) -> HashMap<(usize, usize), (usize, usize)> {
+    fn has_ref(value: &Value) -> bool {
+        match value {
+            Value::Ref(_) => true,
+            Value::Array(items) => items.iter().any(has_ref),
+            Value::Dict(entries) => entries.iter().any(|(_, v)| has_ref(v)),
+            _ => false,
+        }
+    }
+    let mut redirect = HashMap::new();
+    let mut profiles: HashMap<Vec<u8>, (usize, usize)> = HashMap::new();
+    for (k, part) in reads.iter().enumerate() {
+        for (number, object) in part.objects.iter().enumerate() {
+            let Some((start, Some((from, to)))) = *object else { continue };
+            let Ok((Value::Dict(entries), _)) = parse(part.pdf, start, 0) else { continue };
+            let profile = entries.iter().any(|(key, _)| key == b"N")
+                && entries.iter().all(|(key, value)| matches!(key.as_slice(), b"Length" | b"Filter" | b"N" | b"Alternate" | b"Range") && !has_ref(value));
+            if !profile {
+                continue;
+            }
+            let mut key = Vec::new();
+            Value::Dict(entries.into_iter().filter(|(key, _)| key != b"Length").collect()).write(&mut key);
+            key.extend_from_slice(&part.pdf[from..to]);
+            match profiles.get(&key) {
+                Some(&first) if first.0 != k => {
+                    redirect.insert((k, number), first);
+                }
+                Some(_) => {}
+                None => {
+                    profiles.insert(key, (k, number));
+                }
+            }
+        }
+    }
+    let mut spaces: HashMap<(usize, usize), (usize, usize)> = HashMap::new();
+    for (k, part) in reads.iter().enumerate() {
+        for (number, object) in part.objects.iter().enumerate() {
+            let Some((start, None)) = *object else { continue };
+            if !part.pdf[start..].starts_with(b"[/ICCBased") {
+                continue;
+            }
+            let Ok((Value::Array(items), _)) = parse(part.pdf, start, 0) else { continue };
+            let [Value::Name(_), Value::Ref(profile)] = items.as_slice() else { continue };
+            let target = redirect.get(&(k, *profile)).copied().unwrap_or((k, *profile));
+            match spaces.get(&target) {
+                Some(&first) if first.0 != k => {
+                    redirect.insert((k, number), first);
+                }
+                Some(_) => {}
+                None => {
+                    spaces.insert(target, (k, number));
+                }
+            }
+        }
+    }
+    redirect
+}
+
+/// A later part's links and bookmarks to its named destinations made to
+/// go to the destination itself (`/Dest` by name, a GoTo action's `/D`):
+/// names are the part's own, and only the first part's stay in the whole.
+fn resolve_named(value: &mut Value, dests: &HashMap<Vec<u8>, Value>, depth: usize) -> Result<(), String> {
+    if depth > 100 {
+        return Err("values nested too deeply".into());
+    }
+    match value {
+        Value::Dict(entries) => {
+            let go_to = entries.iter().any(|(k, v)| k == b"S" && *v == Value::Name(b"GoTo".to_vec()));
+            for (key, item) in entries.iter_mut() {
+                let names = key.as_slice() == b"Dest" || (go_to && key.as_slice() == b"D");
+                if names && let Value::Str(raw) = item {
+                    let name = string_bytes(raw).ok_or("a destination name that is not a plain string")?;
+                    *item = dests.get(&name).cloned().ok_or_else(|| format!("a link to the destination {:?}, which the part does not name", String::from_utf8_lossy(&name)))?;
+                } else {
+                    resolve_named(item, dests, depth + 1)?;
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().try_for_each(|v| resolve_named(v, dests, depth + 1))?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The whole's page labels (/Nums of its number tree): each part's folios
+/// made into ranges, or its own labels moved to where its pages now are.
+/// None when no part has any; a part without when others have them is
+/// labelled with its pages' numbers in the whole.
+fn page_labels(parts: &[Part], shapes: &[Shape]) -> Result<Vec<Value>, String> {
+    if parts.iter().zip(shapes).all(|(p, s)| p.folios.is_empty() && s.labels.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let mut nums = Vec::new();
+    let mut start = 0usize;
+    // The folios of consecutive parts that give them, made into ranges
+    // together (a range runs on from one part into the next).
+    let mut run: (usize, Vec<String>) = (0, Vec::new());
+    let flush = |run: &mut (usize, Vec<String>), nums: &mut Vec<Value>| {
+        for (page, label) in folio_ranges(&run.1) {
+            nums.push(Value::Int((run.0 + page) as i64));
+            nums.push(label);
+        }
+        run.1.clear();
+    };
+    for (k, (part, shape)) in parts.iter().zip(shapes).enumerate() {
+        let count = shape.pages.len();
+        if !part.folios.is_empty() {
+            if part.folios.len() != count {
+                return Err(format!("part {}: {} folios for {count} pages", k + 1, part.folios.len()));
+            }
+            if run.1.is_empty() {
+                run.0 = start;
+            }
+            run.1.extend(part.folios.iter().cloned());
+            start += count;
+            continue;
+        }
+        flush(&mut run, &mut nums);
+        if !shape.labels.is_empty() {
+            for (page, label) in &shape.labels {
+                if *page < 0 || *page as usize >= count.max(1) {
+                    return Err(format!("part {}: a page label for page {} of {count}", k + 1, page + 1));
+                }
+                nums.push(Value::Int(start as i64 + page));
+                nums.push(label.clone());
+            }
+            if shape.labels[0].0 != 0 {
+                return Err(format!("part {}: its page labels do not start on its first page", k + 1));
+            }
+        } else if count > 0 {
+            nums.push(Value::Int(start as i64));
+            nums.push(Value::Dict(vec![(b"S".to_vec(), Value::Name(b"D".to_vec())), (b"St".to_vec(), Value::Int(start as i64 + 1))]));
+        }
+        start += count;
+    }
+    flush(&mut run, &mut nums);
+    Ok(nums)
+}
+
+/// Page label ranges (first page, label dictionary) that give each page
+/// its folio: a folio ending in a number continues the range before it
+/// when it is the next number with the same prefix; small roman numerals
+/// (i, ii, …) make a roman range; anything else is a prefix alone.
+fn folio_ranges(folios: &[String]) -> Vec<(usize, Value)> {
+    // (prefix, style, first number) of the range the page would continue.
+    let mut current: Option<(String, u8, i64, usize)> = None;
+    let mut ranges = Vec::new();
+    for (page, folio) in folios.iter().enumerate() {
+        if let Some((prefix, style, first, from)) = &current
+            && *style != 0
+            && folio_of(prefix, *style, first + (page - from) as i64) == *folio
+        {
+            continue;
+        }
+        let (prefix, style, first) = if let Some(n) = roman_value(folio) {
+            (String::new(), b'r', n)
+        } else {
+            let digits = folio.len() - folio.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+            let number = folio[folio.len() - digits..].parse::<i64>().ok().filter(|n| *n > 0 && !folio[folio.len() - digits..].starts_with('0'));
+            match number {
+                Some(n) => (folio[..folio.len() - digits].to_string(), b'D', n),
+                None => (folio.clone(), 0, 0),
+            }
+        };
+        let mut label = Vec::new();
+        if style != 0 {
+            label.push((b"S".to_vec(), Value::Name(vec![style])));
+        }
+        if !prefix.is_empty() {
+            label.push((b"P".to_vec(), text_string(&prefix)));
+        }
+        if style != 0 && first != 1 {
+            label.push((b"St".to_vec(), Value::Int(first)));
+        }
+        ranges.push((page, Value::Dict(label)));
+        current = Some((prefix, style, first, page));
+    }
+    ranges
+}
+
+/// The label a range gives its page with this number.
+fn folio_of(prefix: &str, style: u8, number: i64) -> String {
+    match style {
+        b'r' => format!("{prefix}{}", roman(number)),
+        _ => format!("{prefix}{number}"),
+    }
+}
+
+/// Lower-case roman numerals, as Typst's "i" numbering prints them.
+fn roman(mut n: i64) -> String {
+    const NUMERALS: [(i64, &str); 13] =
+        [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")];
+    let mut out = String::new();
+    for (value, numeral) in NUMERALS {
+        while n >= value {
+            out.push_str(numeral);
+            n -= value;
+        }
+    }
+    out
+}
+
+/// The number a lower-case roman numeral stands for, when the folio is
+/// one as `roman` writes it (up to 3999).
+fn roman_value(folio: &str) -> Option<i64> {
+    if folio.is_empty() || !folio.chars().all(|c| "ivxlcdm".contains(c)) {
+        return None;
+    }
+    (1..4000).find(|&n| roman(n) == folio)
+}
+
+/// A link annotation to a placeholder made a link to the page it names:
+/// to a destination object a part already has for that page (a bookmark's,
+/// as the document laid out whole does), else to the page's top.
+fn resolve_link(value: &mut Value, links: &HashMap<String, Target>, pages: &[usize], tops: &HashMap<usize, Value>, dests: &HashMap<usize, usize>) -> Result<(), String> {
     if !value.is_name(b"Subtype", b"Link") {
         return Ok(());
     }
@@ -824,7 +1327,11 @@ fn resolve_link(value: &mut Value, links: &HashMap<String, Target>, pages: &[usi
     let target = *pages.get(link.page).ok_or_else(|| format!("a link to page {} of {}", link.page + 1, pages.len()))?;
     value.remove(b"A");
     let top = tops.get(&target).cloned().unwrap_or(Value::Null);
-    value.set(b"Dest", Value::Array(vec![Value::Ref(target), Value::Name(b"XYZ".to_vec()), Value::Int(0), top, Value::Null]));
+    let dest = match dests.get(&target) {
+        Some(dest) => Value::Ref(*dest),
+        None => Value::Array(vec![Value::Ref(target), Value::Name(b"XYZ".to_vec()), Value::Int(0), top, Value::Null]),
+    };
+    value.set(b"Dest", dest);
     value.set(b"Contents", text_string(&link.alt));
     Ok(())
 }
@@ -950,11 +1457,41 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_prefixed_in_both_string_forms() {
+    fn ids_are_renumbered_or_prefixed_in_both_string_forms() {
+        let rename = Rename { tables: 40, prefix: "p2-".into() };
+        assert_eq!(rename.id(b"(U1x0y0)"), b"(U41x0y0)");
+        assert_eq!(rename.id(b"<55317830793132>"), b"<5534317830793132>");
+        assert_eq!(rename.id(b"(U01x0y0)"), b"(p2-U01x0y0)");
+        assert_eq!(rename.id(b"(Ux0y0)"), b"(p2-Ux0y0)");
+        assert_eq!(rename.id(b"(U1x0)"), b"(p2-U1x0)");
+        assert_eq!(Rename::highest(&[Value::Str(b"(U3x0y0)".to_vec()), Value::Null, Value::Str(b"(U12x1y0)".to_vec()), Value::Null]), 12);
         assert_eq!(prefixed(b"(U1x0y0)", "p2-"), b"(p2-U1x0y0)");
         assert_eq!(prefixed(b"<55>", "p2-"), b"<70322D55>");
         assert_eq!(string_bytes(b"<70322D55>"), Some(b"p2-U".to_vec()));
         assert_eq!(string_bytes(b"(a\\)b)"), None);
+    }
+
+    #[test]
+    fn folios_become_the_fewest_label_ranges() {
+        let folios: Vec<String> = ["表紙", "i", "ii", "1", "2", "3", "3-2", "4", "5", "別紙"].map(String::from).to_vec();
+        let mut written = Vec::new();
+        for (page, label) in folio_ranges(&folios) {
+            let mut raw = Vec::new();
+            label.write(&mut raw);
+            written.push((page, String::from_utf8(raw).unwrap()));
+        }
+        let expected = [
+            (0, "<</P<FEFF88687D19>>>"),
+            (1, "<</S/r>>"),
+            (3, "<</S/D>>"),
+            (6, "<</S/D/P<FEFF0033002D>/St 2>>"),
+            (7, "<</S/D/St 4>>"),
+            (9, "<</P<FEFF52257D19>>>"),
+        ];
+        assert_eq!(written, expected.map(|(p, l)| (p, l.to_string())));
+        assert_eq!(roman(4), "iv");
+        assert_eq!(roman_value("xiv"), Some(14));
+        assert_eq!(roman_value("civic"), None);
     }
 
     #[test]

@@ -140,6 +140,12 @@ impl Typesetter {
         self.export_unpacked(document, ident, true, self.date)
     }
 
+    /// Like `pdf_part`, for a document that embeds other PDFs (see
+    /// `pdf_embedding`).
+    pub fn pdf_part_embedding(&self, document: &PagedDocument, ident: &str) -> anyhow::Result<Vec<u8>> {
+        self.export_unpacked(document, ident, false, self.date)
+    }
+
     fn export(&self, document: &PagedDocument, ident: &str, ua: bool, date: Datetime) -> anyhow::Result<Vec<u8>> {
         // The tag tree alone is thousands of small dictionaries: packed into
         // compressed object streams, a booklet is less than half the size.
@@ -238,6 +244,19 @@ pub fn labelled_metadata(document: &PagedDocument, label: &str) -> Vec<(Value, u
             Some((value, page.get()))
         })
         .collect()
+}
+
+/// The folio each page prints, as the template marks it (`folio` in
+/// common.typ): one per page, empty where a page marks none. For the
+/// PDF's page labels.
+pub fn folios(document: &PagedDocument) -> Vec<String> {
+    let mut folios = vec![String::new(); document.pages().len()];
+    for (value, page) in labelled_metadata(document, "folio") {
+        if let (Value::Str(text), Some(slot)) = (value, folios.get_mut(page - 1)) {
+            *slot = text.to_string();
+        }
+    }
+    folios
 }
 
 /// Splits a laid-out document at each `[#metadata(..) <label>]`: one

@@ -19,7 +19,7 @@ const BUILT_IN: [(&str, &str); 13] = [
     ("comparison.typ", include_str!("../../templates/comparison.typ")),
     ("agenda.typ", include_str!("../../templates/agenda.typ")),
     ("stamped.typ", include_str!("../../templates/stamped.typ")),
-    ("packet.typ", include_str!("../../templates/packet.typ")),
+    ("separate.typ", include_str!("../../templates/separate.typ")),
     ("department_report.typ", include_str!("../../templates/department_report.typ")),
 ];
 

@@ -212,3 +212,162 @@ pub fn row_of(rows: &[(String, u32)], label: &str) -> u32 {
     rows.iter().find(|(l, _)| l == label).unwrap_or_else(|| panic!("no label {label}")).1
 }
 
+
+/// The text on each page of a PDF, read back as a viewer extracts it:
+/// every string a content stream shows (form XObjects included), through
+/// its font's ToUnicode map, one line per string.
+pub fn pdf_page_texts(bytes: &[u8]) -> Vec<String> {
+    use hayro_syntax::Pdf;
+    let pdf = Pdf::new(bytes.to_vec()).expect("a PDF");
+    pdf.pages()
+        .iter()
+        .map(|page| {
+            let mut out = String::new();
+            show_text(page.page_stream().unwrap_or(&[]), page.resources(), &mut out, 0);
+            out
+        })
+        .collect()
+}
+
+fn show_text(content: &[u8], resources: &hayro_syntax::page::Resources<'_>, out: &mut String, depth: usize) {
+    use hayro_syntax::content::TypedIter;
+    use hayro_syntax::content::ops::TypedInstruction as Op;
+    use hayro_syntax::object::{Dict, Name, Object, Stream};
+    let mut font: std::collections::HashMap<u32, String> = Default::default();
+    let decode = |bytes: &[u8], font: &std::collections::HashMap<u32, String>, out: &mut String| {
+        for pair in bytes.chunks(2) {
+            let code = pair.iter().fold(0u32, |n, &b| n << 8 | b as u32);
+            out.push_str(font.get(&code).map(String::as_str).unwrap_or("\u{FFFD}"));
+        }
+        out.push('\n');
+    };
+    let mut ops = TypedIter::new(content);
+    while let Some(op) = ops.next() {
+        match op {
+            Op::TextFont(f) => {
+                font = resources
+                    .get_font(f.0)
+                    .and_then(|d| d.get::<Stream>("ToUnicode"))
+                    .and_then(|s| s.decoded().ok().map(|d| to_unicode(&d)))
+                    .unwrap_or_default();
+            }
+            Op::ShowText(s) => decode(s.0.as_bytes(), &font, out),
+            Op::NextLineAndShowText(s) => decode(s.0.as_bytes(), &font, out),
+            Op::ShowTexts(array) => {
+                let mut bytes = Vec::new();
+                for item in array.0.iter::<Object>() {
+                    if let Object::String(s) = item {
+                        bytes.extend_from_slice(s.as_bytes());
+                    }
+                }
+                decode(&bytes, &font, out);
+            }
+            Op::XObject(name) if depth < 8 => {
+                let Some(stream) = resources.get_x_object(name.0) else { continue };
+                if stream.dict().get::<Name>("Subtype").is_none_or(|s| s.as_ref() != b"Form") {
+                    continue;
+                }
+                let inner = hayro_syntax::page::Resources::from_parent(stream.dict().get::<Dict>("Resources").unwrap_or_default(), resources.clone());
+                if let Ok(data) = stream.decoded() {
+                    show_text(&data, &inner, out, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A ToUnicode CMap's code → text (bfchar and bfrange entries).
+fn to_unicode(cmap: &[u8]) -> std::collections::HashMap<u32, String> {
+    let text = String::from_utf8_lossy(cmap);
+    let hex = |s: &str| u32::from_str_radix(s.trim_matches(['<', '>']), 16).ok();
+    let utf16 = |s: &str| {
+        let s = s.trim_matches(['<', '>']);
+        let units: Vec<u16> = (0..s.len() / 4).filter_map(|i| u16::from_str_radix(&s[4 * i..4 * i + 4], 16).ok()).collect();
+        String::from_utf16_lossy(&units)
+    };
+    let mut map = std::collections::HashMap::new();
+    let mut section = "";
+    for line in text.lines() {
+        let line = line.trim();
+        if line.ends_with("beginbfchar") || line.ends_with("beginbfrange") {
+            section = if line.ends_with("beginbfchar") { "char" } else { "range" };
+            continue;
+        }
+        if line.starts_with("end") {
+            section = "";
+            continue;
+        }
+        let tokens: Vec<&str> = line.split_whitespace().collect();
+        match (section, tokens.as_slice()) {
+            ("char", [code, dst]) => {
+                if let Some(code) = hex(code) {
+                    map.insert(code, utf16(dst));
+                }
+            }
+            ("range", [from, to, dst]) if dst.starts_with('<') => {
+                if let (Some(from), Some(to)) = (hex(from), hex(to)) {
+                    let first = utf16(dst);
+                    let base = first.chars().last().map_or(0, |c| c as u32);
+                    let stem: String = first.chars().take(first.chars().count().saturating_sub(1)).collect();
+                    for (i, code) in (from..=to).enumerate() {
+                        let c = char::from_u32(base + i as u32).unwrap_or('\u{FFFD}');
+                        map.insert(code, format!("{stem}{c}"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    map
+}
+
+/// The bookmarks of a PDF, depth first: (depth, title).
+pub fn pdf_bookmarks(bytes: &[u8]) -> Vec<(usize, String)> {
+    use hayro_syntax::Pdf;
+    use hayro_syntax::object::Dict;
+    fn walk(item: Option<Dict<'_>>, depth: usize, out: &mut Vec<(usize, String)>) {
+        let mut next = item;
+        while let Some(item) = next {
+            let raw = item.get::<hayro_syntax::object::String>("Title").map(|t| t.as_bytes().to_vec()).unwrap_or_default();
+            let title = match raw.strip_prefix(&[0xFE, 0xFF]) {
+                Some(units) => String::from_utf16_lossy(&units.chunks(2).map(|p| u16::from_be_bytes([p[0], *p.get(1).unwrap_or(&0)])).collect::<Vec<_>>()),
+                None => String::from_utf8_lossy(&raw).into_owned(),
+            };
+            out.push((depth, title));
+            walk(item.get("First"), depth + 1, out);
+            next = item.get("Next");
+        }
+    }
+    let pdf = Pdf::new(bytes.to_vec()).expect("a PDF");
+    let catalog: Dict = pdf.xref().get(pdf.xref().root_id()).expect("a catalog");
+    let mut out = Vec::new();
+    if let Some(outline) = catalog.get::<Dict>("Outlines") {
+        walk(outline.get("First"), 0, &mut out);
+    }
+    out
+}
+
+/// The fonts a PDF's pages name (not those of the forms they draw): each
+/// font's name after its subset tag, once per font program embedded.
+pub fn pdf_page_fonts(bytes: &[u8]) -> Vec<String> {
+    use hayro_syntax::Pdf;
+    use hayro_syntax::object::{Array, Dict, Name, Stream};
+    let pdf = Pdf::new(bytes.to_vec()).expect("a PDF");
+    let mut seen = std::collections::HashSet::new();
+    let mut names = Vec::new();
+    for page in pdf.pages().iter() {
+        let Some(fonts) = page.raw().get::<Dict>("Resources").and_then(|r| r.get::<Dict>("Font")) else { continue };
+        for key in fonts.keys() {
+            let font: Dict = fonts.get(key.as_ref()).unwrap();
+            let Some(descendant) = font.get::<Array>("DescendantFonts").and_then(|a| a.iter::<Dict>().next()) else { continue };
+            let program: Stream = descendant.get::<Dict>("FontDescriptor").unwrap().get("FontFile2").unwrap();
+            if seen.insert(program.obj_id()) {
+                let name = String::from_utf8_lossy(font.get::<Name>("BaseFont").unwrap().as_ref()).to_string();
+                names.push(name.split_once('+').map_or(name.clone(), |(_, n)| n.to_string()));
+            }
+        }
+    }
+    names.sort();
+    names
+}
