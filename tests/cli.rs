@@ -91,7 +91,8 @@ fn reports_for_departments_html_and_xlsx() {
     assert!(!toshi_section.contains("01_総務部.xlsx"));
 
     let mut book = open_workbook_auto(out.path().join("差し戻し一覧.xlsx")).unwrap();
-    assert_eq!(book.sheet_names(), ["差し戻し一覧", "部別集計"]);
+    // The sample's inputs/decisions.toml holds two decisions: 確認済 lists them.
+    assert_eq!(book.sheet_names(), ["差し戻し一覧", "部別集計", "確認済"]);
     let sheet = book.worksheet_range("差し戻し一覧").unwrap();
     let header: Vec<String> = sheet.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
     assert_eq!(header, ["No", "部", "ファイル", "シート", "セル", "重要度", "コード", "内容", "修正方法"]);

@@ -147,6 +147,15 @@ fn a_seed_layout_row_of_triangles_is_a_warning_taken_as_written_until_decided() 
     assert_eq!(summary.totals.workload, -2131.0);
     assert_eq!(summary.totals.signs_unconfirmed, 1);
 
+    // Through the final evaluation, as written: a ceiling of △2,131 hours,
+    // and △1,800 spent is within it (the 1,500 千円 of R8 reached too).
+    let mut spent = run.items[0].clone();
+    for (y, hours) in [("R6", -600.0), ("R7", -600.0), ("R8", -600.0)] {
+        spent.results.insert(y.into(), result(Some(hours), Some(500.0), "B"));
+    }
+    let data = FinalEvaluationData::new(std::slice::from_ref(&spent), &config(&inputs), false);
+    assert_eq!((data.items[0].verdict.as_str(), data.total.workload_target), ("達成", -2131.0));
+
     // The office decides the △ means reductions.
     let place = n103.place();
     let request = Request {
@@ -168,6 +177,13 @@ fn a_seed_layout_row_of_triangles_is_a_warning_taken_as_written_until_decided() 
     assert!(!run.items[0].signs_unconfirmed);
     let summary = SummaryData::new(&run.items, &config(&inputs));
     assert_eq!(summary.totals.workload, 2131.0);
+    // Now a saving of 2,131 hours to reach: 2,100 saved falls short.
+    let mut saved = run.items[0].clone();
+    for (y, grade) in [("R6", "B"), ("R7", "B"), ("R8", "C")] {
+        saved.results.insert(y.into(), result(Some(700.0), Some(500.0), grade));
+    }
+    let data = FinalEvaluationData::new(std::slice::from_ref(&saved), &config(&inputs), false);
+    assert_eq!((data.items[0].verdict.as_str(), data.total.workload_target), ("未達成", 2131.0));
     // The validation report lists it as 確認済 with its reason.
     let html = gyokaku::validation_report::html::render(&run, &config(&inputs), None).unwrap();
     assert!(html.contains("確認済（事務局の判断）") && html.contains("会議録作成の時間の削減"));
