@@ -203,7 +203,8 @@ fn read_one(path: &Path, root: &Path, config: &PlanConfig) -> WorkbookRead {
     read.findings = findings;
     let Some(workbook) = workbook else { return read };
     read.tool_form = crate::ingest::reader::is_tool_form(&workbook.sheets);
-    for grid in &workbook.sheets {
+    // A returned workbook sent back: the tool's listing is not the department's.
+    for grid in workbook.own_sheets() {
         let (content, findings) = read_sheet(grid, &display, &config.years);
         read.findings.extend(findings);
         match content {

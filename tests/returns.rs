@@ -136,17 +136,23 @@ fn validate_sends_back_marked_copies_and_leaves_inputs_alone() {
         let note = &comments[at..at + comments[at..].find("</comment>").unwrap()];
         assert!(note.contains(&escape(&f.message)), "{note}");
         assert!(note.contains(f.code));
-        // The cell's style is one with the severity's fill.
+        // The cell is coloured by a conditional format of the tool's (its
+        // own format unchanged), in the severity's colour.
         let sheet = part(&marked, &format!("xl/worksheets/sheet{}.xml", index + 1)).unwrap();
-        let tag = sheet.split(&format!("<c r=\"{cell}\"")).nth(1).unwrap().split('>').next().unwrap();
-        let style: usize = tag.split("s=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+        let original_sheet = String::from_utf8(raw(&original, &format!("xl/worksheets/sheet{}.xml", index + 1))).unwrap();
+        let style = |xml: &str| xml.split(&format!("<c r=\"{cell}\"")).nth(1).map(|t| t.split('>').next().unwrap().to_string());
+        assert_eq!(style(&sheet), style(&original_sheet), "{cell}: its own format");
+        let block = sheet
+            .split("<conditionalFormatting sqref=\"")
+            .skip(1)
+            .find(|b| b.split('"').next().unwrap().split(' ').any(|c| c == cell))
+            .unwrap_or_else(|| panic!("{cell} is not coloured"));
+        assert!(block.contains("gyokaku:指摘"), "{block}");
+        let dxf: usize = block.split("dxfId=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
         let styles = part(&marked, "xl/styles.xml").unwrap();
-        let xfs = styles.split("<cellXfs").nth(1).unwrap();
-        let xf = xfs.split("<xf ").nth(style + 1).unwrap();
-        let fill: usize = xf.split("fillId=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
-        let fills = styles.split("<fills").nth(1).unwrap().split("</fills>").next().unwrap();
-        let fill_xml = fills.split("<fill>").nth(fill + 1).unwrap();
-        assert!(["FFFFC7CE", "FFFFEB9C", "FFDDEBF7"].iter().any(|c| fill_xml.contains(c)), "{cell}: {fill_xml}");
+        let dxfs = styles.split("<dxfs").nth(1).unwrap().split("</dxfs>").next().unwrap();
+        let dxf_xml = dxfs.split("<dxf>").nth(dxf + 1).unwrap();
+        assert!(["FFFFC7CE", "FFFFEB9C", "FFDDEBF7"].iter().any(|c| dxf_xml.contains(c)), "{cell}: {dxf_xml}");
         noted += 1;
     }
     assert!(noted > 0);

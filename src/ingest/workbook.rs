@@ -53,6 +53,16 @@ impl Grid {
 #[derive(Debug, Default)]
 pub struct Workbook {
     pub sheets: Vec<Grid>,
+    /// Sheets the tool added to a returned workbook (its 指摘一覧, see
+    /// `marks`): never read as the department's content.
+    pub listing_sheets: Vec<String>,
+}
+
+impl Workbook {
+    /// The department's sheets: every sheet but the tool's listing.
+    pub fn own_sheets(&self) -> impl Iterator<Item = &Grid> {
+        self.sheets.iter().filter(|g| !self.listing_sheets.contains(&g.name))
+    }
 }
 
 /// `(0, 2)` → `C1`.
@@ -159,6 +169,14 @@ pub fn read_workbook_limited(path: &Path, display: &str, limits: &Limits) -> (Op
     };
     let metadata = book.sheets_metadata().to_vec();
     let mut workbook = Workbook::default();
+    // The listing sheet of a returned workbook sent back, by the name the
+    // tool gave it (a sheet that lost the name is told by its header below).
+    workbook.listing_sheets = book
+        .defined_names()
+        .iter()
+        .filter(|(name, _)| name == crate::ingest::marks::LISTING_NAME)
+        .filter_map(|(_, formula)| crate::ingest::marks::sheet_of_reference(formula))
+        .collect();
     for sheet in metadata {
         let mut grid = Grid {
             name: sheet.name.clone(),
@@ -232,6 +250,9 @@ pub fn read_workbook_limited(path: &Path, display: &str, limits: &Limits) -> (Op
         }
         if let Some(finding) = far.finding(display, &sheet.name) {
             findings.push(finding);
+        }
+        if crate::ingest::marks::is_listing_grid(&grid) && !workbook.listing_sheets.contains(&grid.name) {
+            workbook.listing_sheets.push(grid.name.clone());
         }
         workbook.sheets.push(grid);
     }

@@ -105,7 +105,8 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
         // (the sample rounds); every result read from it is marked so.
         let first = sheets.len();
         let mut sample = false;
-        for grid in &workbook.sheets {
+        // A returned form sent back: the tool's listing is not the department's.
+        for grid in workbook.own_sheets() {
             // The form's own instruction and list sheets hold no results.
             if ["記入要領", "取組項目一覧"].contains(&nfkc(&grid.name).trim()) {
                 continue;

@@ -15,7 +15,8 @@
 //! first, ours follows).
 
 use crate::findings::{Finding, Severity};
-use std::collections::{BTreeMap, HashMap};
+use crate::ingest::marks;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Cursor, Read, Write};
 
 const MAIN_NS: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
@@ -55,41 +56,49 @@ pub struct Annotated {
     pub bytes: Vec<u8>,
     /// Findings put as a note on their cell.
     pub marked: usize,
+    /// Cells given a note.
+    pub notes: usize,
 }
 
 /// `original` with `findings` (all of this workbook) marked and listed.
-/// Fails on a package it does not understand; the caller then sends the
-/// listing alone.
-pub fn annotate(original: &[u8], findings: &[&Finding], listing: &Listing) -> anyhow::Result<Annotated> {
-    let mut package = Package::open(original)?;
+/// What an earlier return added (its listing, its notes, its colours; see
+/// `ingest::marks`) is removed first, so a returned workbook sent back
+/// gets one listing and marks only where findings remain. Inflates at most
+/// `limit` bytes of the package's parts. Fails on a package it does not
+/// understand, or when a part it wrote would not parse as namespaced XML;
+/// the caller then sends the listing alone.
+pub fn annotate(original: &[u8], findings: &[&Finding], listing: &Listing, limit: u64) -> anyhow::Result<Annotated> {
+    let mut package = Package::open(original, limit)?;
     let workbook_path = package.workbook_path()?;
     let workbook_dir = parent(&workbook_path);
     let workbook_rels_path = rels_path(&workbook_path);
-    let mut workbook = package.text(&workbook_path)?;
-    let mut workbook_rels = package.text(&workbook_rels_path)?;
-    let styles_path = relationships(&workbook_rels)
+    let mut book = Book {
+        workbook: package.text(&workbook_path)?,
+        rels: package.text(&workbook_rels_path)?,
+        types: package.text("[Content_Types].xml")?,
+        dir: workbook_dir.clone(),
+    };
+    let styles_path = relationships(&book.rels)
         .into_iter()
         .find(|r| r.kind.ends_with("/styles"))
         .map(|r| resolve(&workbook_dir, &r.target))
         .ok_or_else(|| anyhow::anyhow!("no styles part"))?;
     let mut styles = Styles::parse(package.text(&styles_path)?)?;
-    let mut content_types = package.text("[Content_Types].xml")?;
 
-    // Sheets by name, with their part paths.
-    let targets: HashMap<String, String> = relationships(&workbook_rels).into_iter().map(|r| (r.id, resolve(&workbook_dir, &r.target))).collect();
-    let mut sheets: Vec<(String, String)> = Vec::new();
-    for tag in start_tags(&workbook, "sheet") {
-        let tag = &workbook[tag.0..tag.1];
-        let name = attr(tag, "name").unwrap_or_default();
-        let id = attr_suffix(tag, ":id").unwrap_or_default();
-        if let Some(path) = targets.get(&id) {
-            sheets.push((name, path.clone()));
+    // What an earlier return added comes off first.
+    remove_listings(&mut package, &mut book)?;
+    let sheets = book.sheets();
+    for (_, path) in &sheets {
+        let xml = package.text(path)?;
+        let stripped = strip_sheet(&mut package, &mut book, path, &xml, &mut styles)?;
+        if stripped != xml {
+            package.replace(path, stripped);
         }
     }
     let sheet_path = |name: &str| sheets.iter().find(|(n, _)| n == name).map(|(_, p)| p.clone());
 
     // Notes per sheet and cell: the findings joined, the worst severity.
-    let mut notes: BTreeMap<String, BTreeMap<(u32, u32), (Severity, Vec<String>)>> = BTreeMap::new();
+    let mut notes: BTreeMap<String, Notes> = BTreeMap::new();
     for f in findings {
         let (Some(sheet), Some(cell)) = (&f.sheet, &f.cell) else { continue };
         let (Some(_), Some(at)) = (sheet_path(sheet), parse_a1(cell)) else { continue };
@@ -99,21 +108,19 @@ pub fn annotate(original: &[u8], findings: &[&Finding], listing: &Listing) -> an
     }
 
     let mut marked = 0;
+    let mut noted = 0;
     let mut drawing = 0;
     for (sheet, cells) in &notes {
         let path = sheet_path(sheet).expect("sheet was looked up");
-        let mut xml = package.text(&path)?;
-        for (&(row, col), (severity, _)) in cells {
-            let base = cell_base_style(&xml, row, col);
-            let style = styles.marked(base, *severity);
-            xml = set_cell_style(&xml, row, col, style)?;
-        }
+        let mut xml = add_marks(&package.text(&path)?, cells, &mut styles)?;
+        let count = cells.values().map(|(_, texts)| texts.len()).sum::<usize>();
         // A sheet with notes (or controls) of its own: ours join them; if
         // that cannot be done, they are in the listing only.
         if xml.contains("<legacyDrawing") {
-            if let Ok(types) = add_to_existing_notes(&mut package, &workbook_dir, &path, &xml, cells, listing.author, &content_types) {
-                content_types = types;
-                marked += cells.values().map(|(_, texts)| texts.len()).sum::<usize>();
+            if let Ok(types) = add_to_existing_notes(&mut package, &workbook_dir, &path, &xml, cells, listing.author, &book.types) {
+                book.types = types;
+                marked += count;
+                noted += cells.len();
             }
             package.replace(&path, xml);
             continue;
@@ -122,7 +129,7 @@ pub fn annotate(original: &[u8], findings: &[&Finding], listing: &Listing) -> an
         let comments_path = package.free_name(&format!("{workbook_dir}comments"), "xml", drawing);
         let vml_path = package.free_name(&format!("{workbook_dir}drawings/vmlDrawing"), "vml", drawing);
         let sheet_rels_path = rels_path(&path);
-        let mut sheet_rels = package.text(&sheet_rels_path).unwrap_or_else(|_| empty_rels());
+        let mut sheet_rels = if package.has(&sheet_rels_path) { package.text(&sheet_rels_path)? } else { empty_rels() };
         let comments_id = free_rel_id(&sheet_rels);
         sheet_rels = add_relationship(&sheet_rels, &comments_id, REL_COMMENTS, &relative(&parent(&path), &comments_path));
         let vml_id = free_rel_id(&sheet_rels);
@@ -132,11 +139,12 @@ pub fn annotate(original: &[u8], findings: &[&Finding], listing: &Listing) -> an
         package.replace(&sheet_rels_path, sheet_rels);
         package.add(&comments_path, comments_xml(cells, listing.author));
         package.add(&vml_path, vml_xml(cells, drawing));
-        content_types = add_override(&content_types, &comments_path, CT_COMMENTS);
-        if !content_types.contains("Extension=\"vml\"") {
-            content_types = content_types.replacen("<Override", &format!("<Default Extension=\"vml\" ContentType=\"{CT_VML}\"/><Override"), 1);
+        book.types = add_override(&book.types, &comments_path, CT_COMMENTS);
+        if !book.types.contains("Extension=\"vml\"") {
+            book.types = add_default(&book.types, "vml", CT_VML)?;
         }
-        marked += cells.values().map(|(_, texts)| texts.len()).sum::<usize>();
+        marked += count;
+        noted += cells.len();
     }
 
     // The listing, first in the workbook and the sheet it opens on.
@@ -150,10 +158,10 @@ pub fn annotate(original: &[u8], findings: &[&Finding], listing: &Listing) -> an
     let listing_path = package.free_name(&format!("{workbook_dir}worksheets/findings"), "xml", 1);
     let listing_xml = listing_sheet(findings, listing, &sheet_names, &mut styles);
     package.add(&listing_path, listing_xml);
-    let listing_id = free_rel_id(&workbook_rels);
-    workbook_rels = add_relationship(&workbook_rels, &listing_id, REL_WORKSHEET, &relative(&workbook_dir, &listing_path));
-    workbook = add_listing_to_workbook(&workbook, &name, &listing_id)?;
-    content_types = add_override(&content_types, &listing_path, CT_WORKSHEET);
+    let listing_id = free_rel_id(&book.rels);
+    book.rels = add_relationship(&book.rels, &listing_id, REL_WORKSHEET, &relative(&workbook_dir, &listing_path));
+    book.workbook = add_listing_to_workbook(&book.workbook, &name, &listing_id)?;
+    book.types = add_override(&book.types, &listing_path, CT_WORKSHEET);
     // Only the listing is selected, so the sheets are not grouped.
     for (_, path) in &sheets {
         let xml = package.text(path)?;
@@ -162,14 +170,16 @@ pub fn annotate(original: &[u8], findings: &[&Finding], listing: &Listing) -> an
         }
     }
 
-    package.replace(&workbook_path, workbook);
-    package.replace(&workbook_rels_path, workbook_rels);
+    package.replace(&workbook_path, book.workbook);
+    package.replace(&workbook_rels_path, book.rels);
     package.replace(&styles_path, styles.finish());
-    package.replace("[Content_Types].xml", content_types);
-    Ok(Annotated { bytes: package.save()?, marked })
+    package.replace("[Content_Types].xml", book.types);
+    package.check()?;
+    Ok(Annotated { bytes: package.save()?, marked, notes: noted })
 }
 
-/// `[エラー V201] message` and the hint on its own line.
+/// `[エラー V201] message` and the hint on its own line (the form
+/// `ingest::marks::is_tool_paragraph` recognises).
 fn note_text(f: &Finding) -> String {
     let mut text = format!("[{} {}] {}", f.severity.label_ja(), f.code, f.message);
     if !f.hint.is_empty() {
@@ -178,18 +188,51 @@ fn note_text(f: &Finding) -> String {
     text
 }
 
+/// The workbook part, its relationships and the content types, as edited.
+struct Book {
+    workbook: String,
+    rels: String,
+    types: String,
+    /// The workbook part's folder (`xl/`).
+    dir: String,
+}
+
+impl Book {
+    /// Sheets by name, with their part paths, in workbook order.
+    fn sheets(&self) -> Vec<(String, String)> {
+        let targets: HashMap<String, String> = relationships(&self.rels).into_iter().map(|r| (r.id, resolve(&self.dir, &r.target))).collect();
+        let mut sheets = Vec::new();
+        for tag in start_tags(&self.workbook, "sheet") {
+            let tag = &self.workbook[tag.0..tag.1];
+            let name = attr(tag, "name").unwrap_or_default();
+            let id = attr_suffix(tag, ":id").unwrap_or_default();
+            if let Some(path) = targets.get(&id) {
+                sheets.push((name, path.clone()));
+            }
+        }
+        sheets
+    }
+}
+
 // ---------------------------------------------------------------------------
-// The package: parts read on demand, replaced or added; the rest copied raw.
+// The package: parts read on demand, replaced, added or removed; the rest
+// copied raw.
 
 struct Package {
     archive: zip::ZipArchive<Cursor<Vec<u8>>>,
     names: Vec<String>,
     replaced: HashMap<String, Vec<u8>>,
     added: Vec<(String, Vec<u8>)>,
+    removed: HashSet<String>,
+    /// Parts as read from the archive (each inflated once).
+    read: HashMap<String, String>,
+    /// Bytes inflated so far, and the most that may be.
+    inflated: u64,
+    limit: u64,
 }
 
 impl Package {
-    fn open(bytes: &[u8]) -> anyhow::Result<Package> {
+    fn open(bytes: &[u8], limit: u64) -> anyhow::Result<Package> {
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes.to_vec()))?;
         // Entry names in the archive's own order.
         let mut ordered = Vec::with_capacity(archive.len());
@@ -197,26 +240,52 @@ impl Package {
             let entry = archive.by_index_raw(i)?;
             ordered.push(entry.name()?.to_string());
         }
-        Ok(Package { archive, names: ordered, replaced: HashMap::new(), added: Vec::new() })
+        Ok(Package {
+            archive,
+            names: ordered,
+            replaced: HashMap::new(),
+            added: Vec::new(),
+            removed: HashSet::new(),
+            read: HashMap::new(),
+            inflated: 0,
+            limit,
+        })
     }
 
     fn has(&self, name: &str) -> bool {
-        self.names.iter().any(|n| n == name) || self.added.iter().any(|(n, _)| n == name)
+        (self.names.iter().any(|n| n == name) && !self.removed.contains(name)) || self.added.iter().any(|(n, _)| n == name)
     }
 
-    /// A part as text: its replacement if there is one.
+    /// A part as text: its replacement if there is one. Inflating stops
+    /// at the package's limit, whatever size the archive declares.
     fn text(&mut self, name: &str) -> anyhow::Result<String> {
         if let Some(bytes) = self.replaced.get(name).or_else(|| self.added.iter().find(|(n, _)| n == name).map(|(_, b)| b)) {
             return Ok(String::from_utf8(bytes.clone())?);
         }
-        let mut file = self.archive.by_name(name).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-        let mut text = String::new();
-        file.read_to_string(&mut text)?;
+        if self.removed.contains(name) {
+            anyhow::bail!("{name}: removed");
+        }
+        if let Some(text) = self.read.get(name) {
+            return Ok(text.clone());
+        }
+        let room = self.limit.saturating_sub(self.inflated);
+        let file = self.archive.by_name(name).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        if file.size() > room {
+            anyhow::bail!("{name}: unpacks past the limit");
+        }
+        let mut bytes = Vec::with_capacity(file.size() as usize);
+        file.take(room + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > room {
+            anyhow::bail!("{name}: unpacks past the limit");
+        }
+        self.inflated += bytes.len() as u64;
+        let text = String::from_utf8(bytes)?;
+        self.read.insert(name.to_string(), text.clone());
         Ok(text)
     }
 
     fn replace(&mut self, name: &str, text: String) {
-        if self.names.iter().any(|n| n == name) {
+        if self.names.iter().any(|n| n == name) && !self.removed.contains(name) {
             self.replaced.insert(name.to_string(), text.into_bytes());
         } else {
             self.add(name, text);
@@ -226,6 +295,14 @@ impl Package {
     fn add(&mut self, name: &str, text: String) {
         self.added.retain(|(n, _)| n != name);
         self.added.push((name.to_string(), text.into_bytes()));
+    }
+
+    fn remove(&mut self, name: &str) {
+        self.replaced.remove(name);
+        self.added.retain(|(n, _)| n != name);
+        if self.names.iter().any(|n| n == name) {
+            self.removed.insert(name.to_string());
+        }
     }
 
     /// `stemN.ext` with the first N from `from` that no part has.
@@ -243,6 +320,27 @@ impl Package {
             .ok_or_else(|| anyhow::anyhow!("no workbook part"))
     }
 
+    /// Every XML part written parses, with each prefix declared: a part
+    /// made here always, a part edited here whenever the original did (an
+    /// edit must not make a part worse; some programs write VML that is
+    /// not XML, and keep reading it).
+    fn check(&self) -> anyhow::Result<()> {
+        let xml_like = |name: &str| [".xml", ".rels", ".vml"].iter().any(|e| name.to_ascii_lowercase().ends_with(e));
+        for (name, bytes) in self.replaced.iter().map(|(n, b)| (n, b)).chain(self.added.iter().map(|(n, b)| (n, b))) {
+            if !xml_like(name) {
+                continue;
+            }
+            let text = std::str::from_utf8(bytes)?;
+            if let Err(e) = check_xml(text) {
+                let was_fine = self.read.get(name.as_str()).is_none_or(|original| check_xml(original).is_ok());
+                if was_fine {
+                    anyhow::bail!("{name}: {e}");
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The package with its untouched entries copied as they are
     /// (compressed bytes included) and a fixed date on new ones, so the
     /// same inputs give the same bytes.
@@ -252,6 +350,9 @@ impl Package {
             .compression_method(zip::CompressionMethod::Deflated)
             .last_modified_time(zip::DateTime::default());
         for name in self.names.clone() {
+            if self.removed.contains(&name) {
+                continue;
+            }
             match self.replaced.remove(&name) {
                 Some(bytes) => {
                     out.start_file(name.as_str(), options)?;
@@ -265,6 +366,56 @@ impl Package {
             out.write_all(bytes)?;
         }
         Ok(out.finish()?.into_inner())
+    }
+}
+
+/// Checks that `text` is one well-formed XML element whose every element
+/// and attribute prefix is declared.
+pub fn check_xml(text: &str) -> Result<(), String> {
+    use quick_xml::events::Event;
+    use quick_xml::name::ResolveResult;
+    let mut reader = quick_xml::reader::NsReader::from_str(text);
+    let mut depth = 0usize;
+    let mut roots = 0usize;
+    loop {
+        let (unknown, event) = match reader.read_resolved_event() {
+            Ok((ResolveResult::Unknown(prefix), event)) => (Some(prefix), event),
+            Ok((_, event)) => (None, event),
+            Err(e) => return Err(format!("at byte {}: {e}", reader.buffer_position())),
+        };
+        if let Some(prefix) = unknown {
+            return Err(format!("undeclared prefix {prefix}:"));
+        }
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                if depth == 0 {
+                    roots += 1;
+                }
+                for attribute in e.attributes().with_checks(true) {
+                    let attribute = attribute.map_err(|e| e.to_string())?;
+                    let key = attribute.key;
+                    if key.as_namespace_binding().is_some() {
+                        continue;
+                    }
+                    if let (ResolveResult::Unknown(prefix), _) = reader.resolver().resolve_attribute(key) {
+                        return Err(format!("undeclared prefix {prefix}: on an attribute"));
+                    }
+                }
+                if matches!(event, Event::Start(_)) {
+                    depth += 1;
+                }
+            }
+            Event::End(_) => depth = depth.checked_sub(1).ok_or("an end tag with no start")?,
+            Event::Text(ref t) if depth == 0 && !t.xml10_content().trim().is_empty() => return Err("text outside the root".into()),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    match (roots, depth) {
+        (1, 0) => Ok(()),
+        (0, _) => Err("no root element".into()),
+        (1, _) => Err("an element is not closed".into()),
+        _ => Err("more than one root element".into()),
     }
 }
 
@@ -362,8 +513,48 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
+/// Text with XML's predefined entities and character references resolved.
 fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let Some(end) = rest.find(';').filter(|&e| e <= 12) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let entity = &rest[1..end];
+        let resolved = match entity {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "amp" => Some('&'),
+            _ => entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match resolved {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 struct Relationship {
@@ -406,6 +597,42 @@ fn add_relationship(rels: &str, id: &str, kind: &str, target: &str) -> String {
             None => rels.to_string(),
         },
     }
+}
+
+/// `rels` without the relationship `id`.
+fn remove_relationship(rels: &str, id: &str) -> String {
+    let mut out = rels.to_string();
+    for &tag in start_tags(rels, "Relationship").iter().rev() {
+        if attr(&rels[tag.0..tag.1], "Id").as_deref() == Some(id) {
+            out.replace_range(tag.0..element_end(rels, tag, "Relationship"), "");
+        }
+    }
+    out
+}
+
+/// The content types without the override of `part`.
+fn remove_override(types: &str, part: &str) -> String {
+    let mut out = types.to_string();
+    for &tag in start_tags(types, "Override").iter().rev() {
+        let name = attr(&types[tag.0..tag.1], "PartName").unwrap_or_default();
+        if name.trim_start_matches('/').eq_ignore_ascii_case(part) {
+            out.replace_range(tag.0..element_end(types, tag, "Override"), "");
+        }
+    }
+    out
+}
+
+/// The content types with a default for files ending in `extension`.
+fn add_default(types: &str, extension: &str, content_type: &str) -> anyhow::Result<String> {
+    let &(_, open_end) = start_tags(types, "Types").first().ok_or_else(|| anyhow::anyhow!("no content types"))?;
+    let element = format!("<Default Extension=\"{extension}\" ContentType=\"{content_type}\"/>");
+    if types[..open_end].ends_with("/>") {
+        let open = types[..open_end - 2].trim_end();
+        return Ok(format!("{open}>{element}</Types>{}", &types[open_end..]));
+    }
+    let mut out = types.to_string();
+    out.insert_str(open_end, &element);
+    Ok(out)
 }
 
 fn add_override(types: &str, part: &str, content_type: &str) -> String {
@@ -475,16 +702,44 @@ fn a1(row: u32, col: u32) -> String {
 
 struct Styles {
     xml: String,
-    /// Existing and added <xf> elements of cellXfs.
-    xfs: Vec<String>,
-    xfs_original: usize,
-    fonts_added: Vec<String>,
-    fonts_original: usize,
-    fills_added: Vec<String>,
-    fills_original: usize,
-    /// (base xf, severity) → marked xf.
-    marked: HashMap<(usize, Severity), usize>,
+    fonts: Section,
+    fills: Section,
+    xfs: Section,
+    dxfs: Section,
+    /// xf → the same format without a fill (an older version's mark removed).
+    unfilled: HashMap<usize, usize>,
     listing: Option<ListingStyles>,
+}
+
+/// One list of styles.xml (fonts, fills, cellXfs, dxfs): the elements it
+/// had and the ones added. An element the same as one there is reused, so
+/// a workbook returned again does not grow.
+struct Section {
+    /// Section and element names (`fonts`, `font`).
+    name: &'static str,
+    element: &'static str,
+    original: Vec<String>,
+    added: Vec<String>,
+}
+
+impl Section {
+    fn parse(xml: &str, name: &'static str, element: &'static str) -> Section {
+        let original = section_span(xml, name).map(|(_, open, end)| children(xml, (open, end), element)).unwrap_or_default();
+        Section { name, element, original, added: Vec::new() }
+    }
+
+    fn get(&self, i: usize) -> Option<&String> {
+        self.original.get(i).or_else(|| self.added.get(i.checked_sub(self.original.len())?))
+    }
+
+    /// The index of `element`, added when the section has no such element.
+    fn add(&mut self, element: String) -> usize {
+        if let Some(i) = self.original.iter().chain(&self.added).position(|e| *e == element) {
+            return i;
+        }
+        self.added.push(element);
+        self.original.len() + self.added.len() - 1
+    }
 }
 
 /// Cell formats of the listing sheet.
@@ -508,62 +763,62 @@ fn children(xml: &str, inner: (usize, usize), name: &str) -> Vec<String> {
     start_tags(body, name).into_iter().map(|t| body[t.0..element_end(body, t, name)].to_string()).collect()
 }
 
+/// Elements that follow dxfs in styles.xml, in schema order.
+const AFTER_DXFS: [&str; 3] = ["tableStyles", "colors", "extLst"];
+
+/// Fills an older version put on marked cells through their style (error
+/// and warning; its information blue is also the forms' label colour, so
+/// it is left alone).
+const LEGACY_FILLS: [&str; 2] = ["FFFFC7CE", "FFFFEB9C"];
+
 impl Styles {
     fn parse(xml: String) -> anyhow::Result<Styles> {
         let missing = |what: &str| anyhow::anyhow!("styles.xml has no {what}");
-        let (_, fonts_open, fonts_end) = section_span(&xml, "fonts").ok_or_else(|| missing("fonts"))?;
-        let (_, fills_open, fills_end) = section_span(&xml, "fills").ok_or_else(|| missing("fills"))?;
-        let (_, xfs_open, xfs_end) = section_span(&xml, "cellXfs").ok_or_else(|| missing("cellXfs"))?;
-        let fonts = children(&xml, (fonts_open, fonts_end), "font").len();
-        let fills = children(&xml, (fills_open, fills_end), "fill").len();
-        let xfs = children(&xml, (xfs_open, xfs_end), "xf");
-        if xfs.is_empty() {
+        section_span(&xml, "fonts").ok_or_else(|| missing("fonts"))?;
+        section_span(&xml, "fills").ok_or_else(|| missing("fills"))?;
+        let xfs = Section::parse(&xml, "cellXfs", "xf");
+        if xfs.original.is_empty() {
             return Err(missing("cell formats"));
         }
         Ok(Styles {
-            xfs_original: xfs.len(),
+            fonts: Section::parse(&xml, "fonts", "font"),
+            fills: Section::parse(&xml, "fills", "fill"),
+            dxfs: Section::parse(&xml, "dxfs", "dxf"),
             xfs,
-            fonts_original: fonts,
-            fonts_added: Vec::new(),
-            fills_original: fills,
-            fills_added: Vec::new(),
-            marked: HashMap::new(),
+            unfilled: HashMap::new(),
             listing: None,
             xml,
         })
     }
 
     fn add_fill(&mut self, rgb: &str) -> usize {
-        let fill = format!("<fill><patternFill patternType=\"solid\"><fgColor rgb=\"{rgb}\"/><bgColor indexed=\"64\"/></patternFill></fill>");
-        if let Some(i) = self.fills_added.iter().position(|f| *f == fill) {
-            return self.fills_original + i;
+        self.fills.add(format!("<fill><patternFill patternType=\"solid\"><fgColor rgb=\"{rgb}\"/><bgColor indexed=\"64\"/></patternFill></fill>"))
+    }
+
+    /// A differential format filling the cell with `rgb` (solid fills of a
+    /// conditional format take their colour from bgColor in Excel and from
+    /// fgColor elsewhere: both are set).
+    fn add_dxf(&mut self, rgb: &str) -> usize {
+        self.dxfs.add(format!("<dxf><fill><patternFill patternType=\"solid\"><fgColor rgb=\"{rgb}\"/><bgColor rgb=\"{rgb}\"/></patternFill></fill></dxf>"))
+    }
+
+    /// Whether format `xf` is filled with a colour an older version marked cells with.
+    fn has_legacy_fill(&self, xf: usize) -> bool {
+        let Some(fill) = self.xfs.get(xf).and_then(|x| attr(x, "fillId")).and_then(|f| f.parse::<usize>().ok()) else { return false };
+        self.fills.get(fill).is_some_and(|f| LEGACY_FILLS.iter().any(|c| f.contains(&format!("rgb=\"{c}\""))))
+    }
+
+    /// Format `xf` without its fill.
+    fn unfilled(&mut self, xf: usize) -> usize {
+        if let Some(&plain) = self.unfilled.get(&xf) {
+            return plain;
         }
-        self.fills_added.push(fill);
-        self.fills_original + self.fills_added.len() - 1
-    }
-
-    fn add_font(&mut self, font: String) -> usize {
-        self.fonts_added.push(font);
-        self.fonts_original + self.fonts_added.len() - 1
-    }
-
-    fn add_xf(&mut self, xf: String) -> usize {
-        self.xfs.push(xf);
-        self.xfs.len() - 1
-    }
-
-    /// The format `base` with the fill of `severity`.
-    fn marked(&mut self, base: usize, severity: Severity) -> usize {
-        if let Some(&xf) = self.marked.get(&(base, severity)) {
-            return xf;
-        }
-        let fill = self.add_fill(fill_colour(severity));
-        let source = self.xfs.get(base).or(self.xfs.first()).cloned().unwrap_or_default();
+        let source = self.xfs.get(xf).cloned().unwrap_or_default();
         let open_end = source.find('>').map(|i| i + 1).unwrap_or(source.len());
-        let tag = set_attr(&set_attr(&source[..open_end], "fillId", &fill.to_string()), "applyFill", "1");
-        let xf = self.add_xf(format!("{tag}{}", &source[open_end..]));
-        self.marked.insert((base, severity), xf);
-        xf
+        let tag = remove_attr(&set_attr(&source[..open_end], "fillId", "0"), "applyFill");
+        let plain = self.xfs.add(format!("{tag}{}", &source[open_end..]));
+        self.unfilled.insert(xf, plain);
+        plain
     }
 
     fn listing(&mut self) -> ListingStyles {
@@ -573,23 +828,23 @@ impl Styles {
         let font = |extra: &str, size: u32, colour: &str| {
             format!("<font>{extra}<sz val=\"{size}\"/><color rgb=\"{colour}\"/><name val=\"BIZ UDPゴシック\"/><family val=\"3\"/><charset val=\"128\"/></font>")
         };
-        let title_font = self.add_font(font("<b/>", 14, "FF000000"));
-        let bold = self.add_font(font("<b/>", 10, "FF000000"));
-        let plain = self.add_font(font("", 10, "FF000000"));
-        let link_font = self.add_font(font("<u/>", 10, "FF1A4F8B"));
+        let title_font = self.fonts.add(font("<b/>", 14, "FF000000"));
+        let bold = self.fonts.add(font("<b/>", 10, "FF000000"));
+        let plain = self.fonts.add(font("", 10, "FF000000"));
+        let link_font = self.fonts.add(font("<u/>", 10, "FF1A4F8B"));
         let header_fill = self.add_fill("FFD9D9D9");
         let top = "<alignment vertical=\"top\" wrapText=\"1\"/>";
         let xf = |font: usize, fill: usize, alignment: &str| {
             format!("<xf numFmtId=\"0\" fontId=\"{font}\" fillId=\"{fill}\" borderId=\"0\" xfId=\"0\" applyFont=\"1\" applyFill=\"1\" applyAlignment=\"1\">{alignment}</xf>")
         };
-        let title = self.add_xf(xf(title_font, 0, ""));
-        let header = self.add_xf(xf(bold, header_fill, "<alignment vertical=\"center\" wrapText=\"1\"/>"));
-        let text = self.add_xf(xf(plain, 0, top));
-        let link = self.add_xf(xf(link_font, 0, top));
+        let title = self.xfs.add(xf(title_font, 0, ""));
+        let header = self.xfs.add(xf(bold, header_fill, "<alignment vertical=\"center\" wrapText=\"1\"/>"));
+        let text = self.xfs.add(xf(plain, 0, top));
+        let link = self.xfs.add(xf(link_font, 0, top));
         let mut severity = [0; 3];
         for (i, s) in [Severity::Error, Severity::Warning, Severity::Info].into_iter().enumerate() {
             let fill = self.add_fill(fill_colour(s));
-            severity[i] = self.add_xf(xf(bold, fill, "<alignment horizontal=\"center\" vertical=\"top\"/>"));
+            severity[i] = self.xfs.add(xf(bold, fill, "<alignment horizontal=\"center\" vertical=\"top\"/>"));
         }
         let styles = ListingStyles { title, header, text, link, severity };
         self.listing = Some(styles);
@@ -599,24 +854,31 @@ impl Styles {
     /// styles.xml with the additions appended and the counts updated.
     fn finish(self) -> String {
         let mut xml = self.xml;
+        if !self.dxfs.added.is_empty() && section_span(&xml, "dxfs").is_none() {
+            let at = AFTER_DXFS
+                .iter()
+                .filter_map(|n| start_tags(&xml, n).first().map(|t| t.0))
+                .min()
+                .or_else(|| xml.rfind("</styleSheet>"))
+                .unwrap_or(xml.len());
+            xml.insert_str(at, "<dxfs count=\"0\"></dxfs>");
+        }
         // Edit from the end of the file backwards so earlier offsets hold.
-        let mut sections: Vec<(&str, &str, Vec<String>, usize)> = vec![
-            ("fonts", "font", self.fonts_added, self.fonts_original),
-            ("fills", "fill", self.fills_added, self.fills_original),
-            ("cellXfs", "xf", self.xfs[self.xfs_original..].to_vec(), self.xfs_original),
-        ];
-        sections.sort_by_key(|(name, ..)| std::cmp::Reverse(section_span(&xml, name).map(|s| s.0).unwrap_or(0)));
-        for (name, _, added, original) in sections {
-            if added.is_empty() {
+        let mut sections = vec![self.fonts, self.fills, self.xfs, self.dxfs];
+        sections.sort_by_key(|s| std::cmp::Reverse(section_span(&xml, s.name).map(|span| span.0).unwrap_or(0)));
+        for section in sections {
+            if section.added.is_empty() {
                 continue;
             }
+            let name = section.name;
             let Some((start, open_end, end)) = section_span(&xml, name) else { continue };
-            let count = (original + added.len()).to_string();
+            let count = (section.original.len() + section.added.len()).to_string();
             let open = set_attr(&xml[start..open_end], "count", &count);
             let self_closing = xml[..open_end].ends_with("/>");
             let body = if self_closing { String::new() } else { xml[open_end..end - name.len() - 3].to_string() };
             let open = if self_closing { format!("{}>", open.trim_end_matches("/>").trim_end()) } else { open };
-            xml = format!("{}{open}{body}{}</{name}>{}", &xml[..start], added.concat(), &xml[end..]);
+            let _ = section.element;
+            xml = format!("{}{open}{body}{}</{name}>{}", &xml[..start], section.added.concat(), &xml[end..]);
         }
         xml
     }
@@ -759,9 +1021,24 @@ fn add_to_existing_notes(package: &mut Package, workbook_dir: &str, path: &str, 
         }
     };
     let mut vml = package.text(&vml_path)?;
-    let authors_end = comments.find("</authors>").ok_or_else(|| anyhow::anyhow!("comments without authors"))?;
-    let author_id = start_tags(&comments, "author").len();
-    comments.insert_str(authors_end, &format!("<author>{}</author>", escape(author)));
+    for list in ["authors", "commentList"] {
+        if let Some(&(s, e)) = start_tags(&comments, list).first().filter(|&&(_, e)| comments[..e].ends_with("/>")) {
+            comments.replace_range(s..e, &format!("<{list}></{list}>"));
+        }
+    }
+    // The office as an author once, however often the workbook comes back.
+    let authors: Vec<String> = start_tags(&comments, "author")
+        .into_iter()
+        .map(|t| if comments[..t.1].ends_with("/>") { String::new() } else { unescape(&comments[t.1..element_end(&comments, t, "author") - "</author>".len()]) })
+        .collect();
+    let author_id = match authors.iter().position(|a| a == author) {
+        Some(i) => i,
+        None => {
+            let authors_end = comments.find("</authors>").ok_or_else(|| anyhow::anyhow!("comments without authors"))?;
+            comments.insert_str(authors_end, &format!("<author>{}</author>", escape(author)));
+            authors.len()
+        }
+    };
     let run = |text: &str| format!("<r><rPr><sz val=\"9\"/><rFont val=\"BIZ UDPゴシック\"/><family val=\"3\"/><charset val=\"128\"/></rPr><t xml:space=\"preserve\">{}</t></r>", escape(text));
     let mut new_shapes = Notes::new();
     for (&(row, col), note) in cells {
@@ -769,8 +1046,26 @@ fn add_to_existing_notes(package: &mut Package, workbook_dir: &str, path: &str, 
         match comments.find(&reference) {
             // The department's own note stays first; ours follows it.
             Some(at) => {
-                let end = at + comments[at..].find("</text>").ok_or_else(|| anyhow::anyhow!("a comment without text"))?;
-                comments.insert_str(end, &run(&format!("\n\n{}", note.1.join("\n\n"))));
+                let comment_end = at + comments[at..].find("</comment>").ok_or_else(|| anyhow::anyhow!("a comment without its end"))?;
+                let text_tag = start_tags(&comments[at..comment_end], "text").first().map(|&(s, e)| (at + s, at + e)).ok_or_else(|| anyhow::anyhow!("a comment without text"))?;
+                let text_end = element_end(&comments, text_tag, "text");
+                if comments[..text_tag.1].ends_with("/>") {
+                    comments.replace_range(text_tag.0..text_tag.1, &format!("<text>{}</text>", run(&note.1.join("\n\n"))));
+                    continue;
+                }
+                // A plain <t> becomes a run, so the text is runs only.
+                let body = comments[text_tag.1..text_end - "</text>".len()].to_string();
+                let body = if start_tags(&body, "r").is_empty() {
+                    let phonetic = body.find("<rPh").unwrap_or(body.len());
+                    let plain: String = runs_of(&body).into_iter().map(|(_, t)| t).collect();
+                    format!("<r><t xml:space=\"preserve\">{}</t></r>{}", escape(&plain), &body[phonetic..])
+                } else {
+                    body
+                };
+                // Runs go before any phonetic part.
+                let at_runs_end = body.find("<rPh").or_else(|| body.find("<phoneticPr")).unwrap_or(body.len());
+                let body = format!("{}{}{}", &body[..at_runs_end], run(&format!("\n\n{}", note.1.join("\n\n"))), &body[at_runs_end..]);
+                comments.replace_range(text_tag.1..text_end - "</text>".len(), &body);
             }
             None => {
                 let end = comments.rfind("</commentList>").ok_or_else(|| anyhow::anyhow!("comments without a list"))?;
@@ -781,7 +1076,8 @@ fn add_to_existing_notes(package: &mut Package, workbook_dir: &str, path: &str, 
         }
     }
     if !new_shapes.is_empty() {
-        // Our shapes, numbered after the drawing's own.
+        // Our shapes, numbered after the drawing's own, written with the
+        // prefixes the drawing uses (openpyxl writes ns0, ns1, ns2).
         let last = vml
             .match_indices("_x0000_s")
             .filter_map(|(i, m)| vml[i + m.len()..].split(|c: char| !c.is_ascii_digit()).next()?.parse::<usize>().ok())
@@ -796,6 +1092,9 @@ fn add_to_existing_notes(package: &mut Package, workbook_dir: &str, path: &str, 
         if !vml.contains("_x0000_t202") {
             shapes = format!("{}{shapes}", &ours[ours.find("<v:shapetype").unwrap_or(0)..shapes_start]);
         }
+        let (declared, prefixes) = vml_prefixes(&vml);
+        vml = declared;
+        let shapes = with_prefixes(&shapes, &prefixes);
         let end = vml.rfind("</xml>").ok_or_else(|| anyhow::anyhow!("a drawing without its end"))?;
         vml.insert_str(end, &shapes);
     }
@@ -859,7 +1158,9 @@ fn listing_sheet(findings: &[&Finding], listing: &Listing, sheet_names: &[&str],
     let text_cell = |r: u32, c: u32, s: usize, text: &str| {
         format!("<c r=\"{}\" s=\"{s}\" t=\"inlineStr\"><is><t xml:space=\"preserve\">{}</t></is></c>", a1(r, c), escape(text))
     };
-    let columns: [(&str, f64); 7] = [("No", 5.0), ("重要度", 8.0), ("コード", 7.0), ("シート", 12.0), ("セル（移動）", 12.0), ("内容", 60.0), ("修正方法", 45.0)];
+    // The header tells the listing from a department's sheet (ingest::marks).
+    let widths = [5.0, 8.0, 7.0, 12.0, 12.0, 60.0, 45.0];
+    let columns: Vec<(&str, f64)> = marks::LISTING_HEADER.into_iter().zip(widths).collect();
     let mut rows = String::new();
     rows.push_str(&format!("<row r=\"1\" ht=\"24\" customHeight=\"1\">{}</row>", text_cell(1, 1, st.title, &listing.title)));
     rows.push_str(&format!("<row r=\"2\">{}</row>", text_cell(2, 1, 0, &listing.note)));
@@ -912,21 +1213,28 @@ fn listing_sheet(findings: &[&Finding], listing: &Listing, sheet_names: &[&str],
     )
 }
 
-/// workbook.xml with the listing as its first sheet, opened on it; sheet
-/// positions in defined names (print areas, filters) shift by one.
+/// Elements that follow definedNames in workbook.xml, in schema order.
+const AFTER_DEFINED_NAMES: [&str; 10] =
+    ["calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst"];
+
+/// workbook.xml with the listing as its first sheet, opened on it and
+/// named by the tool's hidden defined name; sheet positions in defined
+/// names (print areas, filters) shift by one.
 fn add_listing_to_workbook(xml: &str, name: &str, id: &str) -> anyhow::Result<String> {
     let tags = start_tags(xml, "sheet");
     let first = *tags.first().ok_or_else(|| anyhow::anyhow!("a workbook without sheets"))?;
-    let first_tag = &xml[first.0..first.1];
-    // The relationships prefix the file uses for r:id.
-    let prefix = first_tag
-        .split_whitespace()
-        .find_map(|a| a.split_once(":id=").map(|(p, _)| p.to_string()))
-        .ok_or_else(|| anyhow::anyhow!("a sheet without its relationship"))?;
+    // r:id with its namespace declared: on the root by Excel, on each
+    // sheet element by other writers (openpyxl), or nowhere yet.
+    let root = start_tags(xml, "workbook").first().map(|&(s, e)| xml[s..e].to_string()).ok_or_else(|| anyhow::anyhow!("no workbook element"))?;
+    let declare = if root.contains(&format!("xmlns:r=\"{REL_NS}\"")) || root.contains(&format!("xmlns:r='{REL_NS}'")) {
+        String::new()
+    } else {
+        format!(" xmlns:r=\"{REL_NS}\"")
+    };
     let next_id = tags.iter().filter_map(|&(s, e)| attr(&xml[s..e], "sheetId")?.parse::<u32>().ok()).max().unwrap_or(0) + 1;
     let mut out = String::with_capacity(xml.len() + 200);
     out.push_str(&xml[..first.0]);
-    out.push_str(&format!("<sheet name=\"{}\" sheetId=\"{next_id}\" {prefix}:id=\"{id}\"/>", escape(name)));
+    out.push_str(&format!("<sheet{declare} name=\"{}\" sheetId=\"{next_id}\" r:id=\"{id}\"/>", escape(name)));
     out.push_str(&xml[first.0..]);
     // localSheetId="N" → N + 1.
     let mut shifted = String::with_capacity(out.len());
@@ -945,12 +1253,502 @@ fn add_listing_to_workbook(xml: &str, name: &str, id: &str) -> anyhow::Result<St
         let tag = set_attr(&remove_attr(&out[s..e], "firstSheet"), "activeTab", "0");
         out.replace_range(s..e, &tag);
     }
+    // The name that tells the listing from the department's sheets.
+    let element = format!("<definedName name=\"{}\" hidden=\"1\">{}</definedName>", marks::LISTING_NAME, escape(&marks::reference_to(name)));
+    match start_tags(&out, "definedNames").first().copied() {
+        Some((s, e)) if out[..e].ends_with("/>") => out.replace_range(s..e, &format!("<definedNames>{element}</definedNames>")),
+        Some((_, e)) => out.insert_str(e, &element),
+        None => {
+            let at = AFTER_DEFINED_NAMES
+                .iter()
+                .filter_map(|n| start_tags(&out, n).first().map(|t| t.0))
+                .min()
+                .or_else(|| out.rfind("</workbook>"))
+                .ok_or_else(|| anyhow::anyhow!("no workbook end"))?;
+            out.insert_str(at, &format!("<definedNames>{element}</definedNames>"));
+        }
+    }
     Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// What an earlier return added, removed before marking again.
+
+/// Removes the listing sheets an earlier return added: the sheets the
+/// defined name `_gyokaku_listing` points at, and any 指摘一覧 sheet whose
+/// row 3 is the listing's header (a program may have dropped the name).
+fn remove_listings(package: &mut Package, book: &mut Book) -> anyhow::Result<()> {
+    let mut names: Vec<String> = defined_names(&book.workbook)
+        .into_iter()
+        .filter(|(name, _, _)| name == marks::LISTING_NAME)
+        .filter_map(|(_, formula, _)| marks::sheet_of_reference(&formula))
+        .collect();
+    let mut shared: Option<Vec<String>> = None;
+    for (name, path) in book.sheets() {
+        if names.contains(&name) || !name.starts_with(marks::LISTING_SHEET) {
+            continue;
+        }
+        if shared.is_none() {
+            shared = Some(shared_strings(package, book)?);
+        }
+        let xml = package.text(&path)?;
+        let row = row_texts(&xml, 3, shared.as_deref().unwrap_or_default());
+        if marks::is_listing_header(&row.iter().map(String::as_str).collect::<Vec<_>>()) {
+            names.push(name);
+        }
+    }
+    for name in names {
+        remove_sheet(package, book, &name)?;
+    }
+    // The name goes too; the new listing gets its own.
+    for (name, _, range) in defined_names(&book.workbook).into_iter().rev() {
+        if name == marks::LISTING_NAME {
+            book.workbook.replace_range(range, "");
+        }
+    }
+    Ok(())
+}
+
+/// Removes sheet `name` from the workbook: its entry, relationship,
+/// content type and part; names scoped to it go, later sheets' scopes shift.
+fn remove_sheet(package: &mut Package, book: &mut Book, name: &str) -> anyhow::Result<()> {
+    let tags = start_tags(&book.workbook, "sheet");
+    let Some(index) = tags.iter().position(|&(s, e)| attr(&book.workbook[s..e], "name").as_deref() == Some(name)) else { return Ok(()) };
+    let tag = tags[index];
+    let id = attr_suffix(&book.workbook[tag.0..tag.1], ":id").unwrap_or_default();
+    let end = element_end(&book.workbook, tag, "sheet");
+    book.workbook.replace_range(tag.0..end, "");
+    // Names scoped to a sheet by position: the removed sheet's go, the
+    // ones after it move up.
+    for (_, _, range) in defined_names(&book.workbook).into_iter().rev() {
+        let element = book.workbook[range.clone()].to_string();
+        let Some(scope) = attr(&element, "localSheetId").and_then(|v| v.parse::<usize>().ok()) else { continue };
+        if scope == index {
+            book.workbook.replace_range(range, "");
+        } else if scope > index {
+            let open_end = element.find('>').map(|i| i + 1).unwrap_or(element.len());
+            let open = set_attr(&element[..open_end], "localSheetId", &(scope - 1).to_string());
+            book.workbook.replace_range(range, &format!("{open}{}", &element[open_end..]));
+        }
+    }
+    if let Some(r) = relationships(&book.rels).into_iter().find(|r| r.id == id) {
+        let path = resolve(&book.dir, &r.target);
+        book.rels = remove_relationship(&book.rels, &id);
+        book.types = remove_override(&book.types, &path);
+        package.remove(&path);
+        package.remove(&rels_path(&path));
+    }
+    Ok(())
+}
+
+/// Removes from one sheet what an earlier return put on it: the tool's
+/// conditional formats, and its notes (a note of the department's own that
+/// ours was appended to keeps its own text). A cell an older version
+/// filled through its style (before conditional formats) loses that fill.
+fn strip_sheet(package: &mut Package, book: &mut Book, path: &str, xml: &str, styles: &mut Styles) -> anyhow::Result<String> {
+    let mut xml = remove_marks(xml);
+    let Some(&(ts, te)) = start_tags(&xml, "legacyDrawing").first() else { return Ok(xml) };
+    let drawing_tag = xml[ts..te].to_string();
+    let sheet_rels_path = rels_path(path);
+    if !package.has(&sheet_rels_path) {
+        return Ok(xml);
+    }
+    let dir = parent(path);
+    let mut rels = package.text(&sheet_rels_path)?;
+    let all = relationships(&rels);
+    let Some(comments_rel) = all.iter().find(|r| r.kind == REL_COMMENTS) else { return Ok(xml) };
+    let comments_path = resolve(&dir, &comments_rel.target);
+    if !package.has(&comments_path) {
+        return Ok(xml);
+    }
+    let stripped = strip_comments(&package.text(&comments_path)?);
+    if stripped.touched.is_empty() {
+        return Ok(xml);
+    }
+    // Fills of an older version, on the cells it noted.
+    for &(row, col) in &stripped.touched {
+        let base = cell_base_style(&xml, row, col);
+        if styles.has_legacy_fill(base) {
+            let plain = styles.unfilled(base);
+            xml = set_cell_style(&xml, row, col, plain)?;
+        }
+    }
+    if stripped.remaining == 0 {
+        package.remove(&comments_path);
+        rels = remove_relationship(&rels, &comments_rel.id);
+        book.types = remove_override(&book.types, &comments_path);
+    } else {
+        package.replace(&comments_path, stripped.xml);
+    }
+    // The drawing loses the shapes of the notes removed; with no shape
+    // left, it goes.
+    let vml_id = attr_suffix(&drawing_tag, ":id").unwrap_or_default();
+    if let Some(vml_rel) = all.iter().find(|r| r.id == vml_id) {
+        let vml_path = resolve(&dir, &vml_rel.target);
+        if package.has(&vml_path) {
+            let vml = remove_note_shapes(&package.text(&vml_path)?, &stripped.removed);
+            let (_, [v, ..]) = vml_prefixes(&vml);
+            if start_tags(&vml, &format!("{v}:shape")).is_empty() && stripped.remaining == 0 {
+                package.remove(&vml_path);
+                rels = remove_relationship(&rels, &vml_id);
+                let end = element_end(&xml, (ts, te), "legacyDrawing");
+                xml.replace_range(ts..end, "");
+            } else {
+                package.replace(&vml_path, vml);
+            }
+        }
+    }
+    package.replace(&sheet_rels_path, rels);
+    Ok(xml)
+}
+
+/// A comments part with the tool's paragraphs taken out.
+struct StrippedComments {
+    xml: String,
+    /// Cells whose note held a paragraph of the tool's.
+    touched: Vec<(u32, u32)>,
+    /// Cells whose note was the tool's alone (the note is gone).
+    removed: Vec<(u32, u32)>,
+    /// Notes left.
+    remaining: usize,
+}
+
+fn strip_comments(xml: &str) -> StrippedComments {
+    let mut out = StrippedComments { xml: xml.to_string(), touched: Vec::new(), removed: Vec::new(), remaining: 0 };
+    let comments = start_tags(xml, "comment");
+    // From the end backwards, so earlier offsets hold.
+    for &tag in comments.iter().rev() {
+        let end = element_end(xml, tag, "comment");
+        let element = &xml[tag.0..end];
+        let Some(cell) = attr(&xml[tag.0..tag.1], "ref").and_then(|r| parse_a1(&r)) else {
+            out.remaining += 1;
+            continue;
+        };
+        let Some(text_tag) = start_tags(element, "text").first().copied() else {
+            out.remaining += 1;
+            continue;
+        };
+        let text_end = element_end(element, text_tag, "text");
+        let runs = runs_of(&element[text_tag.1..text_end.saturating_sub("</text>".len()).max(text_tag.1)]);
+        let full: String = runs.iter().map(|(_, t)| t.as_str()).collect();
+        let keep = kept_bytes(&full);
+        if keep.iter().all(|&k| k) {
+            out.remaining += 1;
+            continue;
+        }
+        out.touched.push(cell);
+        let left: String = full.char_indices().filter(|(i, _)| keep[*i]).map(|(_, c)| c).collect();
+        if left.trim().is_empty() {
+            out.removed.push(cell);
+            out.xml.replace_range(tag.0..end, "");
+            continue;
+        }
+        out.remaining += 1;
+        // The department's text, run by run, formatting kept.
+        let mut body = String::new();
+        let mut at = 0;
+        for (properties, text) in &runs {
+            let kept: String = text.char_indices().filter(|(i, _)| keep[at + i]).map(|(_, c)| c).collect();
+            at += text.len();
+            if kept.is_empty() {
+                continue;
+            }
+            body.push_str(&format!("<r>{}<t xml:space=\"preserve\">{}</t></r>", properties.as_deref().unwrap_or(""), escape(&kept)));
+        }
+        let new_element = format!("{}<text>{body}</text>{}", &element[..text_tag.0], &element[text_end..]);
+        out.xml.replace_range(tag.0..end, &new_element);
+    }
+    out.touched.reverse();
+    out.removed.reverse();
+    out
+}
+
+/// The runs of a comment's `<text>`: (run properties as written, text).
+/// A plain `<t>` is one run without properties; phonetic runs are left out.
+fn runs_of(body: &str) -> Vec<(Option<String>, String)> {
+    let text_of = |element: &str| -> String {
+        start_tags(element, "t")
+            .into_iter()
+            .map(|t| {
+                let end = element_end(element, t, "t");
+                if element[..t.1].ends_with("/>") { String::new() } else { unescape(&element[t.1..end - "</t>".len()]) }
+            })
+            .collect()
+    };
+    let runs = start_tags(body, "r");
+    if runs.is_empty() {
+        // Only the direct <t>, not one inside a phonetic run.
+        let phonetic_start = body.find("<rPh").unwrap_or(body.len());
+        return vec![(None, text_of(&body[..phonetic_start]))];
+    }
+    runs.into_iter()
+        .map(|r| {
+            let end = element_end(body, r, "r");
+            let run = &body[r.0..end];
+            let properties = start_tags(run, "rPr").first().map(|&p| run[p.0..element_end(run, p, "rPr")].to_string());
+            (properties, text_of(run))
+        })
+        .collect()
+}
+
+/// Which bytes of a note's text to keep: everything but the tool's
+/// paragraphs (and the blank line before each).
+fn kept_bytes(text: &str) -> Vec<bool> {
+    let mut keep = vec![true; text.len()];
+    let mut start = 0;
+    loop {
+        let end = text[start..].find("\n\n").map(|i| start + i).unwrap_or(text.len());
+        if marks::is_tool_paragraph(&text[start..end]) {
+            // With the separator before it (or after it, for the first).
+            let from = if start >= 2 && &text[start - 2..start] == "\n\n" { start - 2 } else { start };
+            let to = if from == start && end < text.len() { end + 2 } else { end };
+            keep[from..to].iter_mut().for_each(|k| *k = false);
+        }
+        if end >= text.len() {
+            break;
+        }
+        start = end + 2;
+    }
+    keep
+}
+
+/// The VML namespaces our shapes use, with the prefixes we write them with.
+const VML_NAMESPACES: [(&str, &str); 3] =
+    [("v", "urn:schemas-microsoft-com:vml"), ("o", "urn:schemas-microsoft-com:office:office"), ("x", "urn:schemas-microsoft-com:office:excel")];
+
+/// The prefixes a VML drawing binds our namespaces to (v, o, x in that
+/// order), and the drawing with any of them it lacked declared on its root.
+fn vml_prefixes(vml: &str) -> (String, [String; 3]) {
+    let root = start_tags(vml, "xml").first().copied();
+    let root_tag = root.map(|(s, e)| &vml[s..e]).unwrap_or("");
+    let mut out = vml.to_string();
+    let mut prefixes: [String; 3] = Default::default();
+    let mut missing = String::new();
+    for (i, (ours, uri)) in VML_NAMESPACES.iter().enumerate() {
+        let bound = root_tag.split("xmlns:").skip(1).find_map(|d| {
+            let (prefix, rest) = d.split_once('=')?;
+            let quote = rest.chars().next()?;
+            (rest[1..].split(quote).next()? == *uri).then(|| prefix.trim().to_string())
+        });
+        prefixes[i] = match bound {
+            Some(p) => p,
+            None => {
+                missing.push_str(&format!(" xmlns:{ours}=\"{uri}\""));
+                ours.to_string()
+            }
+        };
+    }
+    if let (Some((_, e)), false) = (root, missing.is_empty()) {
+        let at = if vml[..e].ends_with("/>") { e - 2 } else { e - 1 };
+        out.insert_str(at, &missing);
+    }
+    (out, prefixes)
+}
+
+/// VML written with v:, o: and x: rewritten to `prefixes` (in that order).
+fn with_prefixes(vml: &str, prefixes: &[String; 3]) -> String {
+    if prefixes.iter().zip(VML_NAMESPACES).all(|(p, (ours, _))| p == ours) {
+        return vml.to_string();
+    }
+    let mut out = String::with_capacity(vml.len());
+    let bytes = vml.as_bytes();
+    let mut i = 0;
+    while i < vml.len() {
+        // A name starts after '<', '</' or a space inside a tag.
+        let starts_name = i > 0 && matches!(bytes[i - 1], b'<' | b'/' | b' ');
+        let found = VML_NAMESPACES.iter().position(|(ours, _)| vml[i..].starts_with(&format!("{ours}:")));
+        match (starts_name, found) {
+            (true, Some(n)) => {
+                out.push_str(&prefixes[n]);
+                out.push(':');
+                i += 2;
+            }
+            _ => {
+                let c = vml[i..].chars().next().expect("in bounds");
+                out.push(c);
+                i += c.len_utf8();
+            }
+        }
+    }
+    out
+}
+
+/// The VML drawing without the note shapes anchored at `cells`.
+fn remove_note_shapes(vml: &str, cells: &[(u32, u32)]) -> String {
+    let (_, [v, _, x]) = vml_prefixes(vml);
+    let shape_name = format!("{v}:shape");
+    let mut out = vml.to_string();
+    for &tag in start_tags(vml, &shape_name).iter().rev() {
+        let end = element_end(vml, tag, &shape_name);
+        let shape = &vml[tag.0..end];
+        let number = |name: &str| {
+            let open = format!("<{x}:{name}>");
+            let i = shape.find(&open)? + open.len();
+            shape[i..].split('<').next()?.trim().parse::<u32>().ok()
+        };
+        let is_note = shape.contains("ObjectType=\"Note\"") || shape.contains("ObjectType='Note'");
+        if let (true, Some(row), Some(col)) = (is_note, number("Row"), number("Column")) {
+            if cells.contains(&(row + 1, col + 1)) {
+                out.replace_range(tag.0..end, "");
+            }
+        }
+    }
+    out
+}
+
+/// The sheet without the tool's conditional formats.
+fn remove_marks(xml: &str) -> String {
+    let mut out = xml.to_string();
+    for &tag in start_tags(xml, "conditionalFormatting").iter().rev() {
+        let end = element_end(xml, tag, "conditionalFormatting");
+        if xml[tag.0..end].contains(marks::MARK_TOKEN) {
+            out.replace_range(tag.0..end, "");
+        }
+    }
+    out
+}
+
+/// Elements that follow conditionalFormatting in a worksheet, in schema order.
+const AFTER_CONDITIONAL_FORMATTING: [&str; 22] = [
+    "dataValidations", "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter", "rowBreaks", "colBreaks",
+    "customProperties", "cellWatches", "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF",
+    "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst",
+];
+
+/// The sheet with the marked cells coloured by severity: one conditional
+/// format per severity (always true, see `ingest::marks`), after the
+/// sheet's own, so the cells' own formats are never changed.
+fn add_marks(xml: &str, cells: &Notes, styles: &mut Styles) -> anyhow::Result<String> {
+    let data_end = xml.find("</sheetData>").or_else(|| xml.find("<sheetData")).ok_or_else(|| anyhow::anyhow!("no sheetData"))?;
+    let at = AFTER_CONDITIONAL_FORMATTING
+        .iter()
+        .filter_map(|name| start_tags(&xml[data_end..], name).first().map(|t| data_end + t.0))
+        .min()
+        .or_else(|| xml.rfind("</worksheet>"))
+        .ok_or_else(|| anyhow::anyhow!("no worksheet end"))?;
+    let mut priority = xml
+        .match_indices("priority=\"")
+        .filter_map(|(i, m)| xml[i + m.len()..].split('"').next()?.parse::<u32>().ok())
+        .max()
+        .unwrap_or(0);
+    let mut blocks = String::new();
+    for severity in [Severity::Error, Severity::Warning, Severity::Info] {
+        let refs: Vec<String> = cells.iter().filter(|(_, (s, _))| *s == severity).map(|(&(r, c), _)| a1(r, c)).collect();
+        if refs.is_empty() {
+            continue;
+        }
+        priority += 1;
+        let dxf = styles.add_dxf(fill_colour(severity));
+        blocks.push_str(&format!(
+            "<conditionalFormatting sqref=\"{}\"><cfRule type=\"expression\" dxfId=\"{dxf}\" priority=\"{priority}\"><formula>{}</formula></cfRule></conditionalFormatting>",
+            refs.join(" "),
+            escape(marks::MARK_FORMULA)
+        ));
+    }
+    let mut out = xml.to_string();
+    out.insert_str(at, &blocks);
+    Ok(out)
+}
+
+/// Defined names of workbook.xml: (name, formula, byte range of the element).
+fn defined_names(xml: &str) -> Vec<(String, String, std::ops::Range<usize>)> {
+    start_tags(xml, "definedName")
+        .into_iter()
+        .map(|tag| {
+            let end = element_end(xml, tag, "definedName");
+            let name = attr(&xml[tag.0..tag.1], "name").unwrap_or_default();
+            let formula = if end > tag.1 { unescape(&xml[tag.1..end - "</definedName>".len()]) } else { String::new() };
+            (name, formula, tag.0..end)
+        })
+        .collect()
+}
+
+/// The shared strings of the workbook, as plain text (phonetic runs left out).
+fn shared_strings(package: &mut Package, book: &Book) -> anyhow::Result<Vec<String>> {
+    let Some(r) = relationships(&book.rels).into_iter().find(|r| r.kind.ends_with("/sharedStrings")) else { return Ok(Vec::new()) };
+    let path = resolve(&book.dir, &r.target);
+    if !package.has(&path) {
+        return Ok(Vec::new());
+    }
+    let xml = package.text(&path)?;
+    Ok(start_tags(&xml, "si")
+        .into_iter()
+        .map(|tag| {
+            let end = element_end(&xml, tag, "si");
+            let item = &xml[tag.0..end];
+            runs_of(item).into_iter().map(|(_, t)| t).collect::<String>()
+        })
+        .collect())
+}
+
+/// The texts of row `row` (1-based) from column A, as far as the row goes.
+fn row_texts(xml: &str, row: u32, shared: &[String]) -> Vec<String> {
+    let mut texts = Vec::new();
+    for tag in start_tags(xml, "row") {
+        if attr(&xml[tag.0..tag.1], "r").and_then(|r| r.parse::<u32>().ok()) != Some(row) {
+            continue;
+        }
+        let end = element_end(xml, tag, "row");
+        let body = &xml[tag.0..end];
+        for c in start_tags(body, "c") {
+            let open = &body[c.0..c.1];
+            let Some((_, col)) = attr(open, "r").and_then(|r| parse_a1(&r)) else { continue };
+            let element = &body[c.0..element_end(body, c, "c")];
+            let value = || start_tags(element, "v").first().map(|&v| unescape(&element[v.1..element_end(element, v, "v").saturating_sub(4).max(v.1)]));
+            let text = match attr(open, "t").as_deref() {
+                Some("s") => value().and_then(|v| v.trim().parse::<usize>().ok()).and_then(|i| shared.get(i).cloned()),
+                Some("inlineStr") => Some(runs_of(element).into_iter().map(|(_, t)| t).collect()),
+                _ => value(),
+            }
+            .unwrap_or_default();
+            let col = col as usize;
+            if texts.len() < col {
+                texts.resize(col, String::new());
+            }
+            texts[col - 1] = text;
+        }
+        break;
+    }
+    texts
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xml_is_checked_for_form_and_namespaces() {
+        let main = format!("xmlns=\"{MAIN_NS}\"");
+        assert_eq!(check_xml(&format!("<?xml version=\"1.0\"?>\n<workbook {main}><sheets><sheet xmlns:r=\"{REL_NS}\" r:id=\"rId1\"/></sheets></workbook>")), Ok(()));
+        assert!(check_xml(&format!("<workbook {main}><sheets><sheet r:id=\"rId1\"/></sheets></workbook>")).unwrap_err().contains("r"));
+        assert!(check_xml(&format!("<workbook {main}><x:sheets/></workbook>")).is_err());
+        assert_eq!(check_xml("<comments><t xml:space=\"preserve\">a</t></comments>"), Ok(()));
+        assert!(check_xml("<a><b></a>").is_err());
+        assert!(check_xml("<a/><b/>").is_err());
+        assert!(check_xml("<a x=\"1\" x=\"2\"/>").is_err());
+        assert!(check_xml("").is_err());
+    }
+
+    #[test]
+    fn the_tools_paragraphs_leave_a_note_and_the_departments_stay() {
+        let xml = "<comments><authors><author>a</author></authors><commentList>\
+            <comment ref=\"C4\" authorId=\"0\"><text><r><rPr><b/></rPr><t>田中:</t></r><r><t xml:space=\"preserve\">\n部の確認メモ</t></r><r><t xml:space=\"preserve\">\n\n[エラー V207] 空欄です\n→ 記入してください</t></r></text></comment>\
+            <comment ref=\"D5\" authorId=\"0\"><text><r><t>[警告 N101] 数値ではありません\n\n[情報 V221] 空欄の年度があります</t></r></text></comment>\
+            <comment ref=\"A1\" authorId=\"0\"><text><t>様式の版</t></text></comment>\
+            </commentList></comments>";
+        let out = strip_comments(xml);
+        assert_eq!(out.touched, [(4, 3), (5, 4)]);
+        assert_eq!(out.removed, [(5, 4)]);
+        assert_eq!(out.remaining, 2);
+        assert!(out.xml.contains("<r><rPr><b/></rPr><t xml:space=\"preserve\">田中:</t></r><r><t xml:space=\"preserve\">\n部の確認メモ</t></r></text>"), "{}", out.xml);
+        assert!(!out.xml.contains("D5") && !out.xml.contains("V207") && out.xml.contains("様式の版"));
+        assert_eq!(check_xml(&out.xml), Ok(()));
+    }
+
+    #[test]
+    fn entities_and_character_references_read_back() {
+        assert_eq!(unescape("a&amp;b&lt;&#10;&#x41;&unknown;&"), "a&b<\nA&unknown;&");
+    }
 
     #[test]
     fn paths_resolve_and_relate() {
@@ -979,15 +1777,25 @@ mod tests {
     }
 
     #[test]
-    fn styles_are_appended_with_counts() {
-        let xml = "<styleSheet><fonts count=\"1\"><font/></fonts><fills count=\"2\"><fill/><fill/></fills><cellXfs count=\"2\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\"/><xf numFmtId=\"3\" fontId=\"0\" fillId=\"0\"><alignment wrapText=\"1\"/></xf></cellXfs></styleSheet>".to_string();
+    fn styles_are_appended_with_counts_and_reused() {
+        let xml = "<styleSheet><fonts count=\"1\"><font/></fonts><fills count=\"3\"><fill/><fill/><fill><patternFill patternType=\"solid\"><fgColor rgb=\"FFFFC7CE\"/></patternFill></fill></fills><cellXfs count=\"2\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\"/><xf numFmtId=\"3\" fontId=\"0\" fillId=\"2\" applyFill=\"1\"><alignment wrapText=\"1\"/></xf></cellXfs><tableStyles count=\"0\"/></styleSheet>".to_string();
         let mut styles = Styles::parse(xml).unwrap();
-        assert_eq!(styles.marked(1, Severity::Error), 2);
-        assert_eq!(styles.marked(1, Severity::Error), 2);
+        assert_eq!(styles.add_dxf("FFFFC7CE"), 0);
+        assert_eq!(styles.add_dxf("FFFFC7CE"), 0);
+        assert_eq!(styles.add_dxf("FFFFEB9C"), 1);
+        // An older version's fill on format 1 comes off.
+        assert!(styles.has_legacy_fill(1) && !styles.has_legacy_fill(0));
+        assert_eq!(styles.unfilled(1), 2);
+        assert_eq!(styles.unfilled(1), 2);
         let out = styles.finish();
-        assert!(out.contains("<fills count=\"3\">"), "{out}");
         assert!(out.contains("<cellXfs count=\"3\">"), "{out}");
-        assert!(out.contains("<xf numFmtId=\"3\" fontId=\"0\" fillId=\"2\" applyFill=\"1\"><alignment wrapText=\"1\"/></xf></cellXfs>"), "{out}");
-        assert!(out.contains("<fonts count=\"1\">"), "fonts untouched");
+        assert!(out.contains("<xf numFmtId=\"3\" fontId=\"0\" fillId=\"0\"><alignment wrapText=\"1\"/></xf></cellXfs>"), "{out}");
+        assert!(out.contains("</cellXfs><dxfs count=\"2\"><dxf>"), "{out}");
+        assert!(out.find("</dxfs>").unwrap() < out.find("<tableStyles").unwrap(), "{out}");
+        assert!(out.contains("<fonts count=\"1\">") && out.contains("<fills count=\"3\">"), "fonts and fills untouched");
+        // Parsed again, the same additions are found, not repeated.
+        let mut again = Styles::parse(out.clone()).unwrap();
+        assert_eq!(again.add_dxf("FFFFEB9C"), 1);
+        assert_eq!(again.finish(), out);
     }
 }

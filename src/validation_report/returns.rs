@@ -15,7 +15,10 @@ use std::path::{Path, PathBuf};
 /// The folder the returns (and the per-department reports) go in.
 pub const FOLDER: &str = "差し戻し";
 /// Name of the listing sheet.
-pub const LISTING_SHEET: &str = "指摘一覧";
+pub const LISTING_SHEET: &str = crate::ingest::marks::LISTING_SHEET;
+
+/// What a return's file name ends with.
+const SUFFIX: &str = "_差し戻し";
 
 /// One workbook to send back.
 pub struct Return {
@@ -28,6 +31,8 @@ pub struct Return {
     pub findings: usize,
     /// Findings put as a note on their cell.
     pub marked: usize,
+    /// Cells given a note.
+    pub notes: usize,
 }
 
 /// `01_総務部`: how the department's files start.
@@ -85,7 +90,7 @@ pub fn plan<'a>(run: &'a Run, config: &'a PlanConfig, input_dir: &Path) -> Vec<P
             if own.is_empty() {
                 continue;
             }
-            let name = if i == 0 { format!("{prefix}_差し戻し.xlsx") } else { format!("{prefix}_{}_差し戻し.xlsx", file_label(file, &prefix)) };
+            let name = if i == 0 { format!("{prefix}{SUFFIX}.xlsx") } else { format!("{prefix}_{}{SUFFIX}.xlsx", file_label(file, &prefix)) };
             returns.push(Planned { department: &department.name, path: format!("{FOLDER}/{name}"), file: Some(file.clone()), findings: own });
         }
     }
@@ -93,9 +98,11 @@ pub fn plan<'a>(run: &'a Run, config: &'a PlanConfig, input_dir: &Path) -> Vec<P
 }
 
 impl Planned<'_> {
-    /// Where the input it marks is, when it is there.
+    /// Where the input it marks is, when it is there and the reader did
+    /// not refuse it (a refused file is never read again: its return is
+    /// the listing alone).
     pub fn source(&self, input_dir: &Path) -> Option<PathBuf> {
-        self.file.as_deref().and_then(|file| locate(input_dir, file))
+        self.file.as_deref().filter(|file| refusal(&self.findings, file).is_none()).and_then(|file| locate(input_dir, file))
     }
 
     /// The workbook: a marked copy of the input, or the listing alone.
@@ -104,19 +111,42 @@ impl Planned<'_> {
         let Some(file) = &self.file else {
             let note = "提出されたブックがないため、指摘の一覧のみです。".to_string();
             let bytes = listing_workbook(&self.findings, config, &format!("{}の確認結果", self.department), &note)?;
-            return Ok(Return { department, path: self.path.clone(), bytes, source: None, findings: self.findings.len(), marked: 0 });
+            return Ok(Return { department, path: self.path.clone(), bytes, source: None, findings: self.findings.len(), marked: 0, notes: 0 });
         };
-        let (bytes, source, marked) = return_for(input_dir, file, &self.findings, config, self.department)?;
-        Ok(Return { department, path: self.path.clone(), bytes, source, findings: self.findings.len(), marked })
+        let (bytes, source, marked, notes) = return_for(input_dir, file, &self.findings, config, self.department)?;
+        Ok(Return { department, path: self.path.clone(), bytes, source, findings: self.findings.len(), marked, notes })
     }
 }
 
 /// `progress/R6/01_総務部_R6進捗報告.xlsx` → `R6進捗報告` (the department's
-/// prefix is already in the name).
+/// prefix is already in the name; a return sent back,
+/// `…_R6進捗報告_差し戻し.xlsx`, is labelled as its original).
 fn file_label(file: &str, prefix: &str) -> String {
-    let stem = Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or(file);
+    let mut stem = Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or(file);
+    while let Some(shorter) = stem.strip_suffix(SUFFIX).filter(|s| !s.is_empty()) {
+        stem = shorter;
+    }
     let label = stem.strip_prefix(prefix).unwrap_or(stem).trim_start_matches(['_', ' ', '-']);
     safe_file_name(if label.is_empty() { stem } else { label })
+}
+
+/// Why the reader refused `file`, when it did: a file it did not read
+/// (not a regular file, over the size limit, unpacking past the limit,
+/// not a workbook, password protected) is never opened to be marked.
+fn refusal(findings: &[&Finding], file: &str) -> Option<&'static str> {
+    use crate::findings::Code;
+    let refused = [Code::NotARegularFile, Code::FileTooLarge, Code::UnpackedTooLarge, Code::Unreadable, Code::PasswordProtected];
+    findings
+        .iter()
+        .filter(|f| f.file == file && f.sheet.is_none())
+        .find_map(|f| refused.iter().find(|c| c.id() == f.code))
+        .map(|c| match c {
+            Code::NotARegularFile => "通常のファイルではないため",
+            Code::FileTooLarge => "大きさが上限を超え、読み込んでいないため",
+            Code::UnpackedTooLarge => "展開後の大きさが上限を超え、読み込んでいないため",
+            Code::PasswordProtected => "パスワードで保護されているため",
+            _ => "ブックとして読み込めなかったため",
+        })
 }
 
 /// Where a finding's file is: under submissions/, or under the input folder
@@ -135,13 +165,19 @@ fn counts(findings: &[&Finding]) -> String {
     format!("エラー {}件・警告 {}件・情報 {}件", n(Severity::Error), n(Severity::Warning), n(Severity::Info))
 }
 
-/// The marked copy of `file`, or the listing alone when it cannot be marked.
-fn return_for(input_dir: &Path, file: &str, findings: &[&Finding], config: &PlanConfig, department: &str) -> anyhow::Result<(Vec<u8>, Option<String>, usize)> {
+/// The marked copy of `file`, or the listing alone when it cannot be
+/// marked: (bytes, the file marked, findings marked, cells noted). The
+/// reader's limits hold here too: a file it refused is not opened, and no
+/// part inflates past `[limits] unpacked_mb`.
+fn return_for(input_dir: &Path, file: &str, findings: &[&Finding], config: &PlanConfig, department: &str) -> anyhow::Result<(Vec<u8>, Option<String>, usize, usize)> {
     let title = format!("{file} の確認結果（{}）", department);
     let path = locate(input_dir, file);
     let ext = Path::new(file).extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let reason = match (&path, ext.as_str()) {
-        (Some(path), "xlsx" | "xlsm") => {
+    let size = path.as_ref().and_then(|p| std::fs::metadata(p).ok()).map(|m| m.len()).unwrap_or(0);
+    let reason = match (&path, ext.as_str(), refusal(findings, file)) {
+        (Some(_), "xlsx" | "xlsm", Some(why)) => format!("元のファイルは{why}、セルに印を付けられません。指摘の一覧のみです。"),
+        (Some(_), "xlsx" | "xlsm", None) if size > config.limits.file_bytes() => "元のファイルが大きすぎるため、指摘の一覧のみです。".to_string(),
+        (Some(path), "xlsx" | "xlsm", None) => {
             let original = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             let listing = Listing {
                 sheet_name: LISTING_SHEET,
@@ -152,16 +188,16 @@ fn return_for(input_dir: &Path, file: &str, findings: &[&Finding], config: &Plan
                 ),
                 author: if config.plan.office.is_empty() { "事務局" } else { config.plan.office.as_str() },
             };
-            match annotate(&original, findings, &listing) {
-                Ok(annotated) => return Ok((annotated.bytes, Some(file.to_string()), annotated.marked)),
+            match annotate(&original, findings, &listing, config.limits.unpacked_bytes()) {
+                Ok(annotated) => return Ok((annotated.bytes, Some(file.to_string()), annotated.marked, annotated.notes)),
                 Err(e) => format!("元のブックに印を付けられなかったため（{e}）、指摘の一覧のみです。"),
             }
         }
-        (Some(_), _) => format!("元のファイルが .{ext} 形式のためセルに印を付けられません。指摘の一覧のみです。"),
-        (None, _) => "元のファイルが見つからないため、指摘の一覧のみです。".to_string(),
+        (Some(_), _, _) => format!("元のファイルが .{ext} 形式のためセルに印を付けられません。指摘の一覧のみです。"),
+        (None, _, _) => "元のファイルが見つからないため、指摘の一覧のみです。".to_string(),
     };
     let note = format!("{}。{reason}", counts(findings));
-    Ok((listing_workbook(findings, config, &title, &note)?, None, 0))
+    Ok((listing_workbook(findings, config, &title, &note)?, None, 0, 0))
 }
 
 /// A workbook with the listing alone: the same columns as the marked copy's
@@ -174,7 +210,9 @@ pub fn listing_workbook(findings: &[&Finding], config: &PlanConfig, title: &str,
     sheet.set_name(LISTING_SHEET)?;
     sheet.write_with_format(0, 0, title, &f.title)?;
     sheet.write(1, 0, note)?;
-    let columns: [(&str, f64); 7] = [("No", 5.0), ("重要度", 8.0), ("コード", 7.0), ("シート", 12.0), ("セル", 8.0), ("内容", 60.0), ("修正方法", 45.0)];
+    // The header tells the listing from a department's sheet (ingest::marks).
+    let widths = [5.0, 8.0, 7.0, 12.0, 8.0, 60.0, 45.0];
+    let columns: Vec<(&str, f64)> = crate::ingest::marks::LISTING_ALONE_HEADER.into_iter().zip(widths).collect();
     for (c, (h, w)) in columns.iter().enumerate() {
         sheet.write_with_format(2, c as u16, *h, &f.header)?;
         sheet.set_column_width(c as u16, *w)?;
