@@ -67,6 +67,10 @@ pub enum Code {
     UnpackedTooLarge,
     /// R016 values outside the area read (far cells); not read.
     CellsOutOfBounds,
+    /// R017 office temporary files (lock files) in a folder; not read.
+    OfficeTempFiles,
+    /// R018 two files of one department in a round: the newer is read.
+    Superseded,
     /// N101 a target is not a number.
     NotANumber,
     /// N102 a target is an expression, kept as text.
@@ -187,6 +191,8 @@ impl Code {
             FileTooLarge => "R014",
             UnpackedTooLarge => "R015",
             CellsOutOfBounds => "R016",
+            OfficeTempFiles => "R017",
+            Superseded => "R018",
             NotANumber => "N101",
             Expression => "N102",
             SignConverted => "N103",
@@ -254,7 +260,7 @@ impl Code {
             | ProgressPlanEdited | ProgressMissing | ProgressDuplicate | NumberWithNote | TargetUndecided
             | RelatedUnknown | NoPlanRows | YearlyGoalsEmpty | TargetColumnOff | ImplausibleFiscalEffect
             | NotARegularFile | CellsOutOfBounds | SignedZero | DecisionStale | SignConverted => Severity::Warning,
-            SkippedSheet | NotAWorkbook | DecisionUnused | TaxonomyAlias | SectionSpelling | ProgressMatched
+            SkippedSheet | NotAWorkbook | OfficeTempFiles | Superseded | DecisionUnused | TaxonomyAlias | SectionSpelling | ProgressMatched
             | DashLookalike | RelatedEmpty | YearlyGoalsPartly => {
                 Severity::Info
             }

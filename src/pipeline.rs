@@ -11,6 +11,7 @@ use crate::text::nfkc;
 use crate::check::sections::check_related;
 use crate::check::targets::{check_plausibility, check_targets, signed_zeros};
 use crate::check::validate::{DepartmentSubmission, ProposalCounts, check_duplicates, check_item, check_proposal_counts, match_list};
+use crate::ingest::files;
 use crate::ingest::workbook::{WORKBOOK_EXTENSIONS, read_workbook_limited};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -56,6 +57,9 @@ struct WorkbookRead {
     /// Made from the tool's own form (its 記入要領 states the sign convention).
     tool_form: bool,
     findings: Vec<Finding>,
+    /// Modification time of a workbook file (None for anything else): of
+    /// two files of one department, the newer is read.
+    modified: Option<std::time::SystemTime>,
 }
 
 /// Runs the whole pipeline on `input_dir` (which holds `submissions/`).
@@ -65,12 +69,15 @@ pub fn run(input_dir: &Path, config: &PlanConfig) -> anyhow::Result<Run> {
         anyhow::bail!("{}: フォルダがありません。各部のブックは入力フォルダの submissions/ に入れてください（gyokaku init で作れます）", submissions.display());
     }
     let decisions = Decisions::load(input_dir)?;
-    let (files, skipped) = list_files(&submissions)?;
+    let (files, skipped, temporary) = list_files(&submissions)?;
     let mut reads: Vec<WorkbookRead> = files
         .par_iter()
         .map(|path| read_one(path, &submissions, config))
         .collect();
     reads.extend(skipped.into_iter().map(|f| WorkbookRead { file: f.file.clone(), findings: vec![f], ..Default::default() }));
+    if let Some(f) = files::temp_files_finding("submissions", &temporary) {
+        reads.push(WorkbookRead { file: f.file.clone(), findings: vec![f], ..Default::default() });
+    }
     let mut run = assemble(reads, config, &decisions);
     if input_dir.join("progress").is_dir() {
         run.rounds = crate::progress::results::read_rounds(input_dir, config, &mut run.items, &mut run.findings);
@@ -124,18 +131,25 @@ fn mark_items_with_errors(items: &mut [Item], findings: &[Finding]) {
 /// Every file under `dir`, sorted by path, so runs are deterministic, and
 /// a finding for each entry that is not read: a link leading out of the
 /// folder (or to a folder, which could loop), and a folder named like a
-/// workbook (its contents are read like any subfolder's).
-fn list_files(dir: &Path) -> anyhow::Result<(Vec<PathBuf>, Vec<Finding>)> {
+/// workbook (its contents are read like any subfolder's). Office temporary
+/// files (lock files) are neither read nor reported one by one: their
+/// names come back apart, for one line.
+fn list_files(dir: &Path) -> anyhow::Result<(Vec<PathBuf>, Vec<Finding>, Vec<String>)> {
     let root = dir.canonicalize().map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
     let display = |path: &Path| path.strip_prefix(dir).unwrap_or(path).to_string_lossy().replace('\\', "/");
     let mut out = Vec::new();
     let mut skipped = Vec::new();
+    let mut temporary = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d).map_err(|e| anyhow::anyhow!("{}: {e}", d.display()))? {
             let entry = entry?;
             let path = entry.path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if files::is_office_temp(name) {
+                temporary.push(display(&path));
+                continue;
+            }
             if name.starts_with('.') {
                 continue;
             }
@@ -173,23 +187,14 @@ fn list_files(dir: &Path) -> anyhow::Result<(Vec<PathBuf>, Vec<Finding>)> {
     }
     out.sort();
     skipped.sort_by(|a, b| a.file.cmp(&b.file));
-    Ok((out, skipped))
+    temporary.sort();
+    Ok((out, skipped, temporary))
 }
 
 fn read_one(path: &Path, root: &Path, config: &PlanConfig) -> WorkbookRead {
     let display = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
     let mut read = WorkbookRead { file: display.clone(), ..Default::default() };
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    if name.starts_with("~$") {
-        read.findings.push(Finding::new(
-            Code::NotAWorkbook,
-            &display,
-            "Excelの作業中ファイル（~$で始まる）のため読み飛ばしました",
-            "",
-        ));
-        return read;
-    }
     if !WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
         read.findings.push(Finding::new(
             Code::NotAWorkbook,
@@ -199,6 +204,7 @@ fn read_one(path: &Path, root: &Path, config: &PlanConfig) -> WorkbookRead {
         ));
         return read;
     }
+    read.modified = std::fs::metadata(path).ok().filter(|m| m.is_file()).and_then(|m| m.modified().ok());
     let (workbook, findings) = read_workbook_limited(path, &display, &config.limits);
     read.findings = findings;
     let Some(workbook) = workbook else { return read };
@@ -230,15 +236,8 @@ fn read_one(path: &Path, root: &Path, config: &PlanConfig) -> WorkbookRead {
 /// The department a file belongs to: named in its file name, or else the one
 /// most of its items' primary sections belong to.
 fn department_of(read: &WorkbookRead, normalizer: &Normalizer) -> Option<String> {
-    let stem = nfkc(&read.file);
-    let by_name = normalizer
-        .config
-        .departments
-        .iter()
-        .filter(|d| stem.contains(&nfkc(&d.name)) || d.aliases.iter().any(|a| stem.contains(&nfkc(a))))
-        .max_by_key(|d| d.name.chars().count());
-    if let Some(d) = by_name {
-        return Some(d.name.clone());
+    if let Some(d) = files::department_in_name(normalizer.config, &read.file) {
+        return Some(d);
     }
     let mut votes: Vec<(String, usize)> = Vec::new();
     for sheet in &read.sheets {
@@ -263,8 +262,19 @@ fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig, decisions: &Decisions
     let mut files = Vec::new();
     let mut file_department: Vec<(String, String)> = Vec::new();
 
-    for read in &reads {
-        let department = department_of(read, &normalizer).unwrap_or_default();
+    // One current file per department: of two, the newer is read, and
+    // the older is neither read nor reported on (one info line names both).
+    let departments: Vec<String> = reads.iter().map(|r| department_of(r, &normalizer).unwrap_or_default()).collect();
+    let candidates: Vec<files::Candidate> = reads
+        .iter()
+        .zip(&departments)
+        .filter(|(r, _)| r.modified.is_some())
+        .map(|(r, d)| files::Candidate { file: r.file.clone(), department: d.clone(), modified: r.modified })
+        .collect();
+    let (superseded, notices) = files::superseded(&candidates);
+    findings.extend(notices);
+
+    for (read, department) in reads.iter().zip(departments).filter(|(r, _)| !superseded.contains(&r.file)) {
         if department.is_empty() && (!read.sheets.is_empty() || read.has_list) {
             findings.push(Finding::new(
                 Code::UnknownDepartment,

@@ -118,7 +118,12 @@ fn other_files_are_noted_not_read_and_inputs_are_never_modified() {
     let after: Vec<Vec<u8>> = ["01_総務部.xlsx", "説明.docx", "~$01_総務部.xlsx"].iter().map(|n| sha(&inputs.submission(n))).collect();
     assert_eq!(before, after);
     let noted: Vec<String> = run.findings.iter().filter(|f| f.code == "R009").map(|f| f.file.clone()).collect();
-    assert_eq!(noted.len(), 2);
+    assert_eq!(noted, ["説明.docx"]);
+    // Excel's lock file: one line for the folder, no finding of its own.
+    let locks: Vec<&gyokaku::findings::Finding> = run.findings.iter().filter(|f| f.code == "R017").collect();
+    assert_eq!(locks.len(), 1);
+    assert!(locks[0].message.contains("~$01_総務部.xlsx") && locks[0].department.is_empty());
+    assert!(!run.findings.iter().any(|f| f.file.starts_with("~$")));
     assert_eq!(run.items.len(), 1);
 }
 

@@ -209,29 +209,28 @@ fn renamed_files_and_reordered_sheets_still_match() {
     }
     // One workbook holding the 総務部 items in reverse order, under a new
     // file name; the sheets carry their numbers, so order does not matter.
+    // Its first sheet is a copy of the 入札 item's whose 項目番号 was
+    // mistyped (999): matched by its title.
     let mut items: Vec<Item> = run.items.iter().filter(|i| i.department == "総務部").cloned().collect();
     items.reverse();
-    let forms = filled_forms(&items, &config, "R6").unwrap();
-    std::fs::write(input.path().join("progress/R6/そうむ_最終版(2).xlsx"), &forms[0].bytes).unwrap();
-    // And a sheet whose 項目番号 was mistyped (999): matched by its title.
     let mut lone = run.items.iter().find(|i| i.title.contains("入札参加資格")).unwrap().clone();
     lone.number = 999;
-    let forms = filled_forms(std::slice::from_ref(&lone), &config, "R6").unwrap();
-    let path = input.path().join("progress/R6/title_only.xlsx");
-    std::fs::write(&path, &forms[0].bytes).unwrap();
+    items.insert(0, lone);
+    let forms = filled_forms(&items, &config, "R6").unwrap();
+    std::fs::write(input.path().join("progress/R6/そうむ_最終版(2).xlsx"), &forms[0].bytes).unwrap();
 
     let after = pipeline::run(input.path(), &config).unwrap();
     let round = &after.rounds[0];
     for item in after.items.iter().filter(|i| i.department == "総務部") {
         assert_eq!(item.results["R6"].issues, format!("課題{}", item.number));
     }
-    // title_only.xlsx is read first and matched by title; the 入札 item's
-    // sheet in the 総務部 form is then a second report for it.
+    // The mistyped sheet is read first and matched by title; the 入札
+    // item's own sheet is then a second report for it.
     let by_title = after.findings.iter().find(|f| f.code == "P408").expect("matched by title");
-    assert!(by_title.message.contains("名称のみ") && by_title.file.contains("title_only"));
+    assert!(by_title.message.contains("名称のみ") && by_title.file.contains("そうむ"));
     assert!(round.matched.iter().any(|m| m.number == 6 && m.method == gyokaku::progress::results::MatchMethod::Title));
     assert!(after.findings.iter().any(|f| f.code == "P409"));
-    assert!(round.matched.iter().all(|m| m.file.contains("そうむ") || m.file.contains("title_only")));
+    assert!(round.matched.iter().all(|m| m.file.contains("そうむ")));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! amounts parsed (amount) and names resolved against plan.toml (resolve).
 
 pub mod amount;
+pub mod files;
 pub mod marks;
 pub mod normalize;
 pub mod reader;

@@ -11,6 +11,7 @@ use crate::model::Item;
 use crate::check::targets::signed_zeros;
 use crate::ingest::normalize::Normalizer;
 use crate::progress::forms::EXAMPLE_MARK_START;
+use crate::ingest::files;
 use crate::ingest::workbook::WORKBOOK_EXTENSIONS;
 use crate::ingest::reader::{Field, RawSheet, SheetContent, read_sheet, year_of};
 use crate::text::{name_key, nfkc, similarity, title_key};
@@ -87,52 +88,105 @@ struct FormSheet {
     number: Option<u32>,
 }
 
+/// Reads one form of a round: its item sheets and what reading found.
+fn read_form(path: &Path, display: &str, config: &PlanConfig) -> FormFile {
+    let modified = std::fs::metadata(path).ok().filter(|m| m.is_file()).and_then(|m| m.modified().ok());
+    let mut form = FormFile { file: display.to_string(), modified, findings: Vec::new(), sheets: Vec::new() };
+    let (workbook, read_findings) = read_workbook_limited(path, display, &config.limits);
+    form.findings = read_findings;
+    let Some(workbook) = workbook else { return form };
+    // A workbook whose sheets say 記入例（サンプル） holds example values
+    // (the sample rounds); every result read from it is marked so.
+    let mut sample = false;
+    // A returned form sent back: the tool's listing is not the department's.
+    for grid in workbook.own_sheets() {
+        // The form's own instruction and list sheets hold no results.
+        if ["記入要領", "取組項目一覧"].contains(&nfkc(&grid.name).trim()) {
+            continue;
+        }
+        sample |= grid.rows.iter().flatten().any(|c| c.text.starts_with(EXAMPLE_MARK_START));
+        let (content, sheet_findings) = read_sheet(grid, display, &config.years);
+        if let SheetContent::Item(raw) = content {
+            form.findings.extend(sheet_findings);
+            form.sheets.push(FormSheet {
+                file: display.to_string(),
+                sample: false,
+                grid_name: grid.name.clone(),
+                form_year: labelled_value(grid, "対象年度"),
+                number: labelled_value(grid, "<項目番号>").and_then(|(v, _)| nfkc(&v).trim().parse().ok()),
+                raw,
+            });
+        }
+    }
+    for sheet in &mut form.sheets {
+        sheet.sample = sample;
+    }
+    form
+}
+
+/// One file of a round's folder as read, before the current file of each
+/// department is chosen.
+struct FormFile {
+    file: String,
+    modified: Option<std::time::SystemTime>,
+    findings: Vec<Finding>,
+    sheets: Vec<FormSheet>,
+}
+
 fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], findings: &mut Vec<Finding>) -> Round {
-    let mut sheets = Vec::new();
+    let folder = format!("progress/{year}");
     let mut paths: Vec<_> = std::fs::read_dir(dir).map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
     paths.sort();
+    let mut forms = Vec::new();
+    let mut temporary = Vec::new();
     for path in paths {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-        if name.starts_with("~$") || name.starts_with('.') || !WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
+        if files::is_office_temp(&name) {
+            temporary.push(name);
             continue;
         }
-        let display = format!("progress/{year}/{name}");
-        let (workbook, read_findings) = read_workbook_limited(&path, &display, &config.limits);
-        findings.extend(read_findings);
-        let Some(workbook) = workbook else { continue };
-        // A workbook whose sheets say 記入例（サンプル） holds example values
-        // (the sample rounds); every result read from it is marked so.
-        let first = sheets.len();
-        let mut sample = false;
-        // A returned form sent back: the tool's listing is not the department's.
-        for grid in workbook.own_sheets() {
-            // The form's own instruction and list sheets hold no results.
-            if ["記入要領", "取組項目一覧"].contains(&nfkc(&grid.name).trim()) {
-                continue;
-            }
-            sample |= grid.rows.iter().flatten().any(|c| c.text.starts_with(EXAMPLE_MARK_START));
-            let (content, sheet_findings) = read_sheet(grid, &display, &config.years);
-            if let SheetContent::Item(raw) = content {
-                findings.extend(sheet_findings);
-                sheets.push(FormSheet {
-                    file: display.clone(),
-                    sample: false,
-                    grid_name: grid.name.clone(),
-                    form_year: labelled_value(grid, "対象年度"),
-                    number: labelled_value(grid, "<項目番号>").and_then(|(v, _)| nfkc(&v).trim().parse().ok()),
-                    raw,
-                });
-            }
+        if name.starts_with('.') || !WORKBOOK_EXTENSIONS.contains(&ext.as_str()) {
+            continue;
         }
-        for sheet in &mut sheets[first..] {
-            sheet.sample = sample;
-        }
+        forms.push(read_form(&path, &format!("{folder}/{name}"), config));
     }
+    findings.extend(files::temp_files_finding(&folder, &temporary));
 
     let normalizer = Normalizer::new(config);
     let scale = config.grades();
     let index = ItemIndex::new(items);
+
+    // One current form per department: the newer of two is read (the
+    // department from the file name, else from the items its sheets match).
+    // A form of another year is no submission for this round (P406 below).
+    let of_round = |f: &FormFile| {
+        f.sheets.is_empty() || f.sheets.iter().any(|s| s.form_year.as_ref().is_none_or(|(text, _)| year_of(text, &config.years).as_deref() == Some(year)))
+    };
+    let candidates: Vec<files::Candidate> = forms
+        .iter()
+        .filter(|f| f.modified.is_some() && of_round(f))
+        .map(|f| {
+            let by_items = || {
+                let mut votes: BTreeMap<&str, usize> = BTreeMap::new();
+                for sheet in &f.sheets {
+                    if let Some((i, _)) = index.find(sheet.number, &sheet.raw.text(Field::Title)) {
+                        *votes.entry(items[i].department.as_str()).or_default() += 1;
+                    }
+                }
+                votes.into_iter().max_by_key(|(_, n)| *n).map(|(d, _)| d.to_string())
+            };
+            let department = files::department_in_name(config, &f.file).or_else(by_items).unwrap_or_default();
+            files::Candidate { file: f.file.clone(), department, modified: f.modified }
+        })
+        .collect();
+    let (superseded, notices) = files::superseded(&candidates);
+    findings.extend(notices);
+    let mut sheets = Vec::new();
+    for form in forms.into_iter().filter(|f| !superseded.contains(&f.file)) {
+        findings.extend(form.findings);
+        sheets.extend(form.sheets);
+    }
     let mut matched = Vec::new();
     let mut taken: BTreeMap<u32, String> = BTreeMap::new();
     for sheet in &sheets {

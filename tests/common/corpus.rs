@@ -104,13 +104,16 @@ pub fn cases() -> Vec<Case> {
         },
         Case { name: "path_traversal_title", make: |i| simple_workbook(&i.submission(BAD), "../../../../etc/passwd", None), expect: &[] },
         Case { name: "reserved_name_title", make: |i| simple_workbook(&i.submission(BAD), "CON", None), expect: &[] },
+        // A department's file twice (a resent copy): only the newer is read.
         Case {
             name: "duplicate_workbooks",
             make: |i| {
                 simple_workbook(&i.submission(BAD), "出退勤管理の電子化", None);
                 std::fs::copy(i.submission(BAD), i.submission("01_総務部 (1).xlsx")).unwrap();
+                let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+                std::fs::File::options().write(true).open(i.submission("01_総務部 (1).xlsx")).unwrap().set_modified(later).unwrap();
             },
-            expect: &[("V211", "01_総務部.xlsx › 1 › C4")],
+            expect: &[("R018", "01_総務部 (1).xlsx")],
         },
         Case {
             name: "symlink_leaving_the_folder",
