@@ -7,7 +7,6 @@ use crate::findings::{Code, Finding, Severity, sort_findings};
 use crate::model::Item;
 use crate::ingest::normalize::Normalizer;
 use crate::ingest::reader::{Field, ListRow, RawSheet, SheetContent, read_sheet};
-use crate::text::nfkc;
 use crate::check::sections::check_related;
 use crate::check::targets::{check_plausibility, check_targets, signed_zeros};
 use crate::check::validate::{DepartmentSubmission, ProposalCounts, check_duplicates, check_item, check_proposal_counts, match_list};

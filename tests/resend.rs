@@ -521,7 +521,7 @@ fn the_newer_of_two_files_is_read_in_a_proposal_round() {
 /// suffix.
 #[test]
 fn the_newer_of_two_forms_is_read_in_a_progress_round() {
-    use gyokaku::progress::forms::department_forms;
+    use gyokaku::progress::forms::filled_forms;
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs");
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(sample.join("plan.toml"), dir.path().join("plan.toml")).unwrap();
@@ -543,7 +543,7 @@ fn the_newer_of_two_forms_is_read_in_a_progress_round() {
             result.evaluation = grade.into();
             item.results.insert("R6".into(), result);
         }
-        department_forms(&items, &config, "R6").unwrap()
+        filled_forms(&items, &config, "R6").unwrap()
     };
     let old = forms_with("S");
     let new = forms_with("A");
