@@ -67,7 +67,7 @@ pub fn run(input_dir: &Path, config: &PlanConfig) -> anyhow::Result<Run> {
     if !submissions.is_dir() {
         anyhow::bail!("{}: フォルダがありません。各部のブックは入力フォルダの submissions/ に入れてください（gyokaku init で作れます）", submissions.display());
     }
-    let decisions = Decisions::load(input_dir)?;
+    let mut decisions = Decisions::load(input_dir)?;
     let (files, skipped, temporary) = list_files(&submissions)?;
     let mut reads: Vec<WorkbookRead> = files
         .par_iter()
@@ -77,9 +77,16 @@ pub fn run(input_dir: &Path, config: &PlanConfig) -> anyhow::Result<Run> {
     if let Some(f) = files::temp_files_finding("submissions", &temporary) {
         reads.push(WorkbookRead { file: f.file.clone(), findings: vec![f], ..Default::default() });
     }
+    // One current file per department: of two, the newer is read, and the
+    // older is neither read nor reported on (one info line names both).
+    let (reads, notices, renames) = current_files(reads, config);
+    retarget(&mut decisions, &renames);
     let mut run = assemble(reads, config, &decisions);
+    run.findings.extend(notices);
     if input_dir.join("progress").is_dir() {
         run.rounds = crate::progress::results::read_rounds(input_dir, config, &mut run.items, &mut run.findings);
+        let renames: Vec<(String, String)> = run.rounds.iter().flat_map(|r| r.superseded.iter().cloned()).collect();
+        retarget(&mut decisions, &renames);
     }
     run.decided = decisions.settle(&mut run.findings);
     include_decided_amounts(&mut run);
@@ -87,6 +94,34 @@ pub fn run(input_dir: &Path, config: &PlanConfig) -> anyhow::Result<Run> {
     let rank = |d: &str| if d.is_empty() { usize::MAX } else { config.departments.iter().position(|x| x.name == d).unwrap_or(usize::MAX - 1) };
     sort_findings(&mut run.findings, &rank);
     Ok(run)
+}
+
+/// The reads of each department's current file (and of everything that is
+/// no department's file), the info findings naming the files set aside,
+/// and which file each set-aside file gave way to.
+fn current_files(reads: Vec<WorkbookRead>, config: &PlanConfig) -> (Vec<WorkbookRead>, Vec<Finding>, Vec<(String, String)>) {
+    let normalizer = Normalizer::new(config);
+    let candidates: Vec<files::Candidate> = reads
+        .iter()
+        .filter(|r| r.modified.is_some())
+        .map(|r| files::Candidate { file: r.file.clone(), department: department_of(r, &normalizer).unwrap_or_default(), modified: r.modified })
+        .collect();
+    let (renames, notices) = files::superseded(&candidates);
+    let reads = reads.into_iter().filter(|r| !renames.iter().any(|(older, _)| *older == r.file)).collect();
+    (reads, notices, renames)
+}
+
+/// Decisions taken on a file that a newer one of its department replaced
+/// answer the same place in the newer file: a department resending its
+/// workbook under another name (its return, `…_差し戻し.xlsx`) keeps the
+/// office's decisions while the cells read as they did.
+fn retarget(decisions: &mut Decisions, renames: &[(String, String)]) {
+    for decision in &mut decisions.list {
+        let Some((file, rest)) = decision.place.split_once('›') else { continue };
+        if let Some((_, current)) = renames.iter().find(|(older, _)| older == file.trim()) {
+            decision.place = format!("{current} ›{rest}");
+        }
+    }
 }
 
 /// An amount validation questioned (V223) is left out of totals, unless the
@@ -261,19 +296,8 @@ fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig, decisions: &Decisions
     let mut files = Vec::new();
     let mut file_department: Vec<(String, String)> = Vec::new();
 
-    // One current file per department: of two, the newer is read, and
-    // the older is neither read nor reported on (one info line names both).
-    let departments: Vec<String> = reads.iter().map(|r| department_of(r, &normalizer).unwrap_or_default()).collect();
-    let candidates: Vec<files::Candidate> = reads
-        .iter()
-        .zip(&departments)
-        .filter(|(r, _)| r.modified.is_some())
-        .map(|(r, d)| files::Candidate { file: r.file.clone(), department: d.clone(), modified: r.modified })
-        .collect();
-    let (superseded, notices) = files::superseded(&candidates);
-    findings.extend(notices);
-
-    for (read, department) in reads.iter().zip(departments).filter(|(r, _)| !superseded.contains(&r.file)) {
+    for read in &reads {
+        let department = department_of(read, &normalizer).unwrap_or_default();
         if department.is_empty() && (!read.sheets.is_empty() || read.has_list) {
             findings.push(Finding::new(
                 Code::UnknownDepartment,

@@ -413,6 +413,21 @@ fn a_return_sent_back_reads_as_the_original_and_comes_back_clean() {
     let back = return_of(&inputs, &first, "01_総務部.xlsx");
     assert!(back.path.ends_with("/01_総務部_差し戻し.xlsx"), "{}", back.path);
 
+    // The office accepted one finding (decisions.toml), on the file first sent.
+    let accepted = first.findings.iter().find(|f| f.code == "N112").unwrap().clone();
+    let request = gyokaku::commands::decide::Request {
+        code: accepted.code.to_string(),
+        place: accepted.place(),
+        choice: gyokaku::decisions::Choice::Accept,
+        reason: "運用コストは未定と確認".into(),
+        by: "行政経営課".into(),
+        date: Some("2025-01-01".into()),
+    };
+    gyokaku::commands::decide::run(inputs.path(), &request).unwrap();
+    let first = inputs.run();
+    assert_eq!(first.decided.len(), 1);
+    let back = return_of(&inputs, &first, "01_総務部.xlsx");
+
     // The department saves the return under its name and sends it back,
     // beside the file it first sent.
     let resent = inputs.submission("01_総務部_差し戻し.xlsx");
@@ -426,6 +441,9 @@ fn a_return_sent_back_reads_as_the_original_and_comes_back_clean() {
     assert_eq!(findings(&second), findings(&first), "the same findings");
     assert!(!second.findings.iter().any(|f| f.code == "R004"), "the listing is not the department's sheet");
     assert_eq!(second.findings.iter().filter(|f| f.code == "R018").count(), 1);
+    // The office's decision on the first file holds for the same cell of the resent one.
+    assert_eq!(second.decided.len(), 1, "{:?}", second.findings.iter().filter(|f| f.code.starts_with('D')).collect::<Vec<_>>());
+    assert_eq!(second.decided[0].finding.file, "01_総務部_差し戻し.xlsx");
 
     let again = return_of(&inputs, &second, "01_総務部_差し戻し.xlsx");
     assert!(again.path.ends_with("/01_総務部_差し戻し.xlsx"), "no doubled suffix: {}", again.path);
@@ -441,8 +459,9 @@ fn a_return_sent_back_reads_as_the_original_and_comes_back_clean() {
     let listing = book.worksheet_range("指摘一覧").unwrap();
     assert_eq!(listing.height() - 3, second.findings.iter().filter(|f| f.department == "総務部").count());
 
-    // A fixed cell: (運用コスト) in a 財政効果 cell (N112) becomes a number.
-    let fixed_cell = first.findings.iter().find(|f| f.code == "N112").and_then(|f| f.cell.clone()).unwrap();
+    // A fixed cell: the hours row mixing △100 with plain numbers (N104)
+    // gets 100 in its first year.
+    let fixed_cell = first.findings.iter().find(|f| f.code == "N104").and_then(|f| f.cell.clone()).unwrap();
     let fixed = fix_cell(&back.bytes, &fixed_cell, "100");
     std::fs::write(&resent, &fixed).unwrap();
     set_modified(&resent, 7200);
@@ -454,7 +473,7 @@ fn a_return_sent_back_reads_as_the_original_and_comes_back_clean() {
     let mut expected = still.clone();
     expected.insert("B4".into());
     assert_eq!(noted, expected, "notes only where findings remain, and the department's");
-    assert_eq!(marks(&clean.bytes)["sheet1.xml"], still, "colours only where findings remain");
+    assert_eq!(marks(&clean.bytes).get("sheet1.xml").cloned().unwrap_or_default(), still, "colours only where findings remain");
     assert_eq!(sheet_names(&clean.bytes), ["指摘一覧", "1"]);
     opens(&clean.bytes);
 }

@@ -57,10 +57,11 @@ pub struct Candidate {
 /// Of each department's files, the current one: the newest by
 /// modification time, and of files saved at the same moment the one whose
 /// name sorts last (so `…_差し戻し.xlsx` wins over `….xlsx` when a copy
-/// lost its time). Returns the files not to read (superseded) and one info
-/// finding per department naming the file read and the ones set aside.
-/// Candidates without a department are never set aside.
-pub fn superseded(candidates: &[Candidate]) -> (Vec<String>, Vec<Finding>) {
+/// lost its time). Returns the files not to read, each with the file read
+/// in its place, and one info finding per department naming the file read
+/// and the ones set aside. Candidates without a department are never set
+/// aside.
+pub fn superseded(candidates: &[Candidate]) -> (Vec<(String, String)>, Vec<Finding>) {
     let mut departments: Vec<&str> = candidates.iter().filter(|c| !c.department.is_empty()).map(|c| c.department.as_str()).collect();
     departments.sort();
     departments.dedup();
@@ -75,7 +76,7 @@ pub fn superseded(candidates: &[Candidate]) -> (Vec<String>, Vec<Finding>) {
         files.sort_by(|a, b| b.modified.cmp(&a.modified).then_with(|| b.file.cmp(&a.file)));
         let current = files[0];
         let older: Vec<&str> = files[1..].iter().map(|c| c.file.as_str()).collect();
-        dropped.extend(older.iter().map(|f| f.to_string()));
+        dropped.extend(older.iter().map(|f| (f.to_string(), current.file.clone())));
         findings.push(
             Finding::new(
                 Code::Superseded,
@@ -120,12 +121,12 @@ mod tests {
             c("提出.xlsx", "", at(300)),
             c("提出2.xlsx", "", at(400)),
         ]);
-        assert_eq!(dropped, ["01_総務部_差し戻し.xlsx"]);
+        assert_eq!(dropped, [("01_総務部_差し戻し.xlsx".to_string(), "01_総務部.xlsx".to_string())]);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].file, "01_総務部.xlsx");
         assert!(findings[0].message.contains("01_総務部_差し戻し.xlsx"));
         // The same time: the name that sorts last.
         let (dropped, _) = superseded(&[c("01_総務部_差し戻し.xlsx", "総務部", at(100)), c("01_総務部.xlsx", "総務部", at(100))]);
-        assert_eq!(dropped, ["01_総務部.xlsx"]);
+        assert_eq!(dropped, [("01_総務部.xlsx".to_string(), "01_総務部_差し戻し.xlsx".to_string())]);
     }
 }

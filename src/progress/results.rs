@@ -61,6 +61,8 @@ pub struct Round {
     /// Some result taken comes from a workbook that says its values are
     /// examples (記入例（サンプル）); only the forms decide it.
     pub sample: bool,
+    /// Forms set aside for a newer one of their department: (older, newer).
+    pub superseded: Vec<(String, String)>,
 }
 
 /// Reads every round under INPUT_DIR/progress/ (one folder per plan year),
@@ -183,7 +185,7 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
     let (superseded, notices) = files::superseded(&candidates);
     findings.extend(notices);
     let mut sheets = Vec::new();
-    for form in forms.into_iter().filter(|f| !superseded.contains(&f.file)) {
+    for form in forms.into_iter().filter(|f| !superseded.iter().any(|(older, _)| *older == f.file)) {
         findings.extend(form.findings);
         sheets.extend(form.sheets);
     }
@@ -323,7 +325,7 @@ fn read_round(dir: &Path, year: &str, config: &PlanConfig, items: &mut [Item], f
             );
         }
     }
-    Round { year: year.to_string(), matched, missing, sample }
+    Round { year: year.to_string(), matched, missing, sample, superseded }
 }
 
 /// One result field as compared between a form and the model: the
