@@ -59,7 +59,7 @@ pub struct Candidate {
 /// name sorts last (so `…_差し戻し.xlsx` wins over `….xlsx` when a copy
 /// lost its time). Returns the files not to read, each with the file read
 /// in its place, and one info finding per department naming the file read
-/// and the ones set aside. Candidates without a department are never set
+/// and the ones set aside (for the office: it belongs to no department). Candidates without a department are never set
 /// aside.
 pub fn superseded(candidates: &[Candidate]) -> (Vec<(String, String)>, Vec<Finding>) {
     let mut departments: Vec<&str> = candidates.iter().filter(|c| !c.department.is_empty()).map(|c| c.department.as_str()).collect();
@@ -77,20 +77,19 @@ pub fn superseded(candidates: &[Candidate]) -> (Vec<(String, String)>, Vec<Findi
         let current = files[0];
         let older: Vec<&str> = files[1..].iter().map(|c| c.file.as_str()).collect();
         dropped.extend(older.iter().map(|f| (f.to_string(), current.file.clone())));
-        findings.push(
-            Finding::new(
-                Code::Superseded,
-                &current.file,
-                format!(
-                    "{department}のファイルが{}つあります。更新日時の新しい {} を読み込み、古い {} は読み込んでいません",
-                    files.len(),
-                    current.file,
-                    older.join("、")
-                ),
-                "古いファイルは削除しなくてもかまいません（新しいほうだけを読みます）。古いほうを使う場合は新しいほうを提出フォルダから外してください",
-            )
-            .in_department(department),
-        );
+        // The office's to know, not the department's to fix: it goes to
+        // the office's report, not to the department's return.
+        findings.push(Finding::new(
+            Code::Superseded,
+            &current.file,
+            format!(
+                "{department}のファイルが{}つあります。更新日時の新しい {} を読み込み、古い {} は読み込んでいません",
+                files.len(),
+                current.file,
+                older.join("、")
+            ),
+            "古いファイルは削除しなくてもかまいません（新しいほうだけを読みます）。古いほうを使う場合は新しいほうを提出フォルダから外してください",
+        ));
     }
     (dropped, findings)
 }
