@@ -1,0 +1,193 @@
+//! The validator's later rules on small workbooks, each on the seed's
+//! wording and on a near miss that must stay quiet: 年度計画 rows, titles
+//! with spaces, the taxonomy on the list, names inside prose, section
+//! structure, one classification per item across departments, and hints a
+//! department can act on.
+
+mod common;
+
+
+use common::{Inputs, item_rows, write_rows};
+use gyokaku::findings::Finding;
+use rust_xlsxwriter::Workbook;
+
+type Rows = Vec<[String; 5]>;
+
+/// A clean sheet: the common rows with plain numeric targets.
+fn sheet(title: &str) -> Rows {
+    let mut rows = item_rows(title);
+    set(&mut rows, "業務量削減目標値（時間）", ["100", "200", "300", ""]);
+    set(&mut rows, "財政効果目標額（千円）", ["—", "500", "1,500", ""]);
+    rows
+}
+
+fn set(rows: &mut [[String; 5]], label: &str, values: [&str; 4]) {
+    let row = rows.iter_mut().find(|r| r[0] == label).unwrap_or_else(|| panic!("{label}"));
+    for (i, v) in values.iter().enumerate() {
+        row[i + 1] = v.to_string();
+    }
+}
+
+/// Replaces the 年度計画 task rows (between 年度計画 and 各年度目標).
+fn plan(rows: &mut Rows, tasks: &[[&str; 5]]) {
+    let start = rows.iter().position(|r| r[0] == "年度計画").unwrap() + 1;
+    let end = rows.iter().position(|r| r[0] == "各年度目標").unwrap();
+    rows.splice(start..end, tasks.iter().map(|t| t.map(str::to_string)));
+}
+
+/// A list row: 優先順位, 取組項目名, 主たる所管部署, 大分類, 小分類.
+fn list_row(priority: &str, title: &str) -> [String; 5] {
+    [priority, title, "人事課", "情報・デジタル化の改革", "業務の効率化"].map(str::to_string)
+}
+
+/// Writes a department workbook: its list (when given) and its sheets 1, 2, ….
+fn workbook(inputs: &Inputs, file: &str, list: Option<&[[String; 5]]>, sheets: &[Rows]) {
+    let mut book = Workbook::new();
+    if let Some(list) = list {
+        let ws = book.add_worksheet();
+        ws.set_name("一覧").unwrap();
+        for (c, h) in ["優先順位", "取組項目名", "主たる所管部署", "大分類", "小分類", "備考"].iter().enumerate() {
+            ws.write(0, c as u16, *h).unwrap();
+        }
+        for (r, row) in list.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                ws.write(1 + r as u32, c as u16, v.as_str()).unwrap();
+            }
+        }
+    }
+    for (i, rows) in sheets.iter().enumerate() {
+        let ws = book.add_worksheet();
+        ws.set_name((i + 1).to_string()).unwrap();
+        write_rows(ws, rows, 3, 1);
+    }
+    book.save(inputs.submission(file)).unwrap();
+}
+
+/// One 総務部 workbook with a list row per sheet.
+fn department(sheets: &[Rows]) -> Inputs {
+    let inputs = Inputs::new();
+    let list: Vec<[String; 5]> = sheets
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut row = list_row(&(i + 1).to_string(), &s[0][1]);
+            // The list names the sheet's first 主たる所管部署.
+            let primary = &s.iter().find(|r| r[0] == "主たる所管部署").unwrap()[1];
+            row[2] = primary.split('、').next().unwrap().trim_start_matches("総務部").to_string();
+            row
+        })
+        .collect();
+    workbook(&inputs, "01_総務部.xlsx", Some(&list), sheets);
+    inputs
+}
+
+fn codes(inputs: &Inputs) -> Vec<String> {
+    inputs.run().findings.iter().map(|f| format!("{} {}", f.code, f.place())).collect()
+}
+
+fn found(inputs: &Inputs, code: &str) -> Vec<Finding> {
+    inputs.run().findings.into_iter().filter(|f| f.code == code).collect()
+}
+
+/// The test plan with a 部 of 支所 sections (for names inside prose).
+fn with_branches(inputs: &Inputs) {
+    let plan = format!(
+        "{}\n[[departments]]\ncode = \"03\"\nname = \"市民環境部\"\nsections = [{{ name = \"環境整備課\" }}, {{ name = \"穂波支所市民窓口課\" }}, {{ name = \"筑穂支所市民窓口課\" }}, {{ name = \"穎田支所市民窓口課\" }}]\n",
+        common::PLAN
+    );
+    std::fs::write(inputs.path().join("plan.toml"), plan).unwrap();
+}
+
+#[test]
+fn the_clean_sheet_of_these_tests_has_no_findings() {
+    assert_eq!(codes(&department(&[sheet("出退勤管理の電子化")])), Vec::<String>::new());
+}
+
+// 1. 年度計画 rows.
+
+#[test]
+fn a_plan_row_with_years_but_no_label_is_reported_at_its_label() {
+    // The seed's 被災者支援システムの活用: the third row has R7 and R8 only.
+    let mut rows = sheet("被災者支援システムの活用");
+    plan(
+        &mut rows,
+        &[
+            ["クラウド型被災者支援システムの本運用", "システムの本運用開始", "", "", ""],
+            ["関係各（課）との調整", "災害対策本部の関係各班（課）とのシステム利用に係る調整", "", "", ""],
+            ["", "", "災害対策本部の関係各班（課）に対する操作習得研修", "災害対策本部の関係各班（課）に対する操作習得研修", ""],
+        ],
+    );
+    let inputs = department(&[rows.clone()]);
+    assert_eq!(codes(&inputs), ["V224 01_総務部.xlsx › 1 › B16"]);
+    assert!(found(&inputs, "V224")[0].message.contains("R7「災害対策本部"));
+    // Near miss: a note alone on a row (no label, no years) is a remark.
+    plan(&mut rows, &[["調査", "調査", "", "", ""], ["", "", "", "", "R9以降も継続"]]);
+    assert_eq!(codes(&department(&[rows])), Vec::<String>::new());
+}
+
+#[test]
+fn a_plan_label_with_nothing_in_any_year_is_reported_and_a_note_or_dashes_are_not() {
+    // The seed's WEBによるリモートの保健指導事業: 本格導入 with nothing.
+    let mut rows = sheet("WEBによるリモートの保健指導事業");
+    plan(&mut rows, &[["利用方法", "", "試行", "", ""], ["本格導入", "", "", "", ""]]);
+    let inputs = department(&[rows.clone()]);
+    assert_eq!(codes(&inputs), ["V225 01_総務部.xlsx › 1 › B15"]);
+    // Near miss: the seed's 試行導入 row whose 備考 says it comes after the
+    // plan period; a row of dashes says "nothing" on purpose.
+    plan(
+        &mut rows,
+        &[
+            ["利用方法", "", "試行", "", ""],
+            ["試行導入（9年度一部の交通機関に導入）", "", "", "", "R9年度（一部交通機関で試行）"],
+            ["本導入", "—", "—", "—", ""],
+        ],
+    );
+    assert_eq!(codes(&department(&[rows])), Vec::<String>::new());
+}
+
+/// The seed's 市民環境部 template: five labels, two never filled.
+fn template(title: &str, filled: bool) -> Rows {
+    let mut rows = sheet(title);
+    let (entrust, staff) = if filled { ("委託契約", "配置見直し") } else { ("", "") };
+    plan(
+        &mut rows,
+        &[
+            ["収集業者との協議", "他自治体事例等調査・研究", "", "", ""],
+            ["予算化", "", "仕様確定、予算化", "", ""],
+            ["市民への周知", "", "", "システム導入", ""],
+            ["委託", entrust, "", "", ""],
+            ["職員配置の検討", staff, "", "", ""],
+        ],
+    );
+    rows
+}
+
+#[test]
+fn plan_labels_copied_with_empty_rows_are_one_finding_per_sheet() {
+    // (The second sheet is 契約課's, so that 人事課's 提案件数 of 1 holds.)
+    let contract = |mut rows: Rows| {
+        set(&mut rows, "主たる所管部署", ["総務部契約課", "", "", ""]);
+        rows
+    };
+    let inputs = department(&[template("支援措置管理システムの導入", false), contract(template("高額療養費支払業務の簡素化", false))]);
+    assert_eq!(codes(&inputs), ["V226 01_総務部.xlsx › 1 › B14", "V226 01_総務部.xlsx › 2 › B14"]);
+    let v226 = found(&inputs, "V226");
+    assert!(v226[0].message.contains("シート2「高額療養費支払業務の簡素化」") && v226[0].message.contains("「委託」、「職員配置の検討」"), "{}", v226[0].message);
+    // Near miss: the same plan fully filled on several sheets (one system
+    // rolled out section by section) is fine.
+    let inputs = department(&[template("支援措置管理システムの導入", true), contract(template("高額療養費支払業務の簡素化", true))]);
+    assert_eq!(codes(&inputs), Vec::<String>::new());
+    // On one sheet alone the empty rows are V225, not a copy.
+    let inputs = department(&[template("支援措置管理システムの導入", false)]);
+    assert_eq!(codes(&inputs), ["V225 01_総務部.xlsx › 1 › B17", "V225 01_総務部.xlsx › 1 › B18"]);
+}
+
+#[test]
+fn a_kanji_one_for_a_dash_in_a_plan_cell_is_reported_and_words_are_not() {
+    // The seed's 会計年度任用職員任用手続の簡素化: 一 in R6.
+    let mut rows = sheet("会計年度任用職員任用手続の簡素化");
+    plan(&mut rows, &[["本格導入、予算化", "一", "本格導入準備、予算化", "本格導入の実施", ""]]);
+    assert_eq!(codes(&department(&[rows.clone()])), ["N113 01_総務部.xlsx › 1 › C14"]);
+    plan(&mut rows, &[["試行導入", "一部の交通機関で試行", "モニター整備", "—", ""]]);
+    assert_eq!(codes(&department(&[rows])), Vec::<String>::new());
+}
