@@ -191,3 +191,77 @@ fn a_kanji_one_for_a_dash_in_a_plan_cell_is_reported_and_words_are_not() {
     plan(&mut rows, &[["試行導入", "一部の交通機関で試行", "モニター整備", "—", ""]]);
     assert_eq!(codes(&department(&[rows])), Vec::<String>::new());
 }
+
+// 4. Names inside prose.
+
+#[test]
+fn a_section_in_prose_the_master_lacks_is_reported_with_the_official_name() {
+    // A misprinted 支所 in 現状と課題.
+    let inputs = Inputs::new();
+    with_branches(&inputs);
+    let mut rows = sheet("筑穂支所（4階会議室）の貸付");
+    set(&mut rows, "プラン策定時の現状及び課題認識", ["穂田支所市民窓口課の会議室は現在使用されていない。", "", "", ""]);
+    workbook(&inputs, "01_総務部.xlsx", Some(&[list_row("1", "筑穂支所（4階会議室）の貸付")]), &[rows.clone()]);
+    let v231 = found(&inputs, "V231");
+    assert_eq!(v231.iter().map(|f| f.place()).collect::<Vec<_>>(), ["01_総務部.xlsx › 1 › C9"]);
+    assert!(v231[0].message.contains("穂田支所市民窓口課") && v231[0].hint.contains("穂波支所市民窓口課"), "{:?}", v231[0]);
+    // The seed's sheet 5: a 課 in brackets inside the 関係部署 prose.
+    let inputs = Inputs::new();
+    with_branches(&inputs);
+    let mut shifted = sheet("デジタル版「広報いいづか」による情報発信");
+    set(&mut shifted, "関係部署", ["当初は広報所管部署（人事課）、ごみの分別カレンダー（環境施設課）などの部署にも適用可能。", "", "", ""]);
+    workbook(&inputs, "01_総務部.xlsx", Some(&[list_row("1", "デジタル版「広報いいづか」による情報発信")]), &[shifted]);
+    assert_eq!(codes(&inputs), ["V217 01_総務部.xlsx › 1 › C8", "V231 01_総務部.xlsx › 1 › C8"]);
+    assert!(found(&inputs, "V231")[0].message.contains("「環境施設課」"));
+    // Near misses: the master's 支所, words ending in 課, collective words.
+    let inputs = Inputs::new();
+    with_branches(&inputs);
+    set(
+        &mut rows,
+        "プラン策定時の現状及び課題認識",
+        ["筑穂支所（4階会議室）は使用されていない。人事考課と賦課の事務、施設所管課や各支所市民窓口課との調整、来課者対応が課題。", "", "", ""],
+    );
+    workbook(&inputs, "01_総務部.xlsx", Some(&[list_row("1", "筑穂支所（4階会議室）の貸付")]), &[rows]);
+    assert_eq!(codes(&inputs), Vec::<String>::new());
+}
+
+// 5. Section structure.
+
+#[test]
+fn several_primary_sections_are_said_once() {
+    let mut rows = sheet("出退勤管理の電子化");
+    set(&mut rows, "主たる所管部署", ["総務部人事課、契約課", "", "", ""]);
+    let inputs = department(&[rows.clone()]);
+    assert_eq!(codes(&inputs), ["V228 01_総務部.xlsx › 1 › C7"]);
+    assert!(found(&inputs, "V228")[0].message.contains("先頭の「人事課」"));
+    set(&mut rows, "主たる所管部署", ["総務部人事課", "", "", ""]);
+    assert_eq!(codes(&department(&[rows])), Vec::<String>::new());
+}
+
+#[test]
+fn the_primary_section_repeated_in_related_sections_is_reported() {
+    // The seed's 人材の戦略的確保: 人事課 primary, 総務部人事課 related.
+    let mut rows = sheet("人材の戦略的確保に向けた取組み");
+    set(&mut rows, "関係部署", ["総務部人事課", "", "", ""]);
+    assert_eq!(codes(&department(&[rows.clone()])), ["V229 01_総務部.xlsx › 1 › C8"]);
+    set(&mut rows, "関係部署", ["契約課", "", "", ""]);
+    assert_eq!(codes(&department(&[rows])), Vec::<String>::new());
+}
+
+// 8. Hints a department can act on.
+
+#[test]
+fn related_section_hints_name_a_section_only_for_a_misprint() {
+    let inputs = Inputs::new();
+    with_branches(&inputs);
+    let mut rows = sheet("出退勤管理の電子化");
+    set(&mut rows, "関係部署", ["顕田支所市民窓口課、各種使用料等キャッシュレス決済導入課", "", "", ""]);
+    workbook(&inputs, "01_総務部.xlsx", Some(&[list_row("1", "出退勤管理の電子化")]), &[rows]);
+    let v216 = found(&inputs, "V216");
+    assert_eq!(v216.len(), 2);
+    let hint = |written: &str| v216.iter().find(|f| f.message.contains(written)).unwrap().hint.clone();
+    assert!(hint("顕田").contains("「穎田支所市民窓口課」の誤り"), "{}", hint("顕田"));
+    // A description where a 課 belongs: no "nearest" names, a 課 name asked for.
+    let description = hint("キャッシュレス決済導入課");
+    assert!(!description.contains("誤り") && description.contains("課名"), "{description}");
+}

@@ -147,15 +147,17 @@ impl<'a> Normalizer<'a> {
                             r.section,
                             score * 100.0
                         ),
-                        format!("組織一覧の正式名称で記入してください（近い名称: {}）", self.organisation.closest(&written, 3).join("、")),
+                        format!("組織一覧の正式名称「{}」で記入してください（別の課なら、その課名を組織一覧のとおりに）", r.section),
                     ),
                     (None, _) => push(
                         Code::SectionUnknown,
                         format!("所管部署「{written}」が組織一覧にありません"),
-                        format!(
-                            "組織一覧にある課名で記入してください（近い名称: {}。組織が変わった場合は plan.toml の組織一覧を更新してください）",
-                            self.organisation.closest(&written, 3).join("、")
-                        ),
+                        match self.organisation.misprints_of(&written) {
+                            near if near.is_empty() => {
+                                "組織一覧にある課名で記入してください（組織が変わった場合は plan.toml の組織一覧を更新してください）".to_string()
+                            }
+                            near => format!("「{}」の誤りではありませんか。組織一覧にある課名で記入してください", near.join("」または「")),
+                        },
                     ),
                     _ => {}
                 }
