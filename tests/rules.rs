@@ -192,6 +192,54 @@ fn a_kanji_one_for_a_dash_in_a_plan_cell_is_reported_and_words_are_not() {
     assert_eq!(codes(&department(&[rows])), Vec::<String>::new());
 }
 
+// 2. Titles with spaces.
+
+#[test]
+fn a_title_that_differs_only_by_a_space_is_info_with_the_space_marked() {
+    let inputs = Inputs::new();
+    let rows = sheet("営繕工事 遠隔臨場（オンライン立会）の導入");
+    workbook(&inputs, "01_総務部.xlsx", Some(&[list_row("1", "営繕工事遠隔臨場（オンライン立会）の導入")]), &[rows.clone()]);
+    let run = inputs.run();
+    let v227: Vec<&Finding> = run.findings.iter().filter(|f| f.code == "V227").collect();
+    assert_eq!(run.findings.len(), 1, "{:?}", run.findings);
+    assert_eq!(v227[0].place(), "01_総務部.xlsx › 一覧 › B2");
+    assert_eq!(v227[0].severity, gyokaku::findings::Severity::Info);
+    assert!(v227[0].message.contains("営繕工事【空白】遠隔臨場"), "{}", v227[0].message);
+    // Near miss: the same spacing in both is nothing; another character is V201.
+    let inputs = Inputs::new();
+    workbook(&inputs, "01_総務部.xlsx", Some(&[list_row("1", "営繕工事 遠隔臨場（オンライン立会）の導入")]), &[rows.clone()]);
+    assert_eq!(codes(&inputs), Vec::<String>::new());
+    let inputs = Inputs::new();
+    workbook(&inputs, "01_総務部.xlsx", Some(&[list_row("1", "営繕工事 遠隔臨場（オンライン立合）の導入")]), &[rows]);
+    assert_eq!(codes(&inputs), ["V201 01_総務部.xlsx › 一覧 › B2"]);
+}
+
+// 3. The taxonomy where it is written.
+
+#[test]
+fn a_taxonomy_alias_or_unknown_value_on_the_list_is_reported_at_the_list_cell() {
+    let fiscal = |rows: &mut Rows, sho: &str| {
+        set(rows, "大分類", ["財政の改革", "", "", ""]);
+        set(rows, "小分類", [sho, "", "", ""]);
+    };
+    let list = |sho: &str| [["1", "事務事業評価を活用した経費の削減", "人事課", "財政の改革", sho].map(str::to_string)];
+    // The seed's 歳出の抑制, on the list and on the sheet: each cell told.
+    let inputs = Inputs::new();
+    let mut rows = sheet("事務事業評価を活用した経費の削減");
+    fiscal(&mut rows, "歳出の抑制");
+    workbook(&inputs, "01_総務部.xlsx", Some(&list("歳出の抑制")), &[rows.clone()]);
+    assert_eq!(codes(&inputs), ["N105 01_総務部.xlsx › 一覧 › E2", "N105 01_総務部.xlsx › 1 › C6"]);
+    // Near miss: the list in the vision's wording.
+    let inputs = Inputs::new();
+    workbook(&inputs, "01_総務部.xlsx", Some(&list("歳出の適正化")), &[rows.clone()]);
+    assert_eq!(codes(&inputs), ["N105 01_総務部.xlsx › 1 › C6"]);
+    // An unknown value on the list: N106 there, not also V206.
+    let inputs = Inputs::new();
+    fiscal(&mut rows, "歳出の適正化");
+    workbook(&inputs, "01_総務部.xlsx", Some(&list("業務の改善")), &[rows]);
+    assert_eq!(codes(&inputs), ["N106 01_総務部.xlsx › 一覧 › E2"]);
+}
+
 // 4. Names inside prose.
 
 #[test]
@@ -248,6 +296,37 @@ fn the_primary_section_repeated_in_related_sections_is_reported() {
     assert_eq!(codes(&department(&[rows])), Vec::<String>::new());
 }
 
+// 6. One classification per item across departments.
+
+#[test]
+fn the_same_title_in_two_departments_under_another_classification_is_reported_on_each() {
+    let write = |inputs: &Inputs, title_b: &str, sho_b: &str| {
+        let a = sheet("現場に持ち出せるタブレット端末の配備");
+        workbook(inputs, "01_総務部.xlsx", Some(&[list_row("1", "現場に持ち出せるタブレット端末の配備")]), &[a]);
+        let mut b = sheet(title_b);
+        set(&mut b, "小分類", [sho_b, "", "", ""]);
+        set(&mut b, "主たる所管部署", ["土木建設課", "", "", ""]);
+        let list = [["1", title_b, "土木建設課", "情報・デジタル化の改革", sho_b].map(str::to_string)];
+        workbook(inputs, "02_都市建設部.xlsx", Some(&list), &[b]);
+    };
+    let inputs = Inputs::new();
+    write(&inputs, "現場に持ち出せるタブレット端末の配備", "利便性の向上");
+    assert_eq!(codes(&inputs), ["V230 01_総務部.xlsx › 1 › C6", "V230 02_都市建設部.xlsx › 1 › C6"]);
+    let v230 = found(&inputs, "V230");
+    assert!(v230[0].message.contains("都市建設部") && v230[0].message.contains("利便性の向上"), "{}", v230[0].message);
+    // Nearly the same title (a bracketed addition) counts too.
+    let inputs = Inputs::new();
+    write(&inputs, "現場に持ち出せるタブレット（字図入り）端末の配備", "利便性の向上");
+    assert_eq!(found(&inputs, "V230").len(), 2);
+    // Near misses: the same classification; a different item.
+    let inputs = Inputs::new();
+    write(&inputs, "現場に持ち出せるタブレット端末の配備", "業務の効率化");
+    assert_eq!(codes(&inputs), Vec::<String>::new());
+    let inputs = Inputs::new();
+    write(&inputs, "道路台帳システムの更新", "利便性の向上");
+    assert_eq!(codes(&inputs), Vec::<String>::new());
+}
+
 // 8. Hints a department can act on.
 
 #[test]
@@ -264,4 +343,12 @@ fn related_section_hints_name_a_section_only_for_a_misprint() {
     // A description where a 課 belongs: no "nearest" names, a 課 name asked for.
     let description = hint("キャッシュレス決済導入課");
     assert!(!description.contains("誤り") && description.contains("課名"), "{description}");
+}
+
+#[test]
+fn a_title_mismatch_marks_the_differing_characters() {
+    let inputs = Inputs::new();
+    workbook(&inputs, "01_総務部.xlsx", Some(&[list_row("1", "入り参加資格申請のオンライン化")]), &[sheet("入札参加資格申請のオンライン化")]);
+    let v201 = found(&inputs, "V201");
+    assert!(v201[0].message.contains("一覧「入【り】参加資格申請のオンライン化」") && v201[0].message.contains("「入【札】参加資格申請のオンライン化」"), "{}", v201[0].message);
 }

@@ -5,4 +5,5 @@ pub mod names;
 pub mod plan_rows;
 pub mod sections;
 pub mod targets;
+pub mod titles;
 pub mod validate;
