@@ -6,7 +6,6 @@
 
 mod common;
 
-
 use common::{Inputs, item_rows, write_rows};
 use gyokaku::findings::Finding;
 use rust_xlsxwriter::Workbook;
@@ -351,4 +350,38 @@ fn a_title_mismatch_marks_the_differing_characters() {
     workbook(&inputs, "01_総務部.xlsx", Some(&[list_row("1", "入り参加資格申請のオンライン化")]), &[sheet("入札参加資格申請のオンライン化")]);
     let v201 = found(&inputs, "V201");
     assert!(v201[0].message.contains("一覧「入【り】参加資格申請のオンライン化」") && v201[0].message.contains("「入【札】参加資格申請のオンライン化」"), "{}", v201[0].message);
+}
+
+#[test]
+fn a_hint_names_remarks_only_where_the_sheet_has_a_remarks_column() {
+    // The seed's 補助金電子申請システムの導入 (sheet 9): no 備考 column, the
+    // explanation typed into the R8 cell.
+    let explanation = "メール申請分が移行と仮定 システムそのものの利用料は不要";
+    let mut rows = sheet("補助金電子申請システムの導入");
+    set(&mut rows, "財政効果目標額（千円）", ["-", "-", explanation, ""]);
+    let with_remarks = found(&department(&[rows.clone()]), "N101");
+    assert!(with_remarks[0].hint.contains("備考"), "{}", with_remarks[0].hint);
+    for r in rows.iter_mut().filter(|r| r[0] == "年度計画" || r[0] == "実績報告") {
+        r[4] = String::new();
+    }
+    let without = found(&department(&[rows]), "N101");
+    assert!(!without[0].hint.contains("備考"), "{}", without[0].hint);
+}
+
+#[test]
+fn an_unquantified_item_is_told_the_same_way_by_n112_and_v208() {
+    // N112: an undecided row; V208: no number at all. Both say: "—" with
+    // the reason, at least one number, else the office confirms.
+    let mut rows = sheet("出退勤管理の電子化");
+    set(&mut rows, "業務量削減目標値（時間）", ["—", "—", "—", ""]);
+    set(&mut rows, "財政効果目標額（千円）", ["未定", "未定", "未定", ""]);
+    let n112 = found(&department(&[rows.clone()]), "N112");
+    set(&mut rows, "財政効果目標額（千円）", ["—", "—", "—", "財政効果は令和9年度以降発現予定。"]);
+    let inputs = department(&[rows]);
+    assert_eq!(codes(&inputs), ["V208 01_総務部.xlsx › 1 › C17"]);
+    let v208 = found(&inputs, "V208");
+    assert!(v208[0].message.contains("財政効果の備考「財政効果は令和9年度以降発現予定。」"), "{}", v208[0].message);
+    for hint in [&n112[0].hint, &v208[0].hint] {
+        assert!(hint.contains("少なくとも一つ") && hint.contains("事務局の確認"), "{hint}");
+    }
 }

@@ -214,7 +214,11 @@ pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: 
                     Code::DuplicatePriority,
                     file,
                     format!("優先順位{priority}が{}件あります: {}", rows.len(), titles.join("、")),
-                    "優先順位は重複しないよう 1, 2, 3 … で付け直してください（関連する取組は備考で示せます）",
+                    if row.note.cell.is_empty() {
+                        "優先順位は重複しないよう 1, 2, 3 … で付け直してください"
+                    } else {
+                        "優先順位は重複しないよう 1, 2, 3 … で付け直してください（関連する取組は備考で示せます）"
+                    },
                 )
                 .at(&row.sheet, Some(&row.priority.cell))
                 .in_department(&sub.department),
@@ -411,16 +415,28 @@ pub fn check_item(item: &Item, config: &PlanConfig, findings: &mut Vec<Finding>)
     // An item whose targets say they are undecided (N112, at their cells)
     // has been told already; V208 is for items that say nothing.
     let undecided = item.workload_target.values().chain(item.fiscal_target.values()).any(|a| a.value.is_none() && !a.note.is_empty());
+    // How an item says its effect cannot be quantified, the same way in
+    // V208 and N112: "—" in the years and the reason in the row's 備考;
+    // at least one row still needs a number, unless the office accepts
+    // the reason (decisions.toml).
     if !crate::figures::has_numeric_target(item) && !undecided && !item.title.is_empty() {
-        findings.push(
-            Finding::new(
-                Code::NoQuantifiedTarget,
-                file,
+        let reasons: Vec<String> = [("業務量削減", &item.target_remarks.workload), ("財政効果", &item.target_remarks.fiscal)]
+            .into_iter()
+            .filter(|(_, r)| !r.is_empty())
+            .map(|(row, r)| format!("{row}の備考「{}」", r))
+            .collect();
+        let (message, hint) = if reasons.is_empty() {
+            (
                 format!("「{}」に数値の目標（業務量削減目標値・財政効果目標額）が一つもありません", item.title),
-                "何をどれだけ改善するかが分かるよう、削減時間（時間）または財政効果（千円）の目標を少なくとも一つ数値で記入してください",
+                "何をどれだけ改善するかが分かるよう、削減時間（時間）または財政効果（千円）の目標を少なくとも一つ数値で記入してください。どうしても算定できない場合は各年度を「—」とし、その理由を書いて事務局の確認を受けてください",
             )
-            .at(sheet, cell("workload_target")),
-        );
+        } else {
+            (
+                format!("「{}」に数値の目標（業務量削減目標値・財政効果目標額）が一つもありません（{}）", item.title, reasons.join("、")),
+                "削減時間（時間）または財政効果（千円）の目標を少なくとも一つ数値で記入してください。備考の理由で算定できないなら、事務局の確認を受けてください（事務局が確認済として記録します）",
+            )
+        };
+        findings.push(Finding::new(Code::NoQuantifiedTarget, file, message, hint).at(sheet, cell("workload_target")));
     }
     // Known misspellings in the title and prose.
     let prose = [
