@@ -157,6 +157,8 @@ pub enum Code {
     ClassificationAcrossDepartments,
     /// V231 a 課 or 支所 named in prose that is not in the organisation master.
     NameInProseUnknown,
+    /// V232 △ used in both senses across the plan (rows all in △ beside rows mixing signs).
+    SignsBothWays,
     /// T301 a character no shipped or added font can draw.
     MissingGlyph,
     /// P401 a progress form's sheet matches no item of the plan.
@@ -248,6 +250,7 @@ impl Code {
             PrimaryInRelated => "V229",
             ClassificationAcrossDepartments => "V230",
             NameInProseUnknown => "V231",
+            SignsBothWays => "V232",
             MissingGlyph => "T301",
             ProgressUnknownItem => "P401",
             ProgressYearNotOpen => "P402",
@@ -278,7 +281,7 @@ impl Code {
             | ProgressPlanEdited | ProgressMissing | ProgressDuplicate | NumberWithNote | TargetUndecided
             | RelatedUnknown | NoPlanRows | YearlyGoalsEmpty | TargetColumnOff | ImplausibleFiscalEffect
             | NotARegularFile | CellsOutOfBounds | SignedZero | DecisionStale | SignConverted | PlanRowUnlabelled
-            | PlanRowEmpty | PlanRowsCopied | ClassificationAcrossDepartments | NameInProseUnknown => Severity::Warning,
+            | PlanRowEmpty | PlanRowsCopied | ClassificationAcrossDepartments | NameInProseUnknown | SignsBothWays => Severity::Warning,
             SkippedSheet | NotAWorkbook | DecisionUnused | TaxonomyAlias | SectionSpelling | ProgressMatched
             | DashLookalike | RelatedEmpty | YearlyGoalsPartly | TitleSpacing | SeveralPrimary | PrimaryInRelated => {
                 Severity::Info

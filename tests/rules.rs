@@ -326,6 +326,29 @@ fn the_same_title_in_two_departments_under_another_classification_is_reported_on
     assert_eq!(codes(&inputs), Vec::<String>::new());
 }
 
+// 7. Signs across the plan.
+
+#[test]
+fn delta_used_both_ways_across_the_plan_is_said_once_to_the_office() {
+    // The seed: 経済部's ▲100 ▲100 ▲100 (saved hours, by its text) beside
+    // 総務部's △480 △480 1,920 (extra hours while setting up).
+    let mut all_delta = sheet("各種産業祭りの歳出の適正化");
+    set(&mut all_delta, "業務量削減目標値（時間）", ["▲100", "▲100", "▲100", ""]);
+    let mut mixed = sheet("入札参加資格申請のオンライン化");
+    set(&mut mixed, "主たる所管部署", ["総務部契約課", "", "", ""]);
+    set(&mut mixed, "業務量削減目標値（時間）", ["△480", "△480", "1,920", ""]);
+    let inputs = department(&[all_delta.clone(), mixed]);
+    assert_eq!(codes(&inputs), ["N103 01_総務部.xlsx › 1 › C17", "N104 01_総務部.xlsx › 2 › C17", "V232 plan.toml"]);
+    let v232 = found(&inputs, "V232");
+    assert!(v232[0].message.contains("各種産業祭り") && v232[0].message.contains("入札参加資格申請"), "{}", v232[0].message);
+    assert!(v232[0].department.is_empty(), "the office's, not a department's");
+    // Near miss: rows all in △ alone (no row uses △ for set-up costs).
+    let mut other = sheet("会計年度任用職員任用手続の簡素化");
+    set(&mut other, "主たる所管部署", ["総務部契約課", "", "", ""]);
+    let inputs = department(&[all_delta, other]);
+    assert_eq!(codes(&inputs), ["N103 01_総務部.xlsx › 1 › C17"]);
+}
+
 // 8. Hints a department can act on.
 
 #[test]
