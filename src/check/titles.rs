@@ -128,7 +128,9 @@ pub fn check_classification_across(items: &[Item], findings: &mut Vec<Finding>) 
             let mut named: Vec<String> = others
                 .iter()
                 .take(NAMED)
-                .map(|o| format!("{}「{}」（{}／{}、{} › {}）", o.department, o.title, o.daibunrui, o.shobunrui, o.source.file, o.source.sheet))
+                // The other department's 部 and title, not its file: a
+                // department's return shows its own files only.
+                .map(|o| format!("{}「{}」（{}／{}）", o.department, o.title, o.daibunrui, o.shobunrui))
                 .collect();
             if others.len() > NAMED {
                 named.push(format!("ほか{}件", others.len() - NAMED));
