@@ -125,15 +125,25 @@ pub fn check_classification_across(items: &[Item], findings: &mut Vec<Finding>) 
                 continue;
             }
             let dai_differs = others.iter().any(|o| o.daibunrui != item.daibunrui);
-            let mut named: Vec<String> = others
-                .iter()
-                .take(NAMED)
-                // The other department's 部 and title, not its file: a
-                // department's return shows its own files only.
-                .map(|o| format!("{}「{}」（{}／{}）", o.department, o.title, o.daibunrui, o.shobunrui))
-                .collect();
-            if others.len() > NAMED {
-                named.push(format!("ほか{}件", others.len() - NAMED));
+            // The other department's 部 and title, not its file (a
+            // department's return shows its own files only); the same item
+            // on several sheets is named once with its count.
+            let mut distinct: Vec<(String, usize)> = Vec::new();
+            let mut index: BTreeMap<String, usize> = BTreeMap::new();
+            for o in &others {
+                let name = format!("{}「{}」（{}／{}）", o.department, o.title, o.daibunrui, o.shobunrui);
+                match index.get(&name) {
+                    Some(&k) => distinct[k].1 += 1,
+                    None => {
+                        index.insert(name.clone(), distinct.len());
+                        distinct.push((name, 1));
+                    }
+                }
+            }
+            let mut named: Vec<String> =
+                distinct.iter().take(NAMED).map(|(n, count)| if *count > 1 { format!("{n}{count}件") } else { n.clone() }).collect();
+            if distinct.len() > NAMED {
+                named.push(format!("ほか{}件", distinct[NAMED..].iter().map(|(_, c)| c).sum::<usize>()));
             }
             let same = if others.iter().all(|o| title_key(&o.title) == **key) { "同じ" } else { "ほぼ同じ" };
             findings.push(
