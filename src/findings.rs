@@ -145,6 +145,24 @@ pub enum Code {
     TargetColumnOff,
     /// V223 a 財政効果 an order of magnitude above every other item's.
     ImplausibleFiscalEffect,
+    /// V224 a 年度計画 row with values in its years but no label.
+    PlanRowUnlabelled,
+    /// V225 a 年度計画 row with a label but nothing in any year (nor 備考).
+    PlanRowEmpty,
+    /// V226 年度計画 labels shared with other items of the department, with rows empty in every year (a template left as copied).
+    PlanRowsCopied,
+    /// V227 a title differs from its other copy only by a space.
+    TitleSpacing,
+    /// V228 several 課 written as 主たる所管部署 (the first is taken as primary).
+    SeveralPrimary,
+    /// V229 the primary section repeated in 関係部署.
+    PrimaryInRelated,
+    /// V230 the same or nearly the same title filed by another department under another 大分類 / 小分類.
+    ClassificationAcrossDepartments,
+    /// V231 a 課 or 支所 named in prose that is not in the organisation master.
+    NameInProseUnknown,
+    /// V232 △ used in both senses across the plan (rows all in △ beside rows mixing signs).
+    SignsBothWays,
     /// T301 a character no shipped or added font can draw.
     MissingGlyph,
     /// P401 a progress form's sheet matches no item of the plan.
@@ -230,6 +248,15 @@ impl Code {
             YearlyGoalsPartly => "V221",
             TargetColumnOff => "V222",
             ImplausibleFiscalEffect => "V223",
+            PlanRowUnlabelled => "V224",
+            PlanRowEmpty => "V225",
+            PlanRowsCopied => "V226",
+            TitleSpacing => "V227",
+            SeveralPrimary => "V228",
+            PrimaryInRelated => "V229",
+            ClassificationAcrossDepartments => "V230",
+            NameInProseUnknown => "V231",
+            SignsBothWays => "V232",
             MissingGlyph => "T301",
             ProgressUnknownItem => "P401",
             ProgressYearNotOpen => "P402",
@@ -259,9 +286,10 @@ impl Code {
             | LabelAsValue | SectionMismatch | MissingGlyph | ProgressYearNotOpen | ProgressNotANumber
             | ProgressPlanEdited | ProgressMissing | ProgressDuplicate | NumberWithNote | TargetUndecided
             | RelatedUnknown | NoPlanRows | YearlyGoalsEmpty | TargetColumnOff | ImplausibleFiscalEffect
-            | NotARegularFile | CellsOutOfBounds | SignedZero | DecisionStale | SignConverted => Severity::Warning,
+            | NotARegularFile | CellsOutOfBounds | SignedZero | DecisionStale | SignConverted | PlanRowUnlabelled
+            | PlanRowEmpty | PlanRowsCopied | ClassificationAcrossDepartments | NameInProseUnknown | SignsBothWays => Severity::Warning,
             SkippedSheet | NotAWorkbook | OfficeTempFiles | Superseded | DecisionUnused | TaxonomyAlias | SectionSpelling | ProgressMatched
-            | DashLookalike | RelatedEmpty | YearlyGoalsPartly => {
+            | DashLookalike | RelatedEmpty | YearlyGoalsPartly | TitleSpacing | SeveralPrimary | PrimaryInRelated => {
                 Severity::Info
             }
         }

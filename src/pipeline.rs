@@ -355,6 +355,8 @@ fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig, decisions: &Decisions
     }
     check_duplicates(&items, &mut findings);
     check_plausibility(&mut items, &mut findings);
+    crate::check::check_across_items(&items, &mut findings);
+    crate::check::plan_rows::check_plan_rows(reads.iter().zip(&file_department).flat_map(|(r, (_, d))| r.sheets.iter().map(move |s| (s, r.file.as_str(), d.as_str()))), &mut findings);
 
     // The proposing section: the list's 主たる所管部署 when the item is on a
     // list, else the sheet's first primary section.

@@ -49,7 +49,7 @@ fn the_priority_list_prints_the_departments_list_as_written() {
     // The list's title, not the sheet's (V201 says they differ).
     let typo = run.items.iter().find(|i| i.title.starts_with("入札参加資格申請")).unwrap();
     assert_eq!(row(typo).title, "入り参加資格申請のオンライン化");
-    assert!(run.findings.iter().any(|f| f.code == "V201" && f.message.contains("入り参加")));
+    assert!(run.findings.iter().any(|f| f.code == "V201" && f.message.contains("入【り】参加")));
     // 大分類 / 小分類 as the list wrote them where they differ from the sheet (V205, V206).
     let differing: Vec<&Item> = run.items.iter().filter(|i| i.list_daibunrui.as_deref().is_some_and(|d| d != i.daibunrui)).collect();
     assert!(!differing.is_empty() && run.findings.iter().any(|f| f.code == "V205"));

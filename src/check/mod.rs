@@ -1,6 +1,18 @@
 //! Checking: the rules that compare items with each other, with the list
 //! and with plan.toml, and turn what is wrong into findings.
 
+pub mod names;
+pub mod plan_rows;
 pub mod sections;
+pub mod signs;
 pub mod targets;
+pub mod titles;
 pub mod validate;
+
+/// The checks across the items of the whole plan, once every item is read
+/// and its own checks are done: one classification per item across
+/// departments (V230), signs read both ways across the plan (V232).
+pub fn check_across_items(items: &[crate::model::Item], findings: &mut Vec<crate::findings::Finding>) {
+    titles::check_classification_across(items, findings);
+    signs::check_signs_across(items, "plan.toml", findings);
+}

@@ -3,7 +3,9 @@
 //! not in the master is a finding with the nearest names, and a cell of
 //! prose means the sheet's rows have slipped.
 
+use crate::check::names::unknown_names;
 use crate::findings::{Code, Finding};
+use crate::ingest::reader::Field;
 use crate::ingest::resolve::{Match, Organisation, split_sections};
 use crate::model::Item;
 
@@ -16,7 +18,8 @@ const PROSE_LENGTH: usize = 60;
 pub enum RelatedProblem {
     /// The whole cell is prose (it has 。 or is far longer than a name).
     Prose,
-    /// A name not in the master, with the nearest official names.
+    /// A name not in the master, with the official names it is a misprint
+    /// of (empty when none is near enough: then it is no misprint).
     Unknown { written: String, closest: Vec<String> },
 }
 
@@ -26,6 +29,7 @@ pub fn check_related(item: &Item, organisation: &Organisation, findings: &mut Ve
     let sheet = item.source.sheet.as_str();
     let cell = item.source.cells.get("related_sections").map(String::as_str);
     let written = item.written.related.as_str();
+    section_structure(item, organisation, findings);
     if written.is_empty() {
         if cell.is_some() && !item.title.is_empty() {
             findings.push(
@@ -40,7 +44,8 @@ pub fn check_related(item: &Item, organisation: &Organisation, findings: &mut Ve
         }
         return;
     }
-    for problem in related_problems(written, organisation) {
+    let problems = related_problems(written, organisation);
+    for problem in &problems {
         let finding = match problem {
             RelatedProblem::Prose => Finding::new(
                 Code::RowsShifted,
@@ -52,10 +57,89 @@ pub fn check_related(item: &Item, organisation: &Organisation, findings: &mut Ve
                 Code::RelatedUnknown,
                 file,
                 format!("関係部署「{written}」が組織一覧にありません"),
-                format!("組織一覧の課名で記入してください（近い名称: {}）", closest.join("、")),
+                if closest.is_empty() {
+                    "組織一覧にある課名を「、」で区切って記入してください（取組の説明は「取組の方向性、内容」に書きます）".to_string()
+                } else {
+                    format!("「{}」の誤りではありませんか。組織一覧の課名で記入してください", closest.join("」または「"))
+                },
             ),
         };
         findings.push(finding.at(sheet, cell));
+    }
+    if problems.contains(&RelatedProblem::Prose) {
+        prose_names(item, "related_sections", Field::Related.label(), written, organisation, findings);
+    } else {
+        primary_in_related(item, organisation, findings);
+    }
+}
+
+/// V228 / V229 / V231 beside the 関係部署: several 課 as primary, the
+/// primary again in 関係部署, names in 現状と課題 the master lacks.
+fn section_structure(item: &Item, organisation: &Organisation, findings: &mut Vec<Finding>) {
+    let cell = |name: &str| item.source.cells.get(name).map(String::as_str);
+    if item.primary_sections.len() > 1 {
+        let first = item.primary_resolved.first().map(|r| r.section.as_str()).unwrap_or(item.primary_sections[0].as_str());
+        findings.push(
+            Finding::new(
+                Code::SeveralPrimary,
+                &item.source.file,
+                format!(
+                    "主たる所管部署に{}つの課が書かれています（{}）。先頭の「{first}」を主たる所管課として数えました",
+                    item.primary_sections.len(),
+                    item.primary_sections.join("、")
+                ),
+                "主として所管する課が先頭にあるか確認してください。共同で所管するのでなければ、ほかの課は関係部署に書いてください",
+            )
+            .at(&item.source.sheet, cell("primary_sections")),
+        );
+    }
+    prose_names(item, "situation", Field::Situation.label(), &item.situation, organisation, findings);
+}
+
+/// V229: a 関係部署 that names the primary section again.
+fn primary_in_related(item: &Item, organisation: &Organisation, findings: &mut Vec<Finding>) {
+    let mut repeated: Vec<&str> = Vec::new();
+    for name in mentions(&item.written.related) {
+        if let (Some(r), Match::Exact | Match::Spelling | Match::Alias) = organisation.resolve(&name) {
+            if let Some(p) = item.primary_resolved.iter().find(|p| **p == r) {
+                if !repeated.contains(&p.section.as_str()) {
+                    repeated.push(p.section.as_str());
+                }
+            }
+        }
+    }
+    if repeated.is_empty() {
+        return;
+    }
+    findings.push(
+        Finding::new(
+            Code::PrimaryInRelated,
+            &item.source.file,
+            format!("関係部署に主たる所管部署と同じ「{}」が書かれています", repeated.join("」「")),
+            "関係部署には主たる所管部署のほかに関係する課を書いてください（ほかにない場合は「なし」と記入してください）",
+        )
+        .at(&item.source.sheet, item.source.cells.get("related_sections").map(String::as_str)),
+    );
+}
+
+/// V231: 課 and 支所 named in a field's prose that the master lacks.
+fn prose_names(item: &Item, field: &str, label: &str, text: &str, organisation: &Organisation, findings: &mut Vec<Finding>) {
+    for name in unknown_names(text, organisation) {
+        let (message, hint) = if name.misprint_of.is_empty() {
+            (
+                format!("{label}に「{}」とありますが、組織一覧にない名称です", name.written),
+                "組織一覧の課名で書いてください（組織が変わった場合は、事務局が plan.toml の組織一覧を更新します）".to_string(),
+            )
+        } else {
+            (
+                format!("{label}の「{}」は組織一覧にありません。「{}」の誤りではありませんか", name.written, name.misprint_of.join("」または「")),
+                format!("組織一覧の正式名称「{}」で書いてください", name.misprint_of[0]),
+            )
+        };
+        findings.push(
+            Finding::new(Code::NameInProseUnknown, &item.source.file, message, hint)
+                .at(&item.source.sheet, item.source.cells.get(field).map(String::as_str)),
+        );
     }
 }
 
@@ -67,7 +151,7 @@ pub fn related_problems(text: &str, organisation: &Organisation) -> Vec<RelatedP
     let mut problems = Vec::new();
     for name in mentions(text) {
         if !is_known(&name, organisation) {
-            let closest = organisation.closest(&name, 3);
+            let closest = organisation.misprints_of(&name);
             problems.push(RelatedProblem::Unknown { written: name, closest });
         }
     }
@@ -189,9 +273,16 @@ mod tests {
     }
 
     #[test]
-    fn the_hint_names_the_nearest_sections() {
-        let problems = related_problems("顕田支所経済建設課", &organisation());
-        let RelatedProblem::Unknown { closest, .. } = &problems[0] else { panic!() };
-        assert_eq!(closest[0], "穎田支所経済建設課");
+    fn the_hint_names_the_nearest_sections_only_for_a_misprint() {
+        let misprint = |text: &str| match related_problems(text, &organisation()).remove(0) {
+            RelatedProblem::Unknown { closest, .. } => closest,
+            RelatedProblem::Prose => panic!("{text}"),
+        };
+        assert_eq!(misprint("顕田支所経済建設課"), ["穎田支所経済建設課"]);
+        // 穂田: one off 穂波 and one off 穎田, both named.
+        assert_eq!(misprint("穂田支所経済建設課"), ["穂波支所経済建設課", "穎田支所経済建設課"]);
+        // A description where a 課 belongs is no misprint of any.
+        assert!(misprint("各種使用料等キャッシュレス決済導入課").is_empty());
+        assert!(misprint("施設利用等におけるスマートフォン予約導入課").is_empty());
     }
 }

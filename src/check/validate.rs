@@ -6,6 +6,7 @@ use crate::findings::{Code, Finding};
 use crate::model::{Item, SectionRef};
 use crate::ingest::reader::{Field, ListRow};
 use crate::ingest::resolve::{Match, Organisation, Taxonomy};
+use crate::check::titles::mark_differences;
 use crate::text::{similarity, title_key};
 use std::collections::BTreeMap;
 
@@ -45,6 +46,7 @@ pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: 
 
     for (li, (file, row)) in sub.list.iter().enumerate() {
         let place = |f: Finding, cell: &str| f.at(&row.sheet, Some(cell)).in_department(&sub.department);
+        list_taxonomy_findings(row, taxonomy, file, &sub.department, findings);
         let Some(si) = sheet_of_row[li] else {
             findings.push(place(
                 Finding::new(
@@ -80,23 +82,41 @@ pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: 
         let list_title = row.title.text.trim().to_string();
         item.list_title = Some(list_title.clone()).filter(|t| !t.is_empty());
         if title_key(&list_title) != title_key(&sheet_title) {
+            let (list_marked, sheet_marked) = mark_differences(&list_title, &sheet_title);
             findings.push(place(
                 Finding::new(
                     Code::TitleMismatch,
                     file,
                     format!(
-                        "取組項目名が一覧と個票で異なります: 一覧「{list_title}」／個票（シート{} {}）「{sheet_title}」",
+                        "取組項目名が一覧と個票で異なります（【】が違う箇所）: 一覧「{list_marked}」／個票（シート{} {}）「{sheet_marked}」",
                         item.source.sheet,
                         item.source.cells.get("title").map(String::as_str).unwrap_or("")
                     ),
                     "正しい名称に揃えてください（誤字の可能性があります）",
-                ),
+                )
+                .about(format!("{list_title}／{sheet_title}")),
+                &row.title.cell,
+            ));
+        } else if without_spaces(&list_title) == without_spaces(&sheet_title) && list_title != sheet_title {
+            let (list_marked, sheet_marked) = mark_differences(&list_title, &sheet_title);
+            findings.push(place(
+                Finding::new(
+                    Code::TitleSpacing,
+                    file,
+                    format!(
+                        "取組項目名が一覧と個票で空白だけ異なります: 一覧「{list_marked}」／個票（シート{} {}）「{sheet_marked}」",
+                        item.source.sheet,
+                        item.source.cells.get("title").map(String::as_str).unwrap_or("")
+                    ),
+                    "一覧と個票で同じ書き方に揃えてください（空白を入れるか入れないか）",
+                )
+                .about(format!("{list_title}／{sheet_title}")),
                 &row.title.cell,
             ));
         }
         // 大分類 / 小分類 as the list says them, resolved like the sheet's.
         let list_dai = taxonomy.daibunrui(&row.daibunrui.text).0;
-        if !row.daibunrui.text.trim().is_empty() && !item.daibunrui.is_empty() && list_dai.as_deref() != Some(item.daibunrui.as_str()) {
+        if list_dai.is_some() && !item.daibunrui.is_empty() && list_dai.as_deref() != Some(item.daibunrui.as_str()) {
             findings.push(place(
                 Finding::new(
                     Code::DaibunruiMismatch,
@@ -113,7 +133,7 @@ pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: 
             ));
         }
         let list_sho = taxonomy.shobunrui(&row.shobunrui.text).0.map(|(s, _)| s);
-        if !row.shobunrui.text.trim().is_empty() && !item.shobunrui.is_empty() && list_sho.as_deref() != Some(item.shobunrui.as_str()) {
+        if list_sho.is_some() && !item.shobunrui.is_empty() && list_sho.as_deref() != Some(item.shobunrui.as_str()) {
             findings.push(place(
                 Finding::new(
                     Code::ShobunruiMismatch,
@@ -194,7 +214,11 @@ pub fn match_list(sub: &DepartmentSubmission, items: &mut [Item], organisation: 
                     Code::DuplicatePriority,
                     file,
                     format!("優先順位{priority}が{}件あります: {}", rows.len(), titles.join("、")),
-                    "優先順位は重複しないよう 1, 2, 3 … で付け直してください（関連する取組は備考で示せます）",
+                    if row.note.cell.is_empty() {
+                        "優先順位は重複しないよう 1, 2, 3 … で付け直してください"
+                    } else {
+                        "優先順位は重複しないよう 1, 2, 3 … で付け直してください（関連する取組は備考で示せます）"
+                    },
                 )
                 .at(&row.sheet, Some(&row.priority.cell))
                 .in_department(&sub.department),
@@ -209,23 +233,94 @@ fn list_section_findings(row: &ListRow, resolved: &Option<SectionRef>, organisat
     if written.is_empty() {
         return;
     }
-    let closest = || organisation.closest(written, 3).join("、");
+    let near = || {
+        let near = organisation.misprints_of(written);
+        if near.is_empty() {
+            "組織一覧にある課名で記入してください".to_string()
+        } else {
+            format!("「{}」の誤りではありませんか。組織一覧の課名で記入してください", near.join("」または「"))
+        }
+    };
     let finding = match (resolved, organisation.resolve(written).1) {
         (Some(r), Match::Approximate(_)) => Finding::new(
             Code::SectionApproximate,
             file,
             format!("一覧の主たる所管部署「{written}」は組織一覧にありません。最も近い「{}」とみなしました", r.section),
-            format!("組織一覧の正式名称で記入してください（近い名称: {}）", closest()),
+            format!("組織一覧の正式名称「{}」で記入してください（別の課なら、その課名を組織一覧のとおりに）", r.section),
         ),
         (None, _) => Finding::new(
             Code::SectionUnknown,
             file,
             format!("一覧の主たる所管部署「{written}」が組織一覧にありません"),
-            format!("組織一覧の課名で記入してください（近い名称: {}）", closest()),
+            near(),
         ),
         _ => return,
     };
     findings.push(finding.at(&row.sheet, Some(&row.section.cell)).in_department(department));
+}
+
+/// The list's 大分類 / 小分類 checked against the vision's taxonomy where
+/// they are written, as the sheet's are (N105 alias, N106 unknown).
+fn list_taxonomy_findings(row: &ListRow, taxonomy: &Taxonomy, file: &str, department: &str, findings: &mut Vec<Finding>) {
+    let mut push = |code: Code, cell: &str, message: String, hint: String| {
+        findings.push(Finding::new(code, file, message, hint).at(&row.sheet, Some(cell)).in_department(department));
+    };
+    let dai_written = row.daibunrui.text.trim();
+    let (dai, dai_match) = taxonomy.daibunrui(dai_written);
+    if !dai_written.is_empty() {
+        match (&dai, dai_match) {
+            (Some(name), Match::Alias) => push(
+                Code::TaxonomyAlias,
+                &row.daibunrui.cell,
+                format!("一覧の大分類「{dai_written}」を「{name}」として読みました"),
+                format!("ビジョンの表記「{name}」に揃えてください"),
+            ),
+            (None, _) => push(
+                Code::TaxonomyUnknown,
+                &row.daibunrui.cell,
+                format!("一覧の大分類「{dai_written}」はビジョンの大分類にありません"),
+                format!("次のいずれかを記入してください: {}", taxonomy.daibunrui_names().join("、")),
+            ),
+            _ => {}
+        }
+    }
+    let sho_written = row.shobunrui.text.trim();
+    if sho_written.is_empty() {
+        return;
+    }
+    let (sho, sho_match) = taxonomy.shobunrui(sho_written);
+    match (&sho, sho_match) {
+        (Some((name, _)), Match::Alias) => push(
+            Code::TaxonomyAlias,
+            &row.shobunrui.cell,
+            format!("一覧の小分類「{sho_written}」を「{name}」として読みました（ビジョンの表記は「{name}」）"),
+            format!("ビジョンの表記「{name}」に揃えてください"),
+        ),
+        (None, _) => push(
+            Code::TaxonomyUnknown,
+            &row.shobunrui.cell,
+            format!("一覧の小分類「{sho_written}」はビジョンの小分類にありません"),
+            match &dai {
+                Some(d) => format!("大分類「{d}」の小分類は次のいずれかです: {}", taxonomy.shobunrui_of(d).join("、")),
+                None => "ビジョンの6「取り組みの方向性」の小分類から選んでください".to_string(),
+            },
+        ),
+        (Some((name, parent)), _) => {
+            if let Some(d) = dai.as_ref().filter(|d| *d != parent) {
+                push(
+                    Code::TaxonomyUnknown,
+                    &row.shobunrui.cell,
+                    format!("一覧の小分類「{name}」は大分類「{parent}」の分類で、記入された大分類「{d}」に属しません"),
+                    format!("大分類「{d}」の小分類（{}）から選ぶか、大分類を直してください", taxonomy.shobunrui_of(d).join("、")),
+                );
+            }
+        }
+    }
+}
+
+/// Two titles equal once spaces are left out (half- and full-width).
+fn without_spaces(title: &str) -> String {
+    title.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// Pairs list rows with sheets. Rows and sheets whose titles are equal (as
@@ -320,16 +415,28 @@ pub fn check_item(item: &Item, config: &PlanConfig, findings: &mut Vec<Finding>)
     // An item whose targets say they are undecided (N112, at their cells)
     // has been told already; V208 is for items that say nothing.
     let undecided = item.workload_target.values().chain(item.fiscal_target.values()).any(|a| a.value.is_none() && !a.note.is_empty());
+    // How an item says its effect cannot be quantified, the same way in
+    // V208 and N112: "—" in the years and the reason in the row's 備考;
+    // at least one row still needs a number, unless the office accepts
+    // the reason (decisions.toml).
     if !crate::figures::has_numeric_target(item) && !undecided && !item.title.is_empty() {
-        findings.push(
-            Finding::new(
-                Code::NoQuantifiedTarget,
-                file,
+        let reasons: Vec<String> = [("業務量削減", &item.target_remarks.workload), ("財政効果", &item.target_remarks.fiscal)]
+            .into_iter()
+            .filter(|(_, r)| !r.is_empty())
+            .map(|(row, r)| format!("{row}の備考「{}」", r))
+            .collect();
+        let (message, hint) = if reasons.is_empty() {
+            (
                 format!("「{}」に数値の目標（業務量削減目標値・財政効果目標額）が一つもありません", item.title),
-                "何をどれだけ改善するかが分かるよう、削減時間（時間）または財政効果（千円）の目標を少なくとも一つ数値で記入してください",
+                "何をどれだけ改善するかが分かるよう、削減時間（時間）または財政効果（千円）の目標を少なくとも一つ数値で記入してください。どうしても算定できない場合は各年度を「—」とし、その理由を書いて事務局の確認を受けてください",
             )
-            .at(sheet, cell("workload_target")),
-        );
+        } else {
+            (
+                format!("「{}」に数値の目標（業務量削減目標値・財政効果目標額）が一つもありません（{}）", item.title, reasons.join("、")),
+                "削減時間（時間）または財政効果（千円）の目標を少なくとも一つ数値で記入してください。備考の理由で算定できないなら、事務局の確認を受けてください（事務局が確認済として記録します）",
+            )
+        };
+        findings.push(Finding::new(Code::NoQuantifiedTarget, file, message, hint).at(sheet, cell("workload_target")));
     }
     // Known misspellings in the title and prose.
     let prose = [

@@ -147,15 +147,17 @@ impl<'a> Normalizer<'a> {
                             r.section,
                             score * 100.0
                         ),
-                        format!("組織一覧の正式名称で記入してください（近い名称: {}）", self.organisation.closest(&written, 3).join("、")),
+                        format!("組織一覧の正式名称「{}」で記入してください（別の課なら、その課名を組織一覧のとおりに）", r.section),
                     ),
                     (None, _) => push(
                         Code::SectionUnknown,
                         format!("所管部署「{written}」が組織一覧にありません"),
-                        format!(
-                            "組織一覧にある課名で記入してください（近い名称: {}。組織が変わった場合は plan.toml の組織一覧を更新してください）",
-                            self.organisation.closest(&written, 3).join("、")
-                        ),
+                        match self.organisation.misprints_of(&written) {
+                            near if near.is_empty() => {
+                                "組織一覧にある課名で記入してください（組織が変わった場合は plan.toml の組織一覧を更新してください）".to_string()
+                            }
+                            near => format!("「{}」の誤りではありませんか。組織一覧にある課名で記入してください", near.join("」または「")),
+                        },
                     ),
                     _ => {}
                 }
@@ -213,6 +215,8 @@ impl<'a> Normalizer<'a> {
             let Some(row) = raw.per_year.get(&field) else { continue };
             let (mut values, kinds) = amounts(row, &years, unit);
             let mut undecided: Vec<(String, String, String)> = Vec::new();
+            // Hints point at 備考 only where the row has one.
+            let remark = if row.remark.cell.is_empty() { "「取組の方向性、内容」" } else { "備考" };
             for (year, (kind, cell)) in &kinds {
                 let written = row.years.get(year).map(|c| c.text.trim().to_string()).unwrap_or_default();
                 let place = Some(cell.as_str());
@@ -222,7 +226,7 @@ impl<'a> Normalizer<'a> {
                             Code::Expression,
                             file,
                             format!("{}（{year}）が計算式「{written}」で書かれています。文字として残し、数値には数えません", field.label()),
-                            "計算した結果の数値を記入し、計算の根拠は備考に書いてください",
+                            format!("計算した結果の数値を記入し、計算の根拠は{remark}に書いてください"),
                         )
                         .at(&raw.sheet, place),
                     ),
@@ -231,7 +235,7 @@ impl<'a> Normalizer<'a> {
                             Code::NotANumber,
                             file,
                             format!("{}（{year}）が数値ではありません:「{written}」", field.label()),
-                            "数値（削減・効果はプラス、増加・費用は△）を記入し、説明は備考に書いてください",
+                            format!("数値（削減・効果はプラス、増加・費用は△）を記入し、説明は{remark}に書いてください"),
                         )
                         .at(&raw.sheet, place),
                     ),
@@ -249,9 +253,9 @@ impl<'a> Normalizer<'a> {
                                         crate::format::format_number(amount.value.unwrap_or_default())
                                     ),
                                     if per_person {
-                                        "一人当たり・1件当たりの値では合計できません。年間の総量を数値だけで記入し、算定の前提は備考に書いてください".to_string()
+                                        format!("一人当たり・1件当たりの値では合計できません。年間の総量を数値だけで記入し、算定の前提は{remark}に書いてください")
                                     } else {
-                                        format!("セルには数値だけを記入し、「{}」は備考に書いてください", amount.note)
+                                        format!("セルには数値だけを記入し、「{}」は{remark}に書いてください", amount.note)
                                     },
                                 )
                                 .at(&raw.sheet, place),
@@ -287,7 +291,7 @@ impl<'a> Normalizer<'a> {
                         Code::TargetUndecided,
                         file,
                         format!("{}が数値ではありません: {}。数値の目標として数えていません", field.label(), listing.join("、")),
-                        "見込みの数値を記入してください。算定できない場合は「—」とし、理由を備考に書いてください",
+                        format!("見込みの数値を記入してください。算定できない年度は「—」とし、理由を{remark}に書いてください（業務量削減・財政効果の少なくとも一つは数値の目標が必要です。どちらも算定できない場合は事務局の確認を受けてください）"),
                     )
                     .at(&raw.sheet, Some(first.as_str())),
                 );

@@ -71,6 +71,36 @@ impl Organisation {
         scored.into_iter().take(n).map(|(_, s)| s.to_string()).collect()
     }
 
+    /// The official names `written` is a misprint of: the nearest sections
+    /// (read with or without a 部 in front) at most `misprint_distance`
+    /// characters off, nearest first; empty when none is that near (then a
+    /// list of "nearest" names would only be noise).
+    pub fn misprints_of(&self, written: &str) -> Vec<String> {
+        let key = name_key(written);
+        if key.chars().count() < 3 {
+            return Vec::new();
+        }
+        let mut found: Vec<(usize, &str)> = Vec::new();
+        for e in &self.entries {
+            let mut candidates = vec![key.as_str()];
+            candidates.extend(e.department_keys.iter().filter_map(|dk| key.strip_prefix(dk.as_str())).filter(|rest| !rest.is_empty()));
+            let distance = candidates.iter().map(|c| strsim::levenshtein(c, &e.key)).min().unwrap_or(usize::MAX);
+            if distance > 0 && distance <= misprint_distance(&e.key) && !found.iter().any(|(_, s)| *s == e.section) {
+                found.push((distance, e.section.as_str()));
+            }
+        }
+        let Some(best) = found.iter().map(|(d, _)| *d).min() else { return Vec::new() };
+        found.into_iter().filter(|(d, _)| *d == best).map(|(_, s)| s.to_string()).collect()
+    }
+
+    /// The places of the master's 支所 (穂波 for 穂波支所市民窓口課).
+    pub fn branch_places(&self) -> Vec<String> {
+        let mut places: Vec<String> = self.entries.iter().filter_map(|e| e.section.split_once("支所").map(|(p, _)| p.to_string())).filter(|p| !p.is_empty()).collect();
+        places.sort();
+        places.dedup();
+        places
+    }
+
     /// True when `written` names a group of sections the master lists by
     /// 担当 (経済政策推進室 for 経済政策推進室（企業誘致担当） and its siblings).
     pub fn is_group(&self, written: &str) -> bool {
@@ -141,6 +171,13 @@ impl Organisation {
             _ => (None, Match::Unknown),
         }
     }
+}
+
+/// Characters a misprint may be off by: one in a short name, two in a name
+/// of more than six characters (穂田支所経済建設課 for 穂波支所経済建設課 is
+/// one; 環境施設課 for 環境整備課 is two in five, a different name).
+pub fn misprint_distance(name: &str) -> usize {
+    if name.chars().count() > 6 { 2 } else { 1 }
 }
 
 /// Splits a cell naming several sections (`業務改善・DX推進課、総務部人事課`).
