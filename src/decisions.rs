@@ -63,6 +63,11 @@ impl Decision {
     fn answers(&self, finding: &Finding) -> bool {
         finding.code == self.code && same_place(&finding.place(), &self.place)
     }
+
+    /// Answers the finding as it reads now (its cells unchanged since).
+    fn holds_for(&self, finding: &Finding) -> bool {
+        self.answers(finding) && self.written == finding.subject()
+    }
 }
 
 /// Places compare with the separators' spacing ignored (`a.xlsx›5›F20`).
@@ -115,7 +120,7 @@ impl Decisions {
     /// The decision that holds for a finding as it reads now: same code,
     /// same place, same cells as written.
     pub fn holding(&self, finding: &Finding) -> Option<&Decision> {
-        self.list.iter().find(|d| d.answers(finding) && d.written == finding.subject())
+        self.list.iter().find(|d| d.holds_for(finding))
     }
 
     /// Moves every finding a decision holds for out of `findings`, and adds
@@ -125,7 +130,7 @@ impl Decisions {
         let mut kept = Vec::with_capacity(findings.len());
         let mut used = vec![false; self.list.len()];
         for finding in findings.drain(..) {
-            match self.list.iter().position(|d| d.answers(&finding) && d.written == finding.subject()) {
+            match self.list.iter().position(|d| d.holds_for(&finding)) {
                 Some(k) => {
                     used[k] = true;
                     decided.push(Decided { finding, decision: self.list[k].clone() });

@@ -4,6 +4,9 @@
 //! earlier years only, サンプル only where the forms say they are examples, 未提出
 //! where a held round gave nothing and a signed zero read and printed as 0.
 
+mod common;
+
+use common::copy_dir;
 use calamine::{Reader, Xlsx, open_workbook};
 use gyokaku::config::PlanConfig;
 use gyokaku::documents::booklet::{BookletData, ItemSheetsData, PriorityListData};
@@ -167,18 +170,6 @@ fn a_regenerated_form_holds_the_earlier_years_results_only() {
     let never = run.items.iter().find(|i| i.unreported.len() == 2).unwrap();
     let r8 = department_forms(&run.items, &config, "R8").unwrap().into_iter().find(|f| f.department == never.department).unwrap();
     assert_eq!(form_cells(&r8.bytes, &never.number.to_string(), "評価"), ["", "", ""]);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            copy_dir(&path, &to.join(path.file_name().unwrap()));
-        } else {
-            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
-        }
-    }
 }
 
 /// plan.toml and the submissions of the sample, no rounds.

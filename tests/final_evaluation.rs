@@ -2,6 +2,9 @@
 //! (R8) made by the sample generator: judgements and counts against sums
 //! the test computes from the model, the PDF and the workbook.
 
+mod common;
+
+use common::copy_dir;
 use calamine::{Reader, Xlsx, open_workbook};
 use gyokaku::commands::report::final_evaluation;
 use gyokaku::model::Item;
@@ -13,18 +16,6 @@ mod sample_round;
 
 fn sample_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            copy_dir(&path, &to.join(path.file_name().unwrap()));
-        } else {
-            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
-        }
-    }
 }
 
 /// The sample inputs with rounds R6, R7 and a generated R8.

@@ -3,6 +3,9 @@
 //! The carried items and their 前期 history are read back with calamine,
 //! the history is locked, and a carried form reads back without errors.
 
+mod common;
+
+use common::copy_dir;
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use gyokaku::commands::forms::run_carry;
 use gyokaku::config::PlanConfig;
@@ -20,18 +23,6 @@ mod sample_round;
 
 fn sample_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            copy_dir(&path, &to.join(path.file_name().unwrap()));
-        } else {
-            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
-        }
-    }
 }
 
 /// The sample inputs with rounds R6, R7 and a generated R8.

@@ -3,6 +3,9 @@
 //! up byte for byte as a clean build of the same inputs makes it, and
 //! `--clean` ignores what the last build recorded.
 
+mod common;
+
+use common::copy_dir;
 use gyokaku::commands::build::{BuildOptions, Outcome, build};
 use gyokaku::config::PlanConfig;
 use gyokaku::pipeline;
@@ -16,18 +19,6 @@ mod sample_inputs;
 
 fn sample_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            copy_dir(&path, &to.join(path.file_name().unwrap()));
-        } else {
-            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
-        }
-    }
 }
 
 fn build_into(input: &Path, out: &Path, clean: bool) -> Outcome {

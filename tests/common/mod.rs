@@ -371,3 +371,16 @@ pub fn pdf_page_fonts(bytes: &[u8]) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Copies a folder and everything under it (a sample input set for a test to change).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(path.file_name().unwrap()));
+        } else {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
