@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Inputs, Typed, label_rows, row_of, type_into};
+use common::{Inputs, Typed, fill_proposal_form};
 use gyokaku::commands::decide::{self, Request};
 use gyokaku::config::PlanConfig;
 use gyokaku::decisions::Choice;
@@ -24,45 +24,20 @@ fn config(inputs: &Inputs) -> PlanConfig {
 /// a cost, as the form's 記入要領 says (e-book licences).
 fn tool_form_with_costs(inputs: &Inputs) -> Vec<u8> {
     let form = &proposal_forms(&[], &config(inputs)).unwrap()[0];
-    let title = "電子書籍の導入";
-    let bytes = type_into(
+    let cost = Typed::Text("△500");
+    let hours = Typed::Number(100.0);
+    fill_proposal_form(
         &form.bytes,
-        2,
+        "電子書籍の導入",
         &[
-            ("A2".to_string(), Typed::Number(1.0)),
-            ("B2".to_string(), Typed::Text(title)),
-            ("C2".to_string(), Typed::Text("人事課")),
-            ("D2".to_string(), Typed::Text("情報・デジタル化の改革")),
-            ("E2".to_string(), Typed::Text("業務の効率化")),
+            ("業務量削減目標値（時間）", 'C', hours),
+            ("業務量削減目標値（時間）", 'D', hours),
+            ("業務量削減目標値（時間）", 'E', hours),
+            ("財政効果目標額（千円）", 'C', cost),
+            ("財政効果目標額（千円）", 'D', cost),
+            ("財政効果目標額（千円）", 'E', cost),
         ],
-    );
-    let rows = label_rows(&bytes, "1");
-    let at = |label: &str, col: char| format!("{col}{}", row_of(&rows, label));
-    let plan = row_of(&rows, "年度計画") + 1;
-    let item = vec![
-        (at("取組項目名", 'C'), Typed::Text(title)),
-        (at("大分類", 'C'), Typed::Text("情報・デジタル化の改革")),
-        (at("小分類", 'C'), Typed::Text("業務の効率化")),
-        (at("主たる所管部署", 'C'), Typed::Text("人事課")),
-        (at("関係部署", 'C'), Typed::Text("契約課")),
-        (at("プラン策定時の現状及び課題認識", 'C'), Typed::Text("紙の資料を配っている。")),
-        (at("取組の方向性、内容", 'C'), Typed::Text("電子書籍を導入する。")),
-        (at("3年後の目指す姿（最終目標）", 'C'), Typed::Text("資料がすべて電子で読める。")),
-        (format!("B{plan}"), Typed::Text("導入")),
-        (format!("C{plan}"), Typed::Text("契約")),
-        (format!("D{plan}"), Typed::Text("運用")),
-        (format!("E{plan}"), Typed::Text("運用")),
-        (at("各年度目標", 'C'), Typed::Text("契約")),
-        (at("各年度目標", 'D'), Typed::Text("運用")),
-        (at("各年度目標", 'E'), Typed::Text("運用")),
-        (at("業務量削減目標値（時間）", 'C'), Typed::Number(100.0)),
-        (at("業務量削減目標値（時間）", 'D'), Typed::Number(100.0)),
-        (at("業務量削減目標値（時間）", 'E'), Typed::Number(100.0)),
-        (at("財政効果目標額（千円）", 'C'), Typed::Text("△500")),
-        (at("財政効果目標額（千円）", 'D'), Typed::Text("△500")),
-        (at("財政効果目標額（千円）", 'E'), Typed::Text("△500")),
-    ];
-    type_into(&bytes, 3, &item)
+    )
 }
 
 /// A seed-layout workbook (no 記入要領) of 総務部 whose one item writes

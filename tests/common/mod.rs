@@ -145,6 +145,7 @@ pub fn simple_workbook(path: &Path, title: &str, list: Option<&[(&str, &str)]>) 
 // Typing into the tool's own forms as a department would.
 
 /// A value typed into a cell.
+#[derive(Clone, Copy)]
 pub enum Typed<'a> {
     Text(&'a str),
     Number(f64),
@@ -383,4 +384,42 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
         }
     }
+}
+
+/// A proposal form (its bytes) filled the way a department fills it: one
+/// row on the list (優先順位 1, 人事課) and sheet 1 with every required field,
+/// one 年度計画 row (システム導入: 仕様検討 / 導入 / 運用), each year's goal,
+/// and `targets` typed into the target rows (label, column, value).
+pub fn fill_proposal_form(form: &[u8], title: &str, targets: &[(&str, char, Typed)]) -> Vec<u8> {
+    let list = vec![
+        ("A2".to_string(), Typed::Number(1.0)),
+        ("B2".to_string(), Typed::Text(title)),
+        ("C2".to_string(), Typed::Text("人事課")),
+        ("D2".to_string(), Typed::Text("情報・デジタル化の改革")),
+        ("E2".to_string(), Typed::Text("業務の効率化")),
+    ];
+    let bytes = type_into(form, 2, &list);
+    // Sheet 1, found by its labels as a department would.
+    let rows = label_rows(&bytes, "1");
+    let at = |label: &str, col: char| format!("{col}{}", row_of(&rows, label));
+    let plan = row_of(&rows, "年度計画") + 1;
+    let mut item = vec![
+        (at("取組項目名", 'C'), Typed::Text(title)),
+        (at("大分類", 'C'), Typed::Text("情報・デジタル化の改革")),
+        (at("小分類", 'C'), Typed::Text("業務の効率化")),
+        (at("主たる所管部署", 'C'), Typed::Text("人事課")),
+        (at("関係部署", 'C'), Typed::Text("契約課")),
+        (at("プラン策定時の現状及び課題認識", 'C'), Typed::Text("出退勤を紙で管理している。")),
+        (at("取組の方向性、内容", 'C'), Typed::Text("勤怠管理システムを導入する。")),
+        (at("3年後の目指す姿（最終目標）", 'C'), Typed::Text("出退勤の記録がすべて電子化されている。")),
+        (format!("B{plan}"), Typed::Text("システム導入")),
+        (format!("C{plan}"), Typed::Text("仕様検討")),
+        (format!("D{plan}"), Typed::Text("導入")),
+        (format!("E{plan}"), Typed::Text("運用")),
+        (at("各年度目標", 'C'), Typed::Text("仕様決定")),
+        (at("各年度目標", 'D'), Typed::Text("全課導入")),
+        (at("各年度目標", 'E'), Typed::Text("運用定着")),
+    ];
+    item.extend(targets.iter().map(|(label, col, value)| (at(label, *col), *value)));
+    type_into(&bytes, 3, &item)
 }
