@@ -3,7 +3,7 @@
 //! set from examples/make_sample_inputs.rs). Run: `cargo bench --bench build`.
 //! Whole-command wall time and peak memory: scripts/bench.sh.
 
-use gyokaku::commands::build::typeset_booklet;
+use gyokaku::engine::typeset_booklet;
 use gyokaku::config::PlanConfig;
 use gyokaku::documents::booklet::{ItemSheetsData, PriorityListData};
 use gyokaku::documents::progress_report::ProgressReportData;
@@ -50,7 +50,7 @@ fn main() {
     let data = gyokaku::documents::booklet::BookletData::new(&run.items, &config);
     let (t, (joined, ..)) = median(runs, || {
         comemo::evict(0);
-        gyokaku::commands::build::typeset_booklet_pdf(&typesetter, &data, "booklet").unwrap()
+        gyokaku::engine::typeset_booklet_pdf(&typesetter, &data, "booklet").unwrap()
     });
     println!("booklet in {} parts    {:>8.3} s  (laid out, exported, joined: {:.1} MB)", data.parts().len(), t, joined.len() as f64 / 1e6);
     let data = PriorityListData::new(&run.items, &config);

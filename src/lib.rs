@@ -14,6 +14,7 @@ pub mod commands;
 pub mod compare;
 pub mod config;
 pub mod decisions;
+pub mod engine;
 pub mod documents;
 pub mod era;
 pub mod figures;

@@ -1,7 +1,8 @@
 //! The `gyokaku` command line.
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use gyokaku::commands::{self, build::BuildOptions};
+use gyokaku::commands;
+use gyokaku::engine::{self, BuildOptions};
 use gyokaku::findings::Severity;
 use gyokaku::validation_report;
 use std::path::{Path, PathBuf};
@@ -262,7 +263,7 @@ fn main() -> ExitCode {
 
 /// One line per file written or kept unchanged, with its pages; per-item
 /// sheets as one line.
-fn print_written(out: &Path, files: &[commands::build::ManifestEntry], kept: &std::collections::HashSet<String>) {
+fn print_written(out: &Path, files: &[engine::ManifestEntry], kept: &std::collections::HashSet<String>) {
     for file in files.iter().filter(|f| f.kind != "item_sheet_pdf") {
         let pages = file.pages.map(|p| format!("（{p}ページ）")).unwrap_or_default();
         let verb = if kept.contains(&file.path) { "変更なし" } else { "作成" };
@@ -387,7 +388,7 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
         clean: args.clean,
     };
     let progress = progress_bar::Progress::start(1);
-    let outcome = commands::build::build(&options, &progress.bar);
+    let outcome = engine::build(&options, &progress.bar);
     progress.finish();
     let outcome = outcome?;
     print!("{}", validation_report::terminal::render(&outcome.run, &outcome.config, args.quiet));
@@ -410,7 +411,7 @@ fn build(args: &BuildArgs) -> anyhow::Result<u8> {
 
 /// Runs validation; Ok(true) when errors were found.
 fn validate(args: &ValidateArgs) -> anyhow::Result<bool> {
-    let outcome = commands::validate::run(&args.input_dir, &args.report, args.json.as_deref(), args.templates.as_deref())?;
+    let outcome = engine::validate(&args.input_dir, &args.report, args.json.as_deref(), args.templates.as_deref())?;
     print!("{}", validation_report::terminal::render(&outcome.run, &outcome.config, args.quiet));
     for path in &outcome.written {
         println!("作成: {}", path.display());

@@ -6,7 +6,7 @@ mod common;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use common::{Inputs, item_rows, write_rows};
-use gyokaku::commands::build::{self, BuildOptions, Outcome, typeset_booklet};
+use gyokaku::engine::{self as build, BuildOptions, Outcome, typeset_booklet};
 use gyokaku::config::PlanConfig;
 use gyokaku::format::format_number;
 use gyokaku::model::Item;

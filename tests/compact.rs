@@ -2,7 +2,7 @@
 //! pages and tag tree, a cross-reference stream every entry of which points
 //! where it says, and anything unexpected left as it was.
 
-use gyokaku::commands::build::typeset_booklet;
+use gyokaku::engine::typeset_booklet;
 use gyokaku::config::PlanConfig;
 use gyokaku::documents::booklet::ItemSheetsData;
 use gyokaku::pipeline;

@@ -9,7 +9,7 @@ mod common;
 mod corpus;
 
 use common::{Inputs, simple_workbook};
-use gyokaku::commands::build::{self, BuildOptions, Outcome};
+use gyokaku::engine::{self as build, BuildOptions, Outcome};
 use gyokaku::pipeline::Run;
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};

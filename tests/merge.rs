@@ -3,7 +3,7 @@
 //! a consistent structure tree (unique parent tree keys and header IDs), no
 //! placeholder link left, and the same bytes every time.
 
-use gyokaku::commands::build::{typeset_booklet, typeset_booklet_pdf};
+use gyokaku::engine::{typeset_booklet, typeset_booklet_pdf};
 use gyokaku::config::PlanConfig;
 use gyokaku::model::Item;
 use gyokaku::documents::booklet::BookletData;

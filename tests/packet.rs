@@ -44,8 +44,8 @@ fn inputs_with_supplied_pdf() -> tempfile::TempDir {
     std::os::unix::fs::symlink(root.join("revisions"), dir.path().join("old")).unwrap();
     // Any PDF will do: the priority list the tool makes (3 pages).
     let made = tempfile::tempdir().unwrap();
-    let outcome = gyokaku::commands::build::build(
-        &gyokaku::commands::build::BuildOptions {
+    let outcome = gyokaku::engine::build(
+        &gyokaku::engine::BuildOptions {
             input_dir: dir.path().to_path_buf(),
             out_dir: made.path().to_path_buf(),
             templates: None,
@@ -219,7 +219,7 @@ fn the_handout_has_no_review_marks_and_never_replaces_the_office_copy() {
     for (outcome, marked) in [(&handout, false), (&draft, true)] {
         for f in &outcome.files {
             let bytes = std::fs::read(out.path().join(&f.path)).unwrap();
-            assert_eq!(gyokaku::commands::build::sha256_hex(&bytes), f.sha256, "{} replaced", f.path);
+            assert_eq!(gyokaku::engine::sha256_hex(&bytes), f.sha256, "{} replaced", f.path);
             for (i, page) in pdf_page_texts(&bytes).iter().enumerate() {
                 let page = squash(page);
                 assert_eq!(page.contains("確認用"), marked, "{} page {}: {page}", f.path, i + 1);

@@ -235,7 +235,7 @@ fn renamed_files_and_reordered_sheets_still_match() {
 
 #[test]
 fn build_writes_one_progress_sheet_per_item_with_its_results() {
-    use gyokaku::commands::build::{BuildOptions, build};
+    use gyokaku::engine::{BuildOptions, build};
     use gyokaku::documents::booklet::ItemSheetsData;
     use gyokaku::typeset::fonts::FontSet;
     use gyokaku::typeset::templates::Templates;

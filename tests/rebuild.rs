@@ -6,7 +6,7 @@
 mod common;
 
 use common::copy_dir;
-use gyokaku::commands::build::{BuildOptions, Outcome, build};
+use gyokaku::engine::{BuildOptions, Outcome, build};
 use gyokaku::config::PlanConfig;
 use gyokaku::pipeline;
 use gyokaku::progress::forms::example_forms;
@@ -113,7 +113,7 @@ fn a_resent_proposal_lays_out_only_its_departments_part_of_the_booklet() {
     let out = tempfile::tempdir().unwrap();
     build_into(input.path(), out.path(), false);
     let before = contents(out.path());
-    let parts_folder = gyokaku::commands::build::PARTS_FOLDER;
+    let parts_folder = gyokaku::engine::PARTS_FOLDER;
     let parts: Vec<&String> = before.keys().filter(|p| p.starts_with(parts_folder) && p.ends_with(".part")).collect();
     assert!(parts.len() > 4, "the cover and front matter, then the departments in a few parts: {parts:?}");
 

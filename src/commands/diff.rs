@@ -1,7 +1,7 @@
 //! `gyokaku diff`: the 新旧対照表 between two input folders, written as a
 //! PDF and a workbook (the comparison itself is compare.rs).
 
-use crate::commands::build::{ManifestEntry, sha256_hex};
+use crate::engine::{ManifestEntry, sha256_hex};
 use crate::config::PlanConfig;
 use crate::pipeline;
 use crate::typeset::Typesetter;

@@ -7,7 +7,8 @@
 //! 確認用 on every page. They live in folders of their own, so neither
 //! ever replaces the other.
 
-use crate::commands::build::{ManifestEntry, glyph_findings, sha256_hex, typeset_booklet};
+use crate::check::glyphs::glyph_findings;
+use crate::engine::{ManifestEntry, sha256_hex, typeset_booklet};
 use crate::config::PlanConfig;
 use crate::documents::booklet::{DocumentMeta, PriorityListData, review_notice};
 use crate::documents::progress_report::ProgressReportData;

@@ -1,7 +1,7 @@
 //! `gyokaku report --final`: the plan period's 最終評価 (PDF and xlsx),
 //! once the last plan year's round is in INPUT_DIR/progress/.
 
-use crate::commands::build::{ManifestEntry, sha256_hex};
+use crate::engine::{ManifestEntry, sha256_hex};
 use crate::config::PlanConfig;
 use crate::documents::final_evaluation::FinalEvaluationData;
 use crate::documents::final_evaluation_xlsx;

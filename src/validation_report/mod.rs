@@ -76,3 +76,13 @@ pub fn by_department<'a>(run: &'a Run, config: &PlanConfig) -> Vec<DepartmentFin
         })
         .collect()
 }
+
+/// A city's own version of a non-Typst template, when it has one.
+pub fn read_override(dir: Option<&std::path::Path>, name: &str) -> anyhow::Result<Option<String>> {
+    let Some(dir) = dir else { return Ok(None) };
+    let path = dir.join(name);
+    if !path.exists() {
+        return Ok(None);
+    }
+    Ok(Some(std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?))
+}

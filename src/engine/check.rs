@@ -1,12 +1,11 @@
-//! `validate`: read and check every workbook, write the HTML report, the
+//! Validation without the documents (`gyokaku validate`): read and check every workbook, write the HTML report, the
 //! 差し戻し一覧 workbook, each department's marked workbook and its page of
 //! the report as HTML and PDF (差し戻し/) and, on request, the JSON of items
 //! and findings.
 
-use crate::commands::build::read_override;
 use crate::config::PlanConfig;
 use crate::pipeline::{self, Run};
-use crate::validation_report;
+use crate::validation_report::{self, read_override};
 use crate::documents::department_report::DepartmentReportData;
 use crate::typeset::Typesetter;
 use crate::typeset::fonts::FontSet;
@@ -22,7 +21,7 @@ pub struct ValidateOutcome {
     pub written: Vec<PathBuf>,
 }
 
-pub fn run(input_dir: &Path, report_dir: &Path, json: Option<&Path>, templates: Option<&Path>) -> anyhow::Result<ValidateOutcome> {
+pub fn validate(input_dir: &Path, report_dir: &Path, json: Option<&Path>, templates: Option<&Path>) -> anyhow::Result<ValidateOutcome> {
     let config = PlanConfig::load_input(input_dir)?;
     let run = pipeline::run(input_dir, &config)?;
     let mut written = Vec::new();
