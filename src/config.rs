@@ -70,6 +70,10 @@ pub struct FormsInfo {
     /// folder, the intake site's page. Printed on every form's 記入要領.
     #[serde(default)]
     pub submit_to: String,
+    /// Each round's deadline as the office states it (素案 = "2023-07-31",
+    /// R6 = "2025-05-30"), shown on the intake site.
+    #[serde(default)]
+    pub deadlines: std::collections::BTreeMap<String, String>,
 }
 
 /// Size limits on submitted files, so one damaged or hostile file cannot

@@ -25,6 +25,7 @@ pub mod model;
 pub mod pipeline;
 pub mod progress;
 pub mod proposal;
+pub mod site;
 pub mod text;
 pub mod threads;
 pub mod typeset;

@@ -83,6 +83,29 @@ enum Command {
     Decide(DecideArgs),
     /// 新しいプランのフォルダを作ります: 各項目に説明のある plan.toml、空の submissions/ と progress/、事務局向けの「はじめに.txt」。
     Init(InitArgs),
+    /// 受付サイトを開きます: 各部がブラウザでブックをアップロードしてすぐ指摘を見られ、事務局が提出状況を見て判断し、文書を作ってダウンロードできます。記録は PLAN_DIR/.gyokaku-site/ に残ります。
+    ///
+    /// アカウントは --add-user で作ります（パスワードは標準入力から読みます）。
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// plan.toml と submissions/ のあるフォルダ
+    #[arg(default_value = "inputs")]
+    plan_dir: PathBuf,
+    /// 待ち受けるアドレスとポート（127.0.0.1 はこの PC だけ。庁内ネットワークに開くには 0.0.0.0:8080 など）
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// サイトを開かずにアカウントを作ります（同じ名前なら新しいパスワードにします）。パスワードは標準入力の1行目
+    #[arg(long, value_name = "名前")]
+    add_user: Option<String>,
+    /// --add-user で作るアカウントの部（plan.toml の組織一覧の名前）
+    #[arg(long, requires = "add_user", conflicts_with = "office")]
+    department: Option<String>,
+    /// --add-user で事務局のアカウントを作ります
+    #[arg(long, requires = "add_user")]
+    office: bool,
 }
 
 #[derive(clap::Args)]
@@ -251,6 +274,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report(&args).map(|()| 0),
         Command::Decide(args) => decide(&args).map(|()| 0),
         Command::Init(args) => init(&args).map(|()| 0),
+        Command::Serve(args) => serve(&args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -263,6 +287,25 @@ fn main() -> ExitCode {
 
 /// One line per file written or kept unchanged, with its pages; per-item
 /// sheets as one line.
+fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    let Some(name) = &args.add_user else {
+        return gyokaku::site::serve(&args.plan_dir, &args.listen);
+    };
+    if args.department.is_none() && !args.office {
+        anyhow::bail!("--department 部名（各部のアカウント）か --office（事務局のアカウント）を指定してください");
+    }
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprint!("{name} のパスワード（8文字以上）: ");
+    }
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    gyokaku::site::add_user(&args.plan_dir, name, password, args.department.as_deref())?;
+    println!("アカウント {name} を作りました（{}）", args.department.as_deref().unwrap_or("事務局"));
+    Ok(())
+}
+
 fn print_written(out: &Path, files: &[engine::ManifestEntry], kept: &std::collections::HashSet<String>) {
     for file in files.iter().filter(|f| f.kind != "item_sheet_pdf") {
         let pages = file.pages.map(|p| format!("（{p}ページ）")).unwrap_or_default();

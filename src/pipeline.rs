@@ -269,6 +269,15 @@ fn read_one(path: &Path, root: &Path, config: &PlanConfig) -> WorkbookRead {
 
 /// The department a file belongs to: named in its file name, or else the one
 /// most of its items' primary sections belong to.
+/// The department a workbook's own sheets name as their 主たる所管部署,
+/// whatever the file is called: the site checks that an upload is the
+/// uploader's before it becomes that department's current file.
+pub fn department_in_content(path: &Path, config: &PlanConfig) -> Option<String> {
+    let mut read = read_one(path, path.parent().unwrap_or(Path::new("")), config);
+    read.file.clear();
+    department_of(&read, &Normalizer::new(config))
+}
+
 fn department_of(read: &WorkbookRead, normalizer: &Normalizer) -> Option<String> {
     if let Some(d) = files::department_in_name(normalizer.config, &read.file) {
         return Some(d);

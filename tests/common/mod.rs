@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod site;
+
 use gyokaku::config::PlanConfig;
 use gyokaku::pipeline::{self, Run};
 use rust_xlsxwriter::{Workbook, Worksheet};
