@@ -10,8 +10,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_RUN="${1:-20}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
-cargo build --profile dist -q
-BIN="$PWD/target/dist/gyokaku"
+# GYOKAKU_BIN: a binary already built (default: the dist build, made here).
+if [ -n "${GYOKAKU_BIN:-}" ]; then
+    BIN="$(realpath "$GYOKAKU_BIN")"
+else
+    cargo build --profile dist -q
+    BIN="$PWD/target/dist/gyokaku"
+fi
 WORK="$(mktemp -d)"
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 cp -r inputs "$WORK/plan"

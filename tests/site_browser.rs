@@ -23,6 +23,9 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // The browser, when a failed test left its session open, then the driver.
+        let profile = format!("--user-data-dir={}", self._profile.path().display());
+        let _ = Command::new("pkill").arg("-f").arg(profile).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -82,6 +85,8 @@ async fn sign_in(client: &Client, server: &Server, name: &str, password: &str) {
     client.find(Locator::Id("name")).await.unwrap().send_keys(name).await.unwrap();
     client.find(Locator::Id("password")).await.unwrap().send_keys(password).await.unwrap();
     client.find(Locator::Css("button.primary")).await.unwrap().click().await.unwrap();
+    // Signed in once the page names the account.
+    client.wait().for_element(Locator::Css("form.who")).await.unwrap();
 }
 
 /// Fetches `path` from the page, as a download link would: its status and
@@ -139,6 +144,7 @@ async fn a_department_and_the_office_do_their_round_in_a_browser() {
     let link = client.find(Locator::Id("download-return")).await.unwrap().attr("href").await.unwrap().unwrap();
     assert_eq!(fetch(&client, &link).await, (200, "PK\u{3}\u{4}".to_string()));
     client.find(Locator::Css("form.who button")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Id("password")).await.unwrap();
     assert!(client.current_url().await.unwrap().path().ends_with("/login"));
 
     // The office sees the upload on the board.
@@ -160,13 +166,16 @@ async fn a_department_and_the_office_do_their_round_in_a_browser() {
     // Builds the documents, watches the progress, downloads the booklet.
     client.goto(&format!("{}/office/documents", server.base)).await.unwrap();
     client.find(Locator::Css("#build button")).await.unwrap().click().await.unwrap();
+    // The page shows the progress while the build runs and the documents
+    // once it is done; it is opened again until they are there.
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        client.goto(&format!("{}/office/documents", server.base)).await.unwrap();
         if client.find(Locator::XPath("//a[contains(@href, '.zip')]")).await.is_ok() {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the build did not finish");
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(std::time::Instant::now() < deadline, "the build did not finish: {}", text(&client).await);
     }
     let page = text(&client).await;
     assert!(page.contains("完了") && page.contains("行政経営戦略推進プラン（素案）.pdf"), "{page}");

@@ -24,6 +24,8 @@ pub fn routes(site: Arc<Site>) -> Router<Arc<Site>> {
         .route("/logout", post(logout))
         .route("/assets/style.css", get(|| async { asset("text/css; charset=utf-8", include_str!("../../templates/site/style.css")) }))
         .route("/assets/site.js", get(|| async { asset("text/javascript; charset=utf-8", include_str!("../../templates/site/site.js")) }))
+        .route("/assets/gothic.ttf", get(|| async { font(crate::typeset::fonts::SHIPPED[1]) }))
+        .route("/assets/gothic-bold.ttf", get(|| async { font(crate::typeset::fonts::SHIPPED[2]) }))
         .route("/dept", get(department_page))
         .route("/dept/form", get(department_form))
         .route("/dept/upload", post(upload).layer(DefaultBodyLimit::max(upload_limit)))
@@ -92,6 +94,12 @@ pub fn internal(e: impl std::fmt::Display) -> Response {
 
 fn asset(kind: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "max-age=3600")], body).into_response()
+}
+
+/// A shipped font, for pages on a PC without a Japanese font (the
+/// browser fetches it only then).
+fn font(bytes: &'static [u8]) -> Response {
+    ([(header::CONTENT_TYPE, "font/ttf"), (header::CACHE_CONTROL, "max-age=86400")], bytes).into_response()
 }
 
 /// A file sent as a download (or shown, for a preview): its name in the

@@ -7,8 +7,9 @@ use typst::foundations::Bytes;
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 
-/// The shipped font files (see fonts/README.md for licenses).
-const SHIPPED: [&[u8]; 4] = [
+/// The shipped font files (see fonts/README.md for licenses); the intake
+/// site serves the Gothic ones to browsers that lack a Japanese font.
+pub const SHIPPED: [&[u8]; 4] = [
     include_bytes!("../../fonts/BIZUDPMincho-Regular.ttf"),
     include_bytes!("../../fonts/BIZUDPGothic-Regular.ttf"),
     include_bytes!("../../fonts/BIZUDPGothic-Bold.ttf"),
