@@ -77,10 +77,13 @@ done
 read -r office_cookie office_csrf < <(sign_in office office-pass-1)
 (
     end=$((SECONDS + SECONDS_RUN))
+    started=0 busy=0
     while [ $SECONDS -lt $end ]; do
-        curl -s -o /dev/null -H "Cookie: $office_cookie" --data-urlencode "csrf=$office_csrf" "$BASE/office/build"
+        code=$(curl -s -o /dev/null -w "%{http_code}" -H "Cookie: $office_cookie" --data-urlencode "csrf=$office_csrf" "$BASE/office/build")
+        if [ "$code" = 303 ]; then started=$((started + 1)); else busy=$((busy + 1)); fi
         sleep 2
     done
+    echo "builds: $started started during the load, $busy refused while one ran"
 ) &
 BUILDER=$!
 
@@ -94,6 +97,4 @@ while read -r name cookie body department; do
         WHO="$department (5 connections)" COOKIE="$cookie" BODY="$body" wrk -t1 -c5 -d"${SECONDS_RUN}s" --timeout 30s -s "$WORK/upload.lua" "$BASE/dept/upload" | grep -v "^ \|^Running\|^Requests\|^Transfer\|requests in" &
     fi
 done < "$WORK/departments"
-wait $(jobs -p | grep -v "^$BUILDER$") 2>/dev/null || true
-wait $BUILDER || true
-echo "builds: $(sqlite3 "$PLAN/.gyokaku-site/site.db" "SELECT status || ' ' || COUNT(*) FROM builds GROUP BY status" 2>/dev/null | tr '\n' ' ' || echo '(sqlite3 not installed)')"
+wait
