@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The intake site under the office's load: ten departments' accounts on a
 # copy of the sample; department 1 uploads its workbook one request at a
-# time while the nine others upload theirs over 45 connections and the
-# office starts a build every two seconds. wrk (Debian's package) makes the
+# time while the nine others upload theirs over 45 connections, the office
+# reloads its board over 4 and starts a build every two seconds (50 clients). wrk (Debian's package) makes the
 # load and prints, for department 1, the median and 90th percentile from
 # the end of its upload to its findings answered, and for everyone the
 # requests that failed. Usage: scripts/bench-site.sh [seconds]
@@ -87,7 +87,9 @@ read -r office_cookie office_csrf < <(sign_in office office-pass-1)
 ) &
 BUILDER=$!
 
-echo "load: 1 + 45 connections uploading for ${SECONDS_RUN} s, a build started every 2 s"
+echo "load: 50 clients for ${SECONDS_RUN} s: 1 + 45 uploading, 4 reloading the office's board; a build started every 2 s"
+wrk -t1 -c4 -d"${SECONDS_RUN}s" --timeout 30s --latency -H "Cookie: $office_cookie" "$BASE/office" \
+    | awk '/Requests\/sec|Non-2xx|Socket errors|requests in/ { print "office board (4 connections): " $0 }' &
 first=1
 while read -r name cookie body department; do
     if [ $first = 1 ]; then

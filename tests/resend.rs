@@ -457,7 +457,18 @@ fn a_return_sent_back_reads_as_the_original_and_comes_back_clean() {
     // The listing of the second return lists the findings once each.
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(again.bytes.clone())).unwrap();
     let listing = book.worksheet_range("指摘一覧").unwrap();
-    assert_eq!(listing.height() - 3, second.findings.iter().filter(|f| f.department == "総務部").count());
+    let listed = second.findings.iter().filter(|f| f.department == "総務部").count();
+    let numbered = (3..listing.height() as u32).filter(|&r| listing.get_value((r, 0)).is_some_and(|v| !v.to_string().is_empty())).count();
+    assert_eq!(numbered, listed);
+    // Beside the findings, the organisation's 課 to pick from, the
+    // department's own first; read back, it is the tool's, not the department's.
+    let cell = |r: u32, c: u32| listing.get_value((r, c)).map(|v| v.to_string()).unwrap_or_default();
+    assert_eq!((cell(2, 8), cell(2, 9)), ("部".to_string(), "課（所管部署・関係部署に書く名前）".to_string()));
+    assert_eq!((cell(3, 8), cell(3, 9), cell(4, 9), cell(5, 8), cell(5, 9)), ("総務部".into(), "人事課".into(), "契約課".into(), "都市建設部".into(), "土木建設課".into()));
+    let alone = returns::listing_workbook(&[], &config(&inputs), "都市建設部", "t", "n").unwrap();
+    let mut alone: Xlsx<_> = Xlsx::new(Cursor::new(alone)).unwrap();
+    let alone = alone.worksheet_range("指摘一覧").unwrap();
+    assert_eq!(alone.get_value((3, 9)).map(|v| v.to_string()).as_deref(), Some("土木建設課"), "the listing alone carries it too, own department first");
 
     // A fixed cell: the hours row mixing △100 with plain numbers (N104)
     // gets 100 in its first year.
@@ -710,7 +721,7 @@ fn a_zip_bomb_gets_the_listing_alone_within_bounded_memory() {
 
     // The writer on its own never inflates past the limit it is given.
     let findings: Vec<Finding> = Vec::new();
-    let listing = gyokaku::validation_report::annotate::Listing { sheet_name: "指摘一覧", title: "t".into(), note: "n".into(), author: "事務局" };
+    let listing = gyokaku::validation_report::annotate::Listing { sheet_name: "指摘一覧", title: "t".into(), note: "n".into(), author: "事務局", sections: Vec::new() };
     let refs: Vec<&Finding> = findings.iter().collect();
     let error = gyokaku::validation_report::annotate::annotate(&bomb, &refs, &listing, 200_000_000).err().expect("refused");
     assert!(error.to_string().contains("limit"), "{error}");

@@ -10,6 +10,10 @@ pub mod targets;
 pub mod titles;
 pub mod validate;
 
+/// Where a department finds the names to write: each return lists the
+/// organisation's 課 beside its findings (validation_report::returns).
+pub const SECTION_LIST_HINT: &str = "（課名は、差し戻しブックの「指摘一覧」シートの右の「課の一覧」から選べます）";
+
 /// The checks across the items of the whole plan, once every item is read
 /// and its own checks are done: one classification per item across
 /// departments (V230), signs read both ways across the plan (V232).

@@ -58,7 +58,7 @@ pub fn check_related(item: &Item, organisation: &Organisation, findings: &mut Ve
                 file,
                 format!("関係部署「{written}」が組織一覧にありません"),
                 if closest.is_empty() {
-                    "組織一覧にある課名を「、」で区切って記入してください（取組の説明は「取組の方向性、内容」に書きます）".to_string()
+                    format!("組織一覧にある課名を「、」で区切って記入してください（取組の説明は「取組の方向性、内容」に書きます）{}", crate::check::SECTION_LIST_HINT)
                 } else {
                     format!("「{}」の誤りではありませんか。組織一覧の課名で記入してください", closest.join("」または「"))
                 },

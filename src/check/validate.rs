@@ -236,7 +236,7 @@ fn list_section_findings(row: &ListRow, resolved: &Option<SectionRef>, organisat
     let near = || {
         let near = organisation.misprints_of(written);
         if near.is_empty() {
-            "組織一覧にある課名で記入してください".to_string()
+            format!("組織一覧にある課名で記入してください{}", crate::check::SECTION_LIST_HINT)
         } else {
             format!("「{}」の誤りではありませんか。組織一覧の課名で記入してください", near.join("」または「"))
         }

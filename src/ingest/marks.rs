@@ -67,10 +67,27 @@ pub fn reference_to(sheet: &str) -> String {
     format!("'{}'!$A$1", sheet.replace('\'', "''"))
 }
 
-/// True when `row` (the texts of row 3 from column A) is the listing's header.
+/// The header of the organisation's 課 list the listing carries to its
+/// right (column I on, after an empty column H): names a department may
+/// write as 主たる所管部署 or 関係部署.
+pub const SECTIONS_TITLE: &str = "課の一覧（組織一覧のとおりに書いてください）";
+
+/// Its columns' header, in the listing's header row.
+pub const SECTIONS_HEADER: [&str; 2] = ["部", "課（所管部署・関係部署に書く名前）"];
+
+/// True when `row` (the texts of row 3 from column A) is the listing's
+/// header, with or without the 課 list's beside it.
 pub fn is_listing_header(row: &[&str]) -> bool {
     let row: Vec<&str> = row.iter().map(|t| t.trim()).collect();
-    [LISTING_HEADER, LISTING_ALONE_HEADER].iter().any(|h| row.len() >= h.len() && row[..h.len()] == h[..] && row[h.len()..].iter().all(|t| t.is_empty()))
+    let rest_ok = |rest: &[&str]| {
+        let rest: Vec<&str> = rest.iter().copied().collect::<Vec<_>>();
+        let trimmed = match rest.iter().rposition(|t| !t.is_empty()) {
+            Some(last) => &rest[..=last],
+            None => return true,
+        };
+        trimmed.len() == SECTIONS_HEADER.len() + 1 && trimmed[0].is_empty() && trimmed[1..] == SECTIONS_HEADER[..]
+    };
+    [LISTING_HEADER, LISTING_ALONE_HEADER].iter().any(|h| row.len() >= h.len() && row[..h.len()] == h[..] && rest_ok(&row[h.len()..]))
 }
 
 /// True when `grid` looks like the tool's listing even without its
@@ -107,5 +124,8 @@ mod tests {
         assert!(is_listing_header(&LISTING_HEADER));
         assert!(is_listing_header(&["No", "重要度", "コード", "シート", "セル", "内容", "修正方法", ""]));
         assert!(!is_listing_header(&["No", "重要度", "コード"]));
+        let with_sections = ["No", "重要度", "コード", "シート", "セル", "内容", "修正方法", "", "部", "課（所管部署・関係部署に書く名前）"];
+        assert!(is_listing_header(&with_sections));
+        assert!(!is_listing_header(&["No", "重要度", "コード", "シート", "セル", "内容", "修正方法", "", "部のメモ"]));
     }
 }

@@ -154,7 +154,7 @@ impl<'a> Normalizer<'a> {
                         format!("所管部署「{written}」が組織一覧にありません"),
                         match self.organisation.misprints_of(&written) {
                             near if near.is_empty() => {
-                                "組織一覧にある課名で記入してください（組織が変わった場合は plan.toml の組織一覧を更新してください）".to_string()
+                                format!("組織一覧にある課名で記入してください{}", crate::check::SECTION_LIST_HINT)
                             }
                             near => format!("「{}」の誤りではありませんか。組織一覧にある課名で記入してください", near.join("」または「")),
                         },

@@ -793,7 +793,16 @@ async fn documents_page(State(site): State<Arc<Site>>, Office(signed): Office) -
         Ok(c) => c,
         Err(e) => return internal(e),
     };
+    // The council's documents first, then the per-item sheets (many), then
+    // what goes back to departments.
     let files = manifest_files(&site);
+    let group = |kinds: &[&str]| files.iter().filter(|f| kinds.contains(&f.kind.as_str())).collect::<Vec<_>>();
+    let groups = vec![
+        ("議会・公表用の文書", false, group(&["booklet", "priority_list_pdf", "priority_list_xlsx", "summary_pdf", "progress_report_pdf", "progress_report_xlsx", "items_xlsx"])),
+        ("進捗管理表（項目ごと）", true, group(&["item_sheet_pdf"])),
+        ("確認結果と差し戻し（各部へ）", true, group(&["validation_html", "validation_xlsx", "return_xlsx", "department_html", "department_pdf"])),
+    ];
+    let groups: Vec<_> = groups.into_iter().filter(|(_, _, list)| !list.is_empty()).map(|(title, folded, list)| context! { title, folded, files => v(&list) }).collect();
     let builds = db::last_builds(&site.db.lock().expect("no panic holds the database"), 5).unwrap_or_default();
     let builds: Vec<_> = builds
         .iter()
@@ -803,7 +812,7 @@ async fn documents_page(State(site): State<Arc<Site>>, Office(signed): Office) -
         "documents.html",
         context! {
             account => signed.account.name, office => true, csrf => signed.csrf, plan => checked.config.plan.name.clone(),
-            files => v(&files), builds, progress => v(&site.builds.progress()),
+            files => v(&files), groups, builds, progress => v(&site.builds.progress()),
         },
     )
 }

@@ -49,6 +49,9 @@ pub struct Listing<'a> {
     pub note: String,
     /// Who the notes are from (the office).
     pub author: &'a str,
+    /// The organisation's 課, (部, 課), listed beside the findings so a
+    /// department can pick a name as written in the master.
+    pub sections: Vec<(String, String)>,
 }
 
 /// The edited package, and which findings could be marked on their cell.
@@ -1163,10 +1166,18 @@ fn listing_sheet(findings: &[&Finding], listing: &Listing, sheet_names: &[&str],
     let columns: Vec<(&str, f64)> = marks::LISTING_HEADER.into_iter().zip(widths).collect();
     let mut rows = String::new();
     rows.push_str(&format!("<row r=\"1\" ht=\"24\" customHeight=\"1\">{}</row>", text_cell(1, 1, st.title, &listing.title)));
-    rows.push_str(&format!("<row r=\"2\">{}</row>", text_cell(2, 1, 0, &listing.note)));
-    let header: String = columns.iter().enumerate().map(|(i, (h, _))| text_cell(3, i as u32 + 1, st.header, h)).collect();
+    let list_title = if listing.sections.is_empty() { String::new() } else { text_cell(2, 9, 0, marks::SECTIONS_TITLE) };
+    rows.push_str(&format!("<row r=\"2\">{}{list_title}</row>", text_cell(2, 1, 0, &listing.note)));
+    let mut header: String = columns.iter().enumerate().map(|(i, (h, _))| text_cell(3, i as u32 + 1, st.header, h)).collect();
+    if !listing.sections.is_empty() {
+        for (i, h) in marks::SECTIONS_HEADER.iter().enumerate() {
+            header.push_str(&text_cell(3, 9 + i as u32, st.header, h));
+        }
+    }
     rows.push_str(&format!("<row r=\"3\">{header}</row>"));
     let mut links = String::new();
+    // Each row's cells: the finding's (A:G) and the 課 list's (I:J).
+    let mut rows_at: BTreeMap<u32, (String, String)> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
         let r = i as u32 + 4;
         let severity = match f.severity {
@@ -1183,9 +1194,9 @@ fn listing_sheet(findings: &[&Finding], listing: &Listing, sheet_names: &[&str],
             (None, false) => String::new(),
         };
         let lines = (f.message.chars().count() / 34 + 1).max(f.hint.chars().count() / 25 + 1) as f64;
-        rows.push_str(&format!(
-            "<row r=\"{r}\" ht=\"{}\" customHeight=\"1\"><c r=\"{}\" s=\"{}\"><v>{}</v></c>{}{}{}{}{}{}</row>",
-            (lines * 13.5 + 3.0).max(18.0),
+        let attributes = format!(" ht=\"{}\" customHeight=\"1\"", (lines * 13.5 + 3.0).max(18.0));
+        let cells = format!(
+            "<c r=\"{}\" s=\"{}\"><v>{}</v></c>{}{}{}{}{}{}",
             a1(r, 1),
             st.text,
             i + 1,
@@ -1195,20 +1206,34 @@ fn listing_sheet(findings: &[&Finding], listing: &Listing, sheet_names: &[&str],
             text_cell(r, 5, if in_book { st.link } else { st.text }, &place),
             text_cell(r, 6, st.text, &f.message),
             text_cell(r, 7, st.text, &f.hint),
-        ));
+        );
+        rows_at.insert(r, (attributes, cells));
         if in_book {
             let target = location(sheet, f.cell.as_deref().unwrap_or("A1"));
             links.push_str(&format!("<hyperlink ref=\"{}\" location=\"{}\" display=\"{}\"/>", a1(r, 5), escape(&target), escape(&place)));
         }
     }
-    let cols: String = columns
+    for (i, (department, section)) in listing.sections.iter().enumerate() {
+        let r = i as u32 + 4;
+        let row = rows_at.entry(r).or_default();
+        row.1.push_str(&text_cell(r, 9, st.text, department));
+        row.1.push_str(&text_cell(r, 10, st.text, section));
+    }
+    for (r, (attributes, cells)) in &rows_at {
+        rows.push_str(&format!("<row r=\"{r}\"{attributes}>{cells}</row>"));
+    }
+    let mut cols: String = columns
         .iter()
         .enumerate()
         .map(|(i, (_, w))| format!("<col min=\"{n}\" max=\"{n}\" width=\"{w}\" customWidth=\"1\"/>", n = i + 1))
         .collect();
-    let last = findings.len() as u32 + 3;
+    if !listing.sections.is_empty() {
+        cols.push_str("<col min=\"8\" max=\"8\" width=\"3\" customWidth=\"1\"/><col min=\"9\" max=\"9\" width=\"12\" customWidth=\"1\"/><col min=\"10\" max=\"10\" width=\"30\" customWidth=\"1\"/>");
+    }
+    let last = (findings.len().max(listing.sections.len())) as u32 + 3;
+    let last_column = if listing.sections.is_empty() { "G" } else { "J" };
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet xmlns=\"{MAIN_NS}\" xmlns:r=\"{REL_NS}\"><sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr><dimension ref=\"A1:G{last}\"/><sheetViews><sheetView tabSelected=\"1\" workbookViewId=\"0\"><pane ySplit=\"3\" topLeftCell=\"A4\" activePane=\"bottomLeft\" state=\"frozen\"/><selection pane=\"bottomLeft\" activeCell=\"A4\" sqref=\"A4\"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight=\"15\"/><cols>{cols}</cols><sheetData>{rows}</sheetData>{}<pageMargins left=\"0.5\" right=\"0.5\" top=\"0.6\" bottom=\"0.6\" header=\"0.3\" footer=\"0.3\"/><pageSetup paperSize=\"9\" orientation=\"landscape\" fitToHeight=\"0\"/></worksheet>",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet xmlns=\"{MAIN_NS}\" xmlns:r=\"{REL_NS}\"><sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr><dimension ref=\"A1:{last_column}{last}\"/><sheetViews><sheetView tabSelected=\"1\" workbookViewId=\"0\"><pane ySplit=\"3\" topLeftCell=\"A4\" activePane=\"bottomLeft\" state=\"frozen\"/><selection pane=\"bottomLeft\" activeCell=\"A4\" sqref=\"A4\"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight=\"15\"/><cols>{cols}</cols><sheetData>{rows}</sheetData>{}<pageMargins left=\"0.5\" right=\"0.5\" top=\"0.6\" bottom=\"0.6\" header=\"0.3\" footer=\"0.3\"/><pageSetup paperSize=\"9\" orientation=\"landscape\" fitToHeight=\"0\"/></worksheet>",
         if links.is_empty() { String::new() } else { format!("<hyperlinks>{links}</hyperlinks>") }
     )
 }

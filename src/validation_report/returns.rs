@@ -110,7 +110,7 @@ impl Planned<'_> {
         let department = self.department.to_string();
         let Some(file) = &self.file else {
             let note = "提出されたブックがないため、指摘の一覧のみです。".to_string();
-            let bytes = listing_workbook(&self.findings, config, &format!("{}の確認結果", self.department), &note)?;
+            let bytes = listing_workbook(&self.findings, config, self.department, &format!("{}の確認結果", self.department), &note)?;
             return Ok(Return { department, path: self.path.clone(), bytes, source: None, findings: self.findings.len(), marked: 0, notes: 0 });
         };
         let (bytes, source, marked, notes) = return_for(input_dir, file, &self.findings, config, self.department)?;
@@ -187,6 +187,7 @@ fn return_for(input_dir: &Path, file: &str, findings: &[&Finding], config: &Plan
                     counts(findings)
                 ),
                 author: if config.plan.office.is_empty() { "事務局" } else { config.plan.office.as_str() },
+                sections: section_list(config, department),
             };
             match annotate(&original, findings, &listing, config.limits.unpacked_bytes()) {
                 Ok(annotated) => return Ok((annotated.bytes, Some(file.to_string()), annotated.marked, annotated.notes)),
@@ -197,12 +198,21 @@ fn return_for(input_dir: &Path, file: &str, findings: &[&Finding], config: &Plan
         (None, _, _) => "元のファイルが見つからないため、指摘の一覧のみです。".to_string(),
     };
     let note = format!("{}。{reason}", counts(findings));
-    Ok((listing_workbook(findings, config, &title, &note)?, None, 0, 0))
+    Ok((listing_workbook(findings, config, department, &title, &note)?, None, 0, 0))
+}
+
+/// The organisation's 課 as (部, 課), the department's own first: the
+/// names its 主たる所管部署 and 関係部署 may be written with, listed beside
+/// the findings so one can be picked rather than guessed.
+pub fn section_list(config: &PlanConfig, department: &str) -> Vec<(String, String)> {
+    let own = config.departments.iter().filter(|d| d.name == department);
+    let others = config.departments.iter().filter(|d| d.name != department);
+    own.chain(others).flat_map(|d| d.sections.iter().map(move |s| (d.name.clone(), s.name.clone()))).collect()
 }
 
 /// A workbook with the listing alone: the same columns as the marked copy's
-/// first sheet, without links.
-pub fn listing_workbook(findings: &[&Finding], config: &PlanConfig, title: &str, note: &str) -> anyhow::Result<Vec<u8>> {
+/// first sheet, without links, and the 課 list beside them.
+pub fn listing_workbook(findings: &[&Finding], config: &PlanConfig, department: &str, title: &str, note: &str) -> anyhow::Result<Vec<u8>> {
     let mut book = Workbook::new();
     book.set_properties(&properties(config, title)?);
     let f = Formats::new();
@@ -228,6 +238,19 @@ pub fn listing_workbook(findings: &[&Finding], config: &PlanConfig, title: &str,
         sheet.write_with_format(r, 4, finding.cell.as_deref().unwrap_or(""), &f.wrap)?;
         sheet.write_with_format(r, 5, &finding.message, &f.wrap)?;
         sheet.write_with_format(r, 6, &finding.hint, &f.wrap)?;
+    }
+    let sections = section_list(config, department);
+    if !sections.is_empty() {
+        sheet.set_column_width(7, 3)?;
+        sheet.write(1, 8, crate::ingest::marks::SECTIONS_TITLE)?;
+        for (c, (h, w)) in crate::ingest::marks::SECTIONS_HEADER.iter().zip([12.0, 30.0]).enumerate() {
+            sheet.write_with_format(2, 8 + c as u16, *h, &f.header)?;
+            sheet.set_column_width(8 + c as u16, w)?;
+        }
+        for (i, (department, section)) in sections.iter().enumerate() {
+            sheet.write_with_format(3 + i as u32, 8, department, &f.wrap)?;
+            sheet.write_with_format(3 + i as u32, 9, section, &f.wrap)?;
+        }
     }
     sheet.set_freeze_panes(3, 0)?;
     sheet.set_landscape();
