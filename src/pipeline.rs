@@ -374,11 +374,20 @@ fn assemble(reads: Vec<WorkbookRead>, config: &PlanConfig, decisions: &Decisions
         item.proposing_section = from_list.or_else(|| item.primary_resolved.first().cloned());
     }
     let counts = ProposalCounts {
-        on_sheets: items.iter().filter_map(|i| i.primary_resolved.first().map(|r| (r.department.clone(), r.section.clone()))).collect(),
+        on_sheets: items
+            .iter()
+            .filter_map(|i| i.primary_resolved.first().map(|r| (r.department.clone(), r.section.clone(), format!("{} › {}", i.source.file, i.source.sheet))))
+            .collect(),
         on_lists: items
             .iter()
-            .filter_map(|i| i.list_section.as_deref().and_then(|s| normalizer.organisation.resolve(s).0))
-            .map(|r| (r.department, r.section))
+            .filter_map(|i| i.list_section.as_deref().and_then(|s| normalizer.organisation.resolve(s).0).map(|r| (r, i)))
+            .map(|(r, i)| {
+                let place = match (&i.source.list_sheet, i.source.list_row) {
+                    (Some(sheet), Some(row)) => format!("{} › {sheet} › {row}行目", i.source.file),
+                    _ => i.source.file.clone(),
+                };
+                (r.department, r.section, place)
+            })
             .collect(),
         departments_with_list: submissions.iter().filter(|s| s.has_list).map(|s| s.department.clone()).collect(),
     };

@@ -177,6 +177,42 @@ fn far_cells_leave_the_rest_of_the_sheet_read() {
     assert!(finding.message.contains("ほか199個"), "{}", finding.message);
 }
 
+/// A workbook of two item sheets, the second holding a cell whose
+/// reference is outside Excel's grid (`reference`).
+fn with_reference_outside(reference: &str) -> Vec<u8> {
+    let inputs = Inputs::new();
+    let path = inputs.submission("01_総務部.xlsx");
+    simple_workbook(&path, "出退勤管理の電子化", None);
+    let mut parts = common::parts(&std::fs::read(&path).unwrap());
+    let (_, sheet) = parts.iter_mut().find(|(n, _)| n == "xl/worksheets/sheet1.xml").unwrap();
+    let xml = String::from_utf8(sheet.clone()).unwrap();
+    let xml = xml.replacen("</sheetData>", &format!("<row><c r=\"{reference}\"><v>5</v></c></row></sheetData>"), 1);
+    *sheet = xml.into_bytes();
+    common::repack(&parts)
+}
+
+#[test]
+fn a_cell_reference_outside_the_grid_is_named_as_written() {
+    // Seven letters overflow calamine's column arithmetic; a row past
+    // 1,048,576 is no Excel row either. The sheet is not read, the finding
+    // names the reference as written, and nothing panics.
+    for reference in ["AAAAAAA3", "ZZZZZZZZZZ3", "XFDA3", "C99999999"] {
+        let inputs = Inputs::new();
+        std::fs::write(inputs.submission("01_総務部.xlsx"), with_reference_outside(reference)).unwrap();
+        let run = inputs.run();
+        let finding = run.findings.iter().find(|f| f.code == "R001" && f.cell.as_deref() == Some(reference));
+        let finding = finding.unwrap_or_else(|| panic!("{reference}: {:?}", run.findings));
+        assert!(finding.message.contains(reference) && finding.message.contains("XFD"), "{}", finding.message);
+        assert!(run.items.is_empty(), "the sheet is not read");
+    }
+    // XFD itself and row 1,048,576 are Excel's last column and row: read as far cells.
+    let inputs = Inputs::new();
+    std::fs::write(inputs.submission("01_総務部.xlsx"), with_reference_outside("XFD1048576")).unwrap();
+    let run = inputs.run();
+    assert!(!run.findings.iter().any(|f| f.code == "R001"), "{:?}", run.findings);
+    assert!(run.findings.iter().any(|f| f.code == "R016"));
+}
+
 #[test]
 fn escape_sequences_in_sheet_names_do_not_reach_the_terminal() {
     let run = check("emoji_and_controls_in_names");

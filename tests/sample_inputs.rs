@@ -194,17 +194,18 @@ fn duplicate_priorities_within_a_department() {
 fn proposal_counts_disagree_where_sheets_or_lists_do() {
     // Counted by the list, the seed's 組織一覧 matches; counted by each
     // sheet's first 主たる所管部署 it does not, and 企業局's two unlisted
-    // sheets are on no list. Every disagreement names all three numbers.
+    // sheets are on no list. Every disagreement names all three numbers
+    // and where the items counted are (sheets, list rows).
     let mut messages: Vec<String> = findings("V209").iter().map(|f| f.message.clone()).collect();
     messages.sort();
     assert_eq!(
         messages,
         [
-            "企業局上水道課: 組織一覧の提案件数 1件に対し、個票の主たる所管部署（先頭）1件、一覧の主たる所管部署 0件です",
-            "企業局企業管理課: 組織一覧の提案件数 1件に対し、個票の主たる所管部署（先頭）1件、一覧の主たる所管部署 0件です",
-            "総務部人事課: 組織一覧の提案件数 10件に対し、個票の主たる所管部署（先頭）9件、一覧の主たる所管部署 10件です",
-            "行政経営部総合政策課: 組織一覧の提案件数 1件に対し、個票の主たる所管部署（先頭）0件、一覧の主たる所管部署 1件です",
-            "行政経営部財政課: 組織一覧の提案件数 3件に対し、個票の主たる所管部署（先頭）4件、一覧の主たる所管部署 3件です",
+            "企業局上水道課: 組織一覧の提案件数 1件に対し、個票の主たる所管部署（先頭）1件、一覧の主たる所管部署 0件です（個票: 08_企業局.xlsx の シート 3）",
+            "企業局企業管理課: 組織一覧の提案件数 1件に対し、個票の主たる所管部署（先頭）1件、一覧の主たる所管部署 0件です（個票: 08_企業局.xlsx の シート 2）",
+            "総務部人事課: 組織一覧の提案件数 10件に対し、個票の主たる所管部署（先頭）9件、一覧の主たる所管部署 10件です（個票: 01_総務部.xlsx の シート 1、2、3、8、10、13、14、15、16／一覧: 01_総務部.xlsx › 優先順位一覧 の 4、5、6、11、13、15、16、17、18、19行目）",
+            "行政経営部総合政策課: 組織一覧の提案件数 1件に対し、個票の主たる所管部署（先頭）0件、一覧の主たる所管部署 1件です（一覧: 02_行政経営部.xlsx › 優先順位一覧 の 7行目）",
+            "行政経営部財政課: 組織一覧の提案件数 3件に対し、個票の主たる所管部署（先頭）4件、一覧の主たる所管部署 3件です（個票: 02_行政経営部.xlsx の シート 1、2、3、4／一覧: 02_行政経営部.xlsx › 優先順位一覧 の 4、5、6行目）",
         ]
     );
 }

@@ -327,6 +327,20 @@ async fn the_office_sees_the_round_decides_builds_and_downloads() {
     let (_, page) = get(&office, format!("{}/office/dept/01?round=%E7%B4%A0%E6%A1%88", server.base)).await;
     assert!(page.contains("事務局が確認済とした指摘") && page.contains("部に確認済み"));
 
+    // A workbook that came by mail, registered by the office for 企業局.
+    let form = reqwest::multipart::Form::new().text("csrf", csrf.clone()).part("file", reqwest::multipart::Part::bytes(sample("08_企業局.xlsx")).file_name("企業局_メール添付.xlsx"));
+    let answer = office.post(format!("{}/office/dept/08/upload?round=%E7%B4%A0%E6%A1%88", server.base)).multipart(form).send().await.unwrap();
+    assert_eq!(answer.status(), 303);
+    assert!(answer.headers()["location"].to_str().unwrap().starts_with("/office/dept/08?"));
+    let (kigyo, _) = sign_in(&server, "kigyo", "kigyo-pass-1").await;
+    let (_, page) = get(&kigyo, format!("{}/dept?round=%E7%B4%A0%E6%A1%88", server.base)).await;
+    assert!(page.contains("企業局_メール添付.xlsx</a></td><td>office</td>"), "the history says the office sent it");
+    // A department cannot use the office's door.
+    let kigyo_csrf = csrf_of(&page);
+    let form = reqwest::multipart::Form::new().text("csrf", kigyo_csrf).part("file", reqwest::multipart::Part::bytes(sample("08_企業局.xlsx")).file_name("a.xlsx"));
+    let answer = kigyo.post(format!("{}/office/dept/01/upload?round=%E7%B4%A0%E6%A1%88", server.base)).multipart(form).send().await.unwrap();
+    assert_eq!(answer.status(), 403);
+
     // Build: one at a time, progress shown, documents listed and served.
     let started = office.post(format!("{}/office/build", server.base)).header("Accept", "application/json").form(&[("csrf", csrf.as_str())]).send().await.unwrap();
     assert_eq!(started.status(), 200);

@@ -516,20 +516,45 @@ pub fn check_duplicates(items: &[Item], findings: &mut Vec<Finding>) {
 /// Where items name each 課 as primary: on their sheet (first
 /// 主たる所管部署) and on their department's list.
 pub struct ProposalCounts {
-    pub on_sheets: Vec<(String, String)>,
-    pub on_lists: Vec<(String, String)>,
+    /// (部, 課, where: file › sheet) of each item's first primary section.
+    pub on_sheets: Vec<(String, String, String)>,
+    /// (部, 課, where: file › list sheet › row) of each list row's section.
+    pub on_lists: Vec<(String, String, String)>,
     /// 部 that submitted a list (for the others, only sheets count).
     pub departments_with_list: Vec<String>,
 }
 
+/// `a.xlsx › 1`, `a.xlsx › 2` → `a.xlsx のシート 1、2`; `a.xlsx › 一覧 › 4行目`,
+/// `a.xlsx › 一覧 › 5行目` → `a.xlsx › 一覧 の 4、5行目`: places grouped by
+/// what they share before their last part.
+fn grouped(places: &[String], label: &str) -> String {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for place in places {
+        let (head, last) = place.rsplit_once(" › ").unwrap_or(("", place.as_str()));
+        match groups.iter_mut().find(|(h, _)| h == head) {
+            Some((_, lasts)) => lasts.push(last.to_string()),
+            None => groups.push((head.to_string(), vec![last.to_string()])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(head, lasts)| {
+            let rows = lasts.iter().all(|l| l.ends_with("行目"));
+            let lasts: Vec<&str> = lasts.iter().map(|l| l.trim_end_matches("行目")).collect();
+            format!("{head} の {label}{}{}", lasts.join("、"), if rows { "行目" } else { "" })
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 /// Compares the organisation table's 提案件数 with the items that name the
 /// 課 as primary, on the sheets and on the lists; every disagreement is
-/// reported with all three numbers.
+/// reported with all three numbers and where the items counted are.
 pub fn check_proposal_counts(config: &PlanConfig, counts: &ProposalCounts, plan_file: &str, findings: &mut Vec<Finding>) {
-    let tally = |pairs: &[(String, String)]| {
-        let mut map: BTreeMap<(String, String), u32> = BTreeMap::new();
-        for key in pairs {
-            *map.entry(key.clone()).or_default() += 1;
+    let tally = |entries: &[(String, String, String)]| {
+        let mut map: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        for (department, section, place) in entries {
+            map.entry((department.clone(), section.clone())).or_default().push(place.clone());
         }
         map
     };
@@ -539,17 +564,27 @@ pub fn check_proposal_counts(config: &PlanConfig, counts: &ProposalCounts, plan_
         for s in &d.sections {
             let Some(declared) = s.declared else { continue };
             let key = (d.name.clone(), s.name.clone());
-            let on_sheets = sheets.get(&key).copied().unwrap_or(0);
-            let on_list = lists.get(&key).copied().unwrap_or(0);
+            let sheet_places = sheets.get(&key).cloned().unwrap_or_default();
+            let list_places = lists.get(&key).cloned().unwrap_or_default();
+            let (on_sheets, on_list) = (sheet_places.len() as u32, list_places.len() as u32);
             if on_sheets == declared && (!has_list || on_list == declared) {
                 continue;
             }
             let list_part = if has_list { format!("、一覧の主たる所管部署 {on_list}件") } else { String::new() };
+            // Where the counted items are, so the office can check them.
+            let mut counted = Vec::new();
+            if !sheet_places.is_empty() {
+                counted.push(format!("個票: {}", grouped(&sheet_places, "シート ")));
+            }
+            if has_list && !list_places.is_empty() {
+                counted.push(format!("一覧: {}", grouped(&list_places, "")));
+            }
+            let counted = if counted.is_empty() { String::new() } else { format!("（{}）", counted.join("／")) };
             findings.push(
                 Finding::new(
                     Code::ProposalCountMismatch,
                     plan_file,
-                    format!("{}{}: 組織一覧の提案件数 {declared}件に対し、個票の主たる所管部署（先頭）{on_sheets}件{list_part}です", d.name, s.name),
+                    format!("{}{}: 組織一覧の提案件数 {declared}件に対し、個票の主たる所管部署（先頭）{on_sheets}件{list_part}です{counted}", d.name, s.name),
                     "提出漏れ・所管部署の記入誤りがないか確認し、個票・一覧・組織一覧の件数を揃えてください",
                 ),
                 // The office's to fix (plan.toml's organisation table): it

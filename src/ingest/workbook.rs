@@ -154,11 +154,16 @@ pub fn read_workbook_limited(path: &Path, display: &str, limits: &Limits) -> (Op
         ));
         return (None, findings);
     }
+    // Sheets with a cell reference outside Excel's grid are not given to
+    // calamine, whose column arithmetic overflows on seven letters.
+    let mut outside: Vec<(String, String)> = Vec::new();
     if head.starts_with(&ZIP_MAGIC) {
-        if let Some(finding) = check_unpacked_size(path, display, limits) {
+        let checked = check_parts(path, display, limits);
+        if let Some(finding) = checked.refusal {
             findings.push(finding);
             return (None, findings);
         }
+        outside = checked.outside;
     }
     let mut book = match open_workbook_auto(path) {
         Ok(book) => book,
@@ -178,6 +183,18 @@ pub fn read_workbook_limited(path: &Path, display: &str, limits: &Limits) -> (Op
         .filter_map(|(_, formula)| crate::ingest::marks::sheet_of_reference(formula))
         .collect();
     for sheet in metadata {
+        if let Some((_, reference)) = outside.iter().find(|(name, _)| *name == sheet.name) {
+            findings.push(
+                Finding::new(
+                    Code::Unreadable,
+                    display,
+                    format!("セル番地「{}」は Excel のシートにない位置です（列は XFD、行は 1048576 まで）。このシートは読み込みませんでした", prefix_of(reference)),
+                    "Excel で開いて保存し直すか、シートを新しいブックにコピーして再提出してください",
+                )
+                .at(&sheet.name, Some(&prefix_of(reference))),
+            );
+            continue;
+        }
         let mut grid = Grid {
             name: sheet.name.clone(),
             hidden: !matches!(sheet.visible, SheetVisible::Visible),
@@ -339,22 +356,32 @@ fn check_file(path: &Path, display: &str, limits: &Limits) -> Option<Finding> {
 /// lie). Only XML parts count: calamine reads nothing else (images are
 /// never inflated). A zip that cannot be opened is left to calamine, which
 /// reports it as unreadable.
-fn check_unpacked_size(path: &Path, display: &str, limits: &Limits) -> Option<Finding> {
+/// What reading a package's parts found before calamine opens it: a
+/// refusal (the parts unpack past the limit), and the sheets holding a cell
+/// reference outside Excel's grid, by name, with the first such reference.
+#[derive(Default)]
+struct PartsCheck {
+    refusal: Option<Finding>,
+    outside: Vec<(String, String)>,
+}
+
+fn check_parts(path: &Path, display: &str, limits: &Limits) -> PartsCheck {
     use std::io::Read;
     let cap = limits.unpacked_bytes();
-    let file = std::fs::File::open(path).ok()?;
-    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).ok()?;
+    let Ok(file) = std::fs::File::open(path) else { return PartsCheck::default() };
+    let Ok(mut archive) = zip::ZipArchive::new(std::io::BufReader::new(file)) else { return PartsCheck::default() };
     let is_xml = |name: &str| {
         let name = name.to_ascii_lowercase();
         name.ends_with(".xml") || name.ends_with(".rels")
     };
-    let too_large = |what: &str| {
-        Finding::new(
+    let too_large = |what: &str| PartsCheck {
+        refusal: Some(Finding::new(
             Code::UnpackedTooLarge,
             display,
             format!("展開すると{what}、上限（{}MB）を超えるため読み込みませんでした（破損または不正なファイルの可能性があります）", limits.unpacked_mb),
             "Excelで開けるか確認し、新しいブックにコピーして保存し直してください（上限は plan.toml の [limits] unpacked_mb で変えられます）",
-        )
+        )),
+        outside: Vec::new(),
     };
     let mut declared: u64 = 0;
     for i in 0..archive.len() {
@@ -364,22 +391,136 @@ fn check_unpacked_size(path: &Path, display: &str, limits: &Limits) -> Option<Fi
         }
     }
     if declared > cap {
-        return Some(too_large(&format!("{:.0}MBになると記録されており", declared as f64 / 1e6)));
+        return too_large(&format!("{:.0}MBになると記録されており", declared as f64 / 1e6));
     }
     let mut total: u64 = 0;
+    let mut outside_parts: Vec<(String, String)> = Vec::new();
+    let mut workbook_xml = String::new();
+    let mut workbook_rels = String::new();
     for i in 0..archive.len() {
         let Ok(entry) = archive.by_index(i) else { continue };
-        if !entry.name().is_ok_and(|n| is_xml(&n)) {
+        let Ok(name) = entry.name().map(|n| n.to_string()) else { continue };
+        if !is_xml(&name) {
             continue;
         }
+        let mut scanner = ReferenceScanner::default();
+        let keep = name == "xl/workbook.xml" || name == "xl/_rels/workbook.xml.rels";
+        let mut kept = Vec::new();
         let mut capped = entry.take(cap - total + 1);
-        let n = std::io::copy(&mut capped, &mut std::io::sink()).unwrap_or(0);
-        total += n;
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            let n = match capped.read(&mut buffer) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            total += n as u64;
+            if name.starts_with("xl/worksheets/") {
+                scanner.feed(&buffer[..n]);
+            }
+            if keep {
+                kept.extend_from_slice(&buffer[..n]);
+            }
+        }
         if total > cap {
-            return Some(too_large(&format!("{}MBを超える大きさになり", limits.unpacked_mb)));
+            return too_large(&format!("{}MBを超える大きさになり", limits.unpacked_mb));
+        }
+        if let Some(reference) = scanner.first_outside {
+            outside_parts.push((name.clone(), reference));
+        }
+        if name == "xl/workbook.xml" {
+            workbook_xml = String::from_utf8_lossy(&kept).into_owned();
+        } else if keep {
+            workbook_rels = String::from_utf8_lossy(&kept).into_owned();
         }
     }
-    None
+    let outside = outside_parts
+        .into_iter()
+        .filter_map(|(part, reference)| sheet_of_part(&workbook_xml, &workbook_rels, &part).map(|sheet| (sheet, reference)))
+        .collect();
+    PartsCheck { refusal: None, outside }
+}
+
+/// Finds, in a worksheet's XML as it streams by, the first cell or range
+/// reference (`r="…"`, `ref="…"`) outside Excel's grid: more than three
+/// column letters, or a row past 1,048,576.
+#[derive(Default)]
+struct ReferenceScanner {
+    /// The tail of the last chunk, so an attribute split between chunks is seen.
+    carry: Vec<u8>,
+    first_outside: Option<String>,
+}
+
+impl ReferenceScanner {
+    fn feed(&mut self, chunk: &[u8]) {
+        if self.first_outside.is_some() {
+            return;
+        }
+        let mut text = std::mem::take(&mut self.carry);
+        text.extend_from_slice(chunk);
+        let mut at = 0;
+        while let Some(found) = find(&text[at..], b"=\"") {
+            let equals = at + found;
+            let start = equals + 2;
+            let Some(len) = text[start..].iter().position(|&b| b == b'"') else { break };
+            // The attribute's name: back from `=` to the space before it.
+            let name_start = text[..equals].iter().rposition(|b| b.is_ascii_whitespace()).map_or(0, |p| p + 1);
+            if matches!(&text[name_start..equals], b"r" | b"ref") {
+                let value = String::from_utf8_lossy(&text[start..start + len]);
+                if let Some(bad) = value.split([':', ' ']).find(|r| outside_grid(r)) {
+                    self.first_outside = Some(bad.to_string());
+                    return;
+                }
+            }
+            at = start + len + 1;
+        }
+        // An attribute cut at the chunk's end is looked at again with the next.
+        let keep_from = text.len().saturating_sub(256).max(at.min(text.len()));
+        self.carry = text[keep_from..].to_vec();
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `AAAAAAA1` or `A2000000`: letters then digits past Excel's last column
+/// (XFD, three letters) or row (1,048,576). Anything else is left to calamine.
+fn outside_grid(reference: &str) -> bool {
+    let reference = reference.trim_start_matches('$');
+    let letters = reference.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let digits = reference[letters..].trim_start_matches('$');
+    let row_too_far = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && (digits.len() > 7 || digits.parse::<u64>().is_ok_and(|r| r > 1_048_576));
+    letters > 3 || row_too_far
+}
+
+/// The name of the sheet whose part is `part` (xl/worksheets/sheet2.xml),
+/// from workbook.xml and its relationships.
+fn sheet_of_part(workbook: &str, rels: &str, part: &str) -> Option<String> {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let key = format!(" {name}=\"");
+        let start = tag.find(&key)? + key.len();
+        let end = tag[start..].find('"')?;
+        Some(tag[start..start + end].to_string())
+    };
+    let target = part.strip_prefix("xl/")?;
+    let id = rels.split("<Relationship").find_map(|tag| {
+        let t = attr(tag, "Target")?;
+        (t.trim_start_matches("/xl/") == target).then(|| attr(tag, "Id")).flatten()
+    })?;
+    workbook.split("<sheet ").skip(1).find_map(|tag| {
+        let tag = tag[..tag.find('>').unwrap_or(tag.len())].trim_end_matches('/');
+        let rid = tag.split_whitespace().find_map(|a| a.strip_suffix('"').and_then(|a| a.split_once(":id=\"")).map(|(_, v)| v.to_string()))?;
+        (rid == id).then(|| attr(&format!(" {tag}"), "name")).flatten().map(|n| unescape_xml(&n))
+    })
+}
+
+fn unescape_xml(text: &str) -> String {
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+}
+
+/// A reference as written, cut to a length a message can carry.
+fn prefix_of(reference: &str) -> String {
+    reference.chars().take(24).collect()
 }
 
 fn password_error(findings: &[Finding]) -> bool {

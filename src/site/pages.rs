@@ -35,6 +35,7 @@ pub fn routes(site: Arc<Site>) -> Router<Arc<Site>> {
         .route("/office", get(office_board))
         .route("/office/dept/{code}", get(office_department))
         .route("/office/dept/{code}/return", get(office_return))
+        .route("/office/dept/{code}/upload", post(office_upload).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/office/dept/{code}/report.pdf", get(office_report))
         .route("/office/decide", post(decide))
         .route("/office/documents", get(documents_page))
@@ -494,10 +495,24 @@ struct UploadAnswer {
     findings: Vec<Shown>,
 }
 
-async fn upload(State(site): State<Arc<Site>>, signed: Signed, Query(query): Query<RoundQuery>, headers: HeaderMap, mut multipart: Multipart) -> Response {
+async fn upload(State(site): State<Arc<Site>>, signed: Signed, Query(query): Query<RoundQuery>, headers: HeaderMap, multipart: Multipart) -> Response {
     let Some(department) = signed.account.department().map(str::to_string) else {
-        return error_page(StatusCode::FORBIDDEN, "ブックは各部のアカウントでアップロードしてください。");
+        return error_page(StatusCode::FORBIDDEN, "ブックは各部のアカウントでアップロードしてください（事務局は各部のページからアップロードできます）。");
     };
+    receive(site, signed, department, query, headers, multipart).await
+}
+
+/// The office uploads a workbook a department sent another way (by mail):
+/// recorded under the office's account, the department's current file.
+async fn office_upload(State(site): State<Arc<Site>>, Office(signed): Office, UrlPath(code): UrlPath<String>, Query(query): Query<RoundQuery>, headers: HeaderMap, multipart: Multipart) -> Response {
+    let Some(department) = department_by_code(&site, &code).await else { return error_page(StatusCode::NOT_FOUND, "その部は組織一覧にありません。") };
+    receive(site, signed, department, query, headers, multipart).await
+}
+
+/// An upload for `department`: kept as it arrived, checked to be the
+/// department's, recorded, placed as its current file, and checked with
+/// the whole plan; answered with its findings (JSON) or its page.
+async fn receive(site: Arc<Site>, signed: Signed, department: String, query: RoundQuery, headers: HeaderMap, mut multipart: Multipart) -> Response {
     let mut csrf = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
@@ -589,7 +604,8 @@ async fn upload(State(site): State<Arc<Site>>, signed: Signed, Query(query): Que
         let n = |c: &str| findings.iter().filter(|s| s.severity == c).count();
         return Json(UploadAnswer { upload: id, errors: n("error"), warnings: n("warning"), infos: n("info"), findings }).into_response();
     }
-    Redirect::to(&format!("/dept?round={}&uploaded={id}", url_encode(&round))).into_response()
+    let page = if signed.account.is_office() { format!("/office/dept/{}", url_encode(&checked.config.department(&department).map(|d| d.code.clone()).unwrap_or_default())) } else { "/dept".to_string() };
+    Redirect::to(&format!("{page}?round={}&uploaded={id}", url_encode(&round))).into_response()
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> Response {
