@@ -159,7 +159,10 @@ fn validate_sends_back_marked_copies_and_leaves_inputs_alone() {
 
     // The listing: one row per finding, the cell a link to it.
     let listing = new.worksheet_range("指摘一覧").unwrap();
-    let codes: Vec<String> = (3..listing.height()).map(|r| listing.get_value((r as u32, 2)).unwrap().to_string()).collect();
+    // Column C holds each finding's code; the rows past them hold only the
+    // 課 list to their right (I:J).
+    let codes: Vec<String> = (3..listing.height()).map(|r| listing.get_value((r as u32, 2)).map(|v| v.to_string()).unwrap_or_default()).filter(|c| !c.is_empty()).collect();
+    assert_eq!(listing.get_value((3, 9)).map(|v| v.to_string()).as_deref(), Some("総務課"), "the 課 list, the department's own first");
     let own_and_loose = run.findings.iter().filter(|f| f.department == "総務部" && (f.file == file || !f.file.ends_with(".xlsx"))).count();
     assert_eq!(codes.len(), own_and_loose);
     let listing_xml = part(&marked, "xl/worksheets/findings1.xml").unwrap();
@@ -209,8 +212,9 @@ fn an_ods_gets_the_listing_alone_and_old_returns_go_when_fixed() {
     assert_eq!(book.sheet_names(), ["指摘一覧"]);
     let range = book.worksheet_range("指摘一覧").unwrap();
     assert!(range.get_value((1, 0)).unwrap().to_string().contains(".ods 形式"));
-    let codes: Vec<String> = (3..range.height()).map(|r| range.get_value((r as u32, 2)).unwrap().to_string()).collect();
+    let codes: Vec<String> = (3..range.height()).map(|r| range.get_value((r as u32, 2)).map(|v| v.to_string()).unwrap_or_default()).filter(|c| !c.is_empty()).collect();
     assert_eq!(codes, ["R001"]);
+    assert_eq!(range.get_value((3, 8)).map(|v| v.to_string()).as_deref(), Some("都市建設部"), "the 課 list beside the listing alone");
 
     // Fixed: the file is gone from the submissions, and so is its return.
     std::fs::remove_file(inputs.submission("02_都市建設部.ods")).unwrap();

@@ -327,6 +327,25 @@ async fn the_office_sees_the_round_decides_builds_and_downloads() {
     let (_, page) = get(&office, format!("{}/office/dept/01?round=%E7%B4%A0%E6%A1%88", server.base)).await;
     assert!(page.contains("事務局が確認済とした指摘") && page.contains("部に確認済み"));
 
+    // An account made on the office's page signs in; a bad one is refused
+    // with the reason; a department cannot open the page.
+    let answer = office
+        .post(format!("{}/office/accounts", server.base))
+        .form(&[("csrf", csrf.as_str()), ("name", "fukushi"), ("department", "福祉部"), ("password", "fukushi-pass-1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 303);
+    let (_, accounts) = get(&office, format!("{}/office/accounts", server.base)).await;
+    assert!(accounts.contains("<td>fukushi</td><td>福祉部</td>"), "listed");
+    assert_eq!(sign_in(&server, "fukushi", "fukushi-pass-1").await.1, 303);
+    let answer = office.post(format!("{}/office/accounts", server.base)).form(&[("csrf", csrf.as_str()), ("name", "x"), ("department", "存在しない部"), ("password", "long-enough")]).send().await.unwrap();
+    assert_eq!(answer.status(), 422);
+    assert!(answer.text().await.unwrap().contains("組織一覧にありません"));
+    let answer = office.post(format!("{}/office/accounts", server.base)).form(&[("csrf", csrf.as_str()), ("name", "y"), ("department", ""), ("password", "short")]).send().await.unwrap();
+    assert_eq!(answer.status(), 422);
+    assert_eq!(get(&soumu, format!("{}/office/accounts", server.base)).await.0, 403);
+
     // A workbook that came by mail, registered by the office for 企業局.
     let form = reqwest::multipart::Form::new().text("csrf", csrf.clone()).part("file", reqwest::multipart::Part::bytes(sample("08_企業局.xlsx")).file_name("企業局_メール添付.xlsx"));
     let answer = office.post(format!("{}/office/dept/08/upload?round=%E7%B4%A0%E6%A1%88", server.base)).multipart(form).send().await.unwrap();

@@ -113,6 +113,13 @@ pub fn add_account(db: &Connection, name: &str, password_hash: &str, role: &Role
     Ok(())
 }
 
+/// Every account: (name, role, department, created), by name.
+pub fn accounts(db: &Connection) -> anyhow::Result<Vec<(String, String, String, i64)>> {
+    let mut statement = db.prepare("SELECT name, role, department, created FROM accounts ORDER BY role DESC, department, name")?;
+    let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub fn account_count(db: &Connection) -> anyhow::Result<i64> {
     Ok(db.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0))?)
 }

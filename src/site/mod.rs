@@ -192,6 +192,14 @@ pub fn serve(plan_dir: &Path, listen: &str) -> anyhow::Result<()> {
 /// for one, which ends its sessions).
 pub fn add_user(plan_dir: &Path, name: &str, password: &str, department: Option<&str>) -> anyhow::Result<()> {
     let config = PlanConfig::load_input(plan_dir)?;
+    let own = plan_dir.join(SITE_FOLDER);
+    std::fs::create_dir_all(&own)?;
+    let db = db::open(&own.join("site.db"))?;
+    save_account(&db, &config, name, password, department)
+}
+
+/// Checks and saves an account: the CLI's `--add-user` and the office's page.
+pub fn save_account(db: &rusqlite::Connection, config: &PlanConfig, name: &str, password: &str, department: Option<&str>) -> anyhow::Result<()> {
     let role = match department {
         None => db::Role::Office,
         Some(d) => {
@@ -202,14 +210,11 @@ pub fn add_user(plan_dir: &Path, name: &str, password: &str, department: Option<
             db::Role::Department(d.to_string())
         }
     };
-    if name.trim().is_empty() || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        anyhow::bail!("アカウント名には空白や制御文字を使えません");
+    if name.trim().is_empty() || name.chars().any(|c| c.is_control() || c.is_whitespace()) || name.chars().count() > 64 {
+        anyhow::bail!("アカウント名は空白や制御文字を含まない64文字までにしてください");
     }
     if password.chars().count() < 8 {
         anyhow::bail!("パスワードは8文字以上にしてください");
     }
-    let own = plan_dir.join(SITE_FOLDER);
-    std::fs::create_dir_all(&own)?;
-    let db = db::open(&own.join("site.db"))?;
-    db::add_account(&db, name, &auth::hash_password(password)?, &role, now())
+    db::add_account(db, name, &auth::hash_password(password)?, &role, now())
 }

@@ -38,6 +38,7 @@ pub fn routes(site: Arc<Site>) -> Router<Arc<Site>> {
         .route("/office/dept/{code}/upload", post(office_upload).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/office/dept/{code}/report.pdf", get(office_report))
         .route("/office/decide", post(decide))
+        .route("/office/accounts", get(accounts_page).post(save_account))
         .route("/office/documents", get(documents_page))
         .route("/office/build", post(start_build))
         .route("/office/build/status", get(build_status))
@@ -64,6 +65,7 @@ fn environment() -> &'static Environment<'static> {
             ("office.html", include_str!("../../templates/site/office.html")),
             ("documents.html", include_str!("../../templates/site/documents.html")),
             ("error.html", include_str!("../../templates/site/error.html")),
+            ("accounts.html", include_str!("../../templates/site/accounts.html")),
         ] {
             env.add_template(name, source).expect("the site's templates parse");
         }
@@ -903,6 +905,68 @@ async fn documents_zip(State(site): State<Arc<Site>>, Office(_): Office) -> Resp
     match made {
         Ok(Ok(bytes)) => download(bytes, "文書一式.zip", false),
         Ok(Err(e)) => internal(e),
+        Err(e) => internal(e),
+    }
+}
+
+/// The accounts, and a form to make one or set a new password.
+async fn accounts_page(State(site): State<Arc<Site>>, Office(signed): Office, Query(notice): Query<BTreeMap<String, String>>) -> Response {
+    accounts_view(&site, &signed, notice.get("saved").map(|n| format!("アカウント {n} を保存しました。")).unwrap_or_default(), StatusCode::OK).await
+}
+
+async fn accounts_view(site: &Arc<Site>, signed: &Signed, message: String, status: StatusCode) -> Response {
+    let checked = match site.checked().await {
+        Ok(c) => c,
+        Err(e) => return internal(e),
+    };
+    let accounts = db::accounts(&site.db.lock().expect("no panic holds the database")).unwrap_or_default();
+    let accounts: Vec<_> = accounts
+        .into_iter()
+        .map(|(name, role, department, created)| context! { name, office => role == "office", department, created => when(created) })
+        .collect();
+    let departments: Vec<String> = checked.config.departments.iter().map(|d| d.name.clone()).collect();
+    let mut response = render(
+        "accounts.html",
+        context! {
+            account => signed.account.name.clone(), office => true, csrf => signed.csrf.clone(), plan => checked.config.plan.name.clone(),
+            accounts, departments, message, failed => status != StatusCode::OK,
+        },
+    );
+    *response.status_mut() = status;
+    response
+}
+
+#[derive(Deserialize)]
+struct AccountForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    /// A department's name, or empty for the office.
+    #[serde(default)]
+    department: String,
+    password: String,
+}
+
+async fn save_account(State(site): State<Arc<Site>>, Office(signed): Office, Form(form): Form<AccountForm>) -> Response {
+    if let Err(refused) = signed.check_csrf(&form.csrf) {
+        return refused;
+    }
+    let checked = match site.checked().await {
+        Ok(c) => c,
+        Err(e) => return internal(e),
+    };
+    let site2 = site.clone();
+    let name = form.name.trim().to_string();
+    let name2 = name.clone();
+    let saved = tokio::task::spawn_blocking(move || {
+        let department = Some(form.department.trim()).filter(|d| !d.is_empty());
+        let db = site2.db.lock().expect("no panic holds the database");
+        super::save_account(&db, &checked.config, &name2, &form.password, department)
+    })
+    .await;
+    match saved {
+        Ok(Ok(())) => Redirect::to(&format!("/office/accounts?saved={}", url_encode(&name))).into_response(),
+        Ok(Err(e)) => accounts_view(&site, &signed, e.to_string(), StatusCode::UNPROCESSABLE_ENTITY).await,
         Err(e) => internal(e),
     }
 }
