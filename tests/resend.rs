@@ -669,6 +669,27 @@ fn lock_files_are_skipped_with_one_line_and_no_return() {
     }
 }
 
+#[test]
+fn a_damaged_styles_part_gets_the_listing_alone_not_a_crash() {
+    // Found by the return writer's fuzz target: a styles.xml whose <fills>
+    // is never closed made the writer slice past its end and panic. Now the
+    // department gets the listing alone, like any workbook it cannot mark.
+    let inputs = Inputs::new();
+    let original = xlsxwriter_book("出退勤管理の電子化");
+    let mut parts = common::parts(&original);
+    let (_, styles) = parts.iter_mut().find(|(n, _)| n == "xl/styles.xml").unwrap();
+    let xml = String::from_utf8(styles.clone()).unwrap();
+    assert!(xml.contains("</fills>"));
+    *styles = xml.replacen("</fills>", "", 1).into_bytes();
+    std::fs::write(inputs.submission("01_総務部.xlsx"), common::repack(&parts)).unwrap();
+    let run = inputs.run();
+    let back = returns::render(&run, &config(&inputs), inputs.path()).unwrap();
+    let back = back.iter().find(|r| r.department == "総務部").unwrap();
+    assert_eq!(back.marked, 0, "nothing marked on a workbook it cannot edit");
+    assert_eq!(sheet_names(&back.bytes), ["指摘一覧"]);
+    opens(&back.bytes);
+}
+
 /// A workbook whose sheet inflates to a gigabyte (8 MB on disk): refused
 /// by the reader (R015) and returned as the listing alone — no copy of
 /// the bomb, nothing inflated: the whole validate stays within a memory

@@ -26,6 +26,6 @@ fuzz_target!(|data: &[u8]| {
     let (content, _) = read_sheet(&grid, "01_総務部.xlsx", &CONFIG.years);
     if let SheetContent::Item(raw) = content {
         let mut findings = Vec::new();
-        Normalizer::new(&CONFIG).item(&raw, "01_総務部.xlsx", "総務部", &mut findings);
+        Normalizer::new(&CONFIG).item(&raw, "01_総務部.xlsx", "総務部", false, &mut findings);
     }
 });

@@ -84,11 +84,13 @@ impl Attempts {
     /// password hashing).
     pub fn allowed(&self, name: &str, address: IpAddr) -> bool {
         let mut failures = self.failures.lock().expect("no panic holds the lock");
-        Self::keys(name, address).iter().all(|(key, limit)| {
-            let list = failures.entry(key.clone()).or_default();
+        // Old failures are forgotten, and a name or address with none left
+        // is not kept (trying many names must not fill memory).
+        failures.retain(|_, list| {
             list.retain(|t| t.elapsed() < WINDOW);
-            list.len() < *limit
-        })
+            !list.is_empty()
+        });
+        Self::keys(name, address).iter().all(|(key, limit)| failures.get(key).is_none_or(|list| list.len() < *limit))
     }
 
     pub fn failed(&self, name: &str, address: IpAddr) {

@@ -175,7 +175,7 @@ pub fn annotate(original: &[u8], findings: &[&Finding], listing: &Listing, limit
 
     package.replace(&workbook_path, book.workbook);
     package.replace(&workbook_rels_path, book.rels);
-    package.replace(&styles_path, styles.finish());
+    package.replace(&styles_path, styles.finish()?);
     package.replace("[Content_Types].xml", book.types);
     package.check()?;
     Ok(Annotated { bytes: package.save()?, marked, notes: noted })
@@ -446,6 +446,16 @@ fn start_tags(xml: &str, name: &str) -> Vec<(usize, usize)> {
 }
 
 /// The whole element whose start tag is `tag` (up to its `</name>`).
+/// Where the body of the element opened by `tag` ends (before its closing
+/// tag); an error when it is never closed (a damaged part).
+fn body_end(xml: &str, tag: (usize, usize), name: &str) -> anyhow::Result<usize> {
+    if xml[..tag.1].ends_with("/>") {
+        return Ok(tag.1);
+    }
+    let close = format!("</{name}>");
+    xml[tag.1..].find(&close).map(|i| tag.1 + i).ok_or_else(|| anyhow::anyhow!("<{name}> is not closed"))
+}
+
 fn element_end(xml: &str, tag: (usize, usize), name: &str) -> usize {
     if xml[..tag.1].ends_with("/>") {
         return tag.1;
@@ -854,8 +864,10 @@ impl Styles {
         styles
     }
 
-    /// styles.xml with the additions appended and the counts updated.
-    fn finish(self) -> String {
+    /// styles.xml with the additions appended and the counts updated; an
+    /// error when a section to extend is not closed (a damaged part: the
+    /// caller sends the listing alone).
+    fn finish(self) -> anyhow::Result<String> {
         let mut xml = self.xml;
         if !self.dxfs.added.is_empty() && section_span(&xml, "dxfs").is_none() {
             let at = AFTER_DXFS
@@ -878,12 +890,15 @@ impl Styles {
             let count = (section.original.len() + section.added.len()).to_string();
             let open = set_attr(&xml[start..open_end], "count", &count);
             let self_closing = xml[..open_end].ends_with("/>");
+            if !self_closing && end < open_end + name.len() + 3 {
+                anyhow::bail!("styles: <{name}> is not closed");
+            }
             let body = if self_closing { String::new() } else { xml[open_end..end - name.len() - 3].to_string() };
             let open = if self_closing { format!("{}>", open.trim_end_matches("/>").trim_end()) } else { open };
             let _ = section.element;
             xml = format!("{}{open}{body}{}</{name}>{}", &xml[..start], section.added.concat(), &xml[end..]);
         }
-        xml
+        Ok(xml)
     }
 }
 
@@ -945,9 +960,8 @@ fn set_cell_style(xml: &str, row: u32, col: u32, style: usize) -> anyhow::Result
             xml.replace_range(s..e, &format!("{open}{new_cell}</row>"));
             return Ok(xml);
         }
-        let row_end = element_end(&xml, (s, e), "row");
         let body_start = e;
-        let body_end = row_end - "</row>".len();
+        let body_end = body_end(&xml, (s, e), "row")?;
         let cells = start_tags(&xml[body_start..body_end], "c");
         for (cs, ce) in cells.into_iter().map(|(a, b)| (a + body_start, b + body_start)) {
             let cell_tag = xml[cs..ce].to_string();
@@ -1032,8 +1046,8 @@ fn add_to_existing_notes(package: &mut Package, workbook_dir: &str, path: &str, 
     // The office as an author once, however often the workbook comes back.
     let authors: Vec<String> = start_tags(&comments, "author")
         .into_iter()
-        .map(|t| if comments[..t.1].ends_with("/>") { String::new() } else { unescape(&comments[t.1..element_end(&comments, t, "author") - "</author>".len()]) })
-        .collect();
+        .map(|t| body_end(&comments, t, "author").map(|end| unescape(&comments[t.1..end])))
+        .collect::<anyhow::Result<_>>()?;
     let author_id = match authors.iter().position(|a| a == author) {
         Some(i) => i,
         None => {
@@ -1051,7 +1065,7 @@ fn add_to_existing_notes(package: &mut Package, workbook_dir: &str, path: &str, 
             Some(at) => {
                 let comment_end = at + comments[at..].find("</comment>").ok_or_else(|| anyhow::anyhow!("a comment without its end"))?;
                 let text_tag = start_tags(&comments[at..comment_end], "text").first().map(|&(s, e)| (at + s, at + e)).ok_or_else(|| anyhow::anyhow!("a comment without text"))?;
-                let text_end = element_end(&comments, text_tag, "text");
+                let text_end = body_end(&comments, text_tag, "text")? + "</text>".len();
                 if comments[..text_tag.1].ends_with("/>") {
                     comments.replace_range(text_tag.0..text_tag.1, &format!("<text>{}</text>", run(&note.1.join("\n\n"))));
                     continue;
@@ -1812,7 +1826,7 @@ mod tests {
         assert!(styles.has_legacy_fill(1) && !styles.has_legacy_fill(0));
         assert_eq!(styles.unfilled(1), 2);
         assert_eq!(styles.unfilled(1), 2);
-        let out = styles.finish();
+        let out = styles.finish().unwrap();
         assert!(out.contains("<cellXfs count=\"3\">"), "{out}");
         assert!(out.contains("<xf numFmtId=\"3\" fontId=\"0\" fillId=\"0\"><alignment wrapText=\"1\"/></xf></cellXfs>"), "{out}");
         assert!(out.contains("</cellXfs><dxfs count=\"2\"><dxf>"), "{out}");
@@ -1821,6 +1835,6 @@ mod tests {
         // Parsed again, the same additions are found, not repeated.
         let mut again = Styles::parse(out.clone()).unwrap();
         assert_eq!(again.add_dxf("FFFFEB9C"), 1);
-        assert_eq!(again.finish(), out);
+        assert_eq!(again.finish().unwrap(), out);
     }
 }
