@@ -71,6 +71,13 @@ fuzz_target!(|data: &[u8]| {
             assert!(!was_fine, "{name}: {e}");
         }
     }
+    // Values are compared when the input is a well-formed package: a
+    // workbook.xml naming one sheet twice or one attribute twice is read in
+    // no defined way, before or after.
+    let well_formed = names.iter().filter(|n| n.ends_with(".xml") || n.ends_with(".rels")).all(|n| part_text(&original, n).is_none_or(|t| check_xml(&t).is_ok()));
+    if !well_formed {
+        return;
+    }
     if let Some(before) = read(&original) {
         let after = read(&returned.bytes).expect("the return reads back");
         assert_eq!(values(&after), values(&before), "the department's values changed");
