@@ -193,5 +193,8 @@ async fn a_department_and_the_office_do_their_round_in_a_browser() {
     let booklet = client.find(Locator::XPath("//tr[td[text()='行政経営戦略推進プラン（素案）.pdf']]//a[text()='ダウンロード']")).await.unwrap();
     let href = booklet.attr("href").await.unwrap().unwrap();
     assert_eq!(fetch(&client, &href).await, (200, "%PDF".to_string()));
+    client.goto(&format!("{}/office/accounts", server.base)).await.unwrap();
+    assert!(text(&client).await.contains("soumu"), "the accounts are listed");
+    screenshot(&client, "06-office-accounts").await;
     client.close().await.unwrap();
 }

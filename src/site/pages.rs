@@ -135,18 +135,8 @@ fn download(bytes: Vec<u8>, name: &str, inline: bool) -> Response {
 /// Japanese date and time (JST) of a Unix time: 2026-12-06 14:03.
 pub fn when(seconds: i64) -> String {
     let local = seconds + 9 * 3600;
-    let days = local.div_euclid(86_400);
     let rest = local.rem_euclid(86_400);
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = crate::commands::decide::civil_from_days(local.div_euclid(86_400));
     format!("{year}-{month:02}-{day:02} {:02}:{:02}", rest / 3600, rest % 3600 / 60)
 }
 
@@ -269,6 +259,13 @@ fn round_of(query: &RoundQuery, site: &Site, checked: &Checked) -> Result<String
     Ok(rounds.iter().rev().find(|r| has_files(r)).cloned().unwrap_or_else(|| PROPOSAL_ROUND.to_string()))
 }
 
+/// The plan folder as last checked, and the round asked for.
+async fn checked_round(site: &Arc<Site>, query: &RoundQuery) -> Result<(Arc<Checked>, String), Response> {
+    let checked = site.checked().await.map_err(internal)?;
+    let round = round_of(query, site, &checked)?;
+    Ok((checked, round))
+}
+
 /// A finding as a page shows it.
 #[derive(Serialize, Deserialize, Clone)]
 struct Shown {
@@ -341,12 +338,8 @@ fn current_file(site: &Site, checked: &Checked, department: &str, round: &str) -
 /// The page of a department in a round, for the department itself or for
 /// the office (which also records decisions on it).
 async fn department_view(site: &Arc<Site>, signed: &Signed, department: &str, query: &RoundQuery) -> Response {
-    let checked = match site.checked().await {
-        Ok(c) => c,
-        Err(e) => return error_page(StatusCode::SERVICE_UNAVAILABLE, &format!("プランを読めません: {e}")),
-    };
-    let round = match round_of(query, site, &checked) {
-        Ok(r) => r,
+    let (checked, round) = match checked_round(site, &query).await {
+        Ok(found) => found,
         Err(refused) => return refused,
     };
     let config = &checked.config;
@@ -463,12 +456,8 @@ async fn department_by_code(site: &Arc<Site>, code: &str) -> Option<String> {
 /// the year's progress form, as `gyokaku forms` writes it.
 async fn department_form(State(site): State<Arc<Site>>, signed: Signed, Query(query): Query<RoundQuery>) -> Response {
     let Some(department) = signed.account.department().map(str::to_string) else { return error_page(StatusCode::FORBIDDEN, "様式は各部のアカウントで受け取ってください。") };
-    let checked = match site.checked().await {
-        Ok(c) => c,
-        Err(e) => return internal(e),
-    };
-    let round = match round_of(&query, &site, &checked) {
-        Ok(r) => r,
+    let (checked, round) = match checked_round(&site, &query).await {
+        Ok(found) => found,
         Err(refused) => return refused,
     };
     let made = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<(String, Vec<u8>)>> {
@@ -541,12 +530,8 @@ async fn receive(site: Arc<Site>, signed: Signed, department: String, query: Rou
     let Some((given, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return error_page(StatusCode::BAD_REQUEST, "ファイルが選ばれていません。ブックを選んでからアップロードしてください。");
     };
-    let checked = match site.checked().await {
-        Ok(c) => c,
-        Err(e) => return internal(e),
-    };
-    let round = match round_of(&query, &site, &checked) {
-        Ok(r) => r,
+    let (checked, round) = match checked_round(&site, &query).await {
+        Ok(found) => found,
         Err(refused) => return refused,
     };
     let config = checked.config.clone();
@@ -625,12 +610,8 @@ pub fn url_encode(text: &str) -> String {
 /// The department's 差し戻し workbook(s) of a round: its current file
 /// marked, as the build's 差し戻し/ holds it.
 async fn returned(site: &Arc<Site>, department: String, query: RoundQuery) -> Response {
-    let checked = match site.checked().await {
-        Ok(c) => c,
-        Err(e) => return internal(e),
-    };
-    let round = match round_of(&query, site, &checked) {
-        Ok(r) => r,
+    let (checked, round) = match checked_round(site, &query).await {
+        Ok(found) => found,
         Err(refused) => return refused,
     };
     let plan_dir = site.plan_dir.clone();
@@ -712,12 +693,8 @@ async fn upload_download(State(site): State<Arc<Site>>, signed: Signed, UrlPath(
 
 /// The round at a glance: each department's state.
 async fn office_board(State(site): State<Arc<Site>>, Office(signed): Office, Query(query): Query<RoundQuery>) -> Response {
-    let checked = match site.checked().await {
-        Ok(c) => c,
-        Err(e) => return error_page(StatusCode::SERVICE_UNAVAILABLE, &format!("プランを読めません: {e}")),
-    };
-    let round = match round_of(&query, &site, &checked) {
-        Ok(r) => r,
+    let (checked, round) = match checked_round(&site, &query).await {
+        Ok(found) => found,
         Err(refused) => return refused,
     };
     let config = &checked.config;
